@@ -1,0 +1,45 @@
+"""The chat graph: only wiring. Node logic lives in `agent.nodes`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+
+from agent.context import Context
+from agent.nodes import ChatNodes
+from agent.services import Services, build_services
+from agent.state import InputState, OutputState, State
+from memadvisor.settings import get_settings
+
+ChatGraph = CompiledStateGraph[State, Context, InputState, OutputState]
+
+
+def build_graph(services: Services) -> StateGraph[State, Context, InputState, OutputState]:
+    """The chat graph's builder, bound to `services`; compile it with or without a checkpointer."""
+    nodes = ChatNodes(services)
+    builder = StateGraph(
+        State, context_schema=Context, input_schema=InputState, output_schema=OutputState
+    )
+    builder.add_node("retrieve_memory", nodes.retrieve_memory)
+    builder.add_node("load_profile", nodes.load_profile)
+    builder.add_node("advise", nodes.advise)
+    builder.add_node("write_memory", nodes.write_memory)
+    builder.add_edge(START, "retrieve_memory")
+    builder.add_edge("retrieve_memory", "load_profile")
+    builder.add_edge("load_profile", "advise")
+    builder.add_edge("advise", "write_memory")
+    builder.add_edge("write_memory", END)
+    return builder
+
+
+def compile_graph(services: Services) -> ChatGraph:
+    """The compiled chat graph, named for traces and the LangGraph Studio."""
+    return build_graph(services).compile(name="memadvisor-chat")
+
+
+@lru_cache(maxsize=1)
+def make_graph() -> ChatGraph:
+    """Entry point for `langgraph.json`: the graph on the services that settings describe."""
+    return compile_graph(build_services(get_settings()))

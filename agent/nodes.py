@@ -1,0 +1,101 @@
+"""The chat graph's nodes. Each reads the user from the run's context, never from the state.
+
+Store calls are synchronous (SQLAlchemy, Chroma), so they run in a worker thread and the event loop
+keeps streaming other users' tokens meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.context import Context
+from agent.services import Services
+from agent.state import State
+from prompts.chat import CHAT_PROMPT_VERSION, PromptMemory, PromptTurn, render_chat_messages
+from prompts.language import detect_language
+
+
+class ChatNodes:
+    """`retrieve_memory → load_profile → advise → write_memory`, bound to one process's services."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def retrieve_memory(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        """Find the user's memories closest to the message, and this conversation's last turns."""
+        ctx = runtime.context
+        settings = self.services.settings
+        k = ctx.top_k or settings.memory_top_k
+        memories = await asyncio.to_thread(
+            self.services.memory.search, ctx.user_id, state["message"], k
+        )
+        recent = []
+        if ctx.conversation_id:
+            recent = await asyncio.to_thread(
+                self.services.history.recent_turns,
+                ctx.user_id,
+                ctx.conversation_id,
+                settings.recent_turns,
+            )
+        # A turn already replayed as conversation history need not be quoted again as a memory.
+        replayed = {str(turn.id) for turn in recent}
+        memories = [m for m in memories if not (m.kind == "turn" and m.source_id in replayed)]
+        return {
+            "memories": memories,
+            "recent": recent,
+            "language": detect_language(state["message"]),
+        }
+
+    async def load_profile(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        """Read what the assistant has concluded about the user (the profile summary)."""
+        profile = await asyncio.to_thread(self.services.accounts.profile, runtime.context.user_id)
+        return {"profile_summary": profile.summary}
+
+    async def advise(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        """Ask the model, streaming its tokens (callers read them with `stream_mode="messages"`)."""
+        messages = render_chat_messages(
+            language=state.get("language", "en"),
+            message=state["message"],
+            profile_summary=state.get("profile_summary", ""),
+            memories=[PromptMemory(m.text, m.created_at) for m in state.get("memories", [])],
+            recent=[
+                PromptTurn(t.input_text, t.output_text or "") for t in state.get("recent", [])
+            ],
+        )
+        reply = await self.services.llm.ainvoke(messages)
+        answer = reply.text.strip()
+        return {"answer": answer, "prompt_version": CHAT_PROMPT_VERSION}
+
+    async def write_memory(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        """Save the turn in SQL, then hand the vector copy to a background job.
+
+        Runs after the last token was streamed, and only the fast SQL writes happen here, so the
+        answer is never held up by embedding.
+        """
+        return await asyncio.to_thread(self._save_turn, state, runtime.context)
+
+    def _save_turn(self, state: State, ctx: Context) -> dict[str, Any]:
+        history, memory = self.services.history, self.services.memory
+        turn_id = ctx.turn_id
+        if turn_id is None:
+            turn_id = history.begin_turn(ctx.user_id, ctx.conversation_id, state["message"]).id
+        turn = history.finish_turn(
+            turn_id,
+            state.get("answer", ""),
+            prompt_version=state.get("prompt_version", CHAT_PROMPT_VERSION),
+            model_name=self.services.model_name,
+        )
+        memory_id = memory.add(
+            ctx.user_id,
+            turn.input_text,
+            kind="turn",
+            created_at=turn.created_at,
+            source_id=str(turn.id),
+            metadata={"conversation_id": turn.conversation_id},
+            index=False,
+        )
+        self.services.jobs.enqueue("index_memories", ids=[memory_id])
+        return {"turn_id": turn.id, "conversation_id": turn.conversation_id}

@@ -1,0 +1,92 @@
+"""The long-lived objects a process needs (stores, model, jobs), built from settings in one place.
+
+Nothing is built at import time: the API builds them in its lifespan, the CLI per command, tests
+with their own settings or fakes, and `langgraph dev` through `agent.graph.make_graph`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from langchain_core.language_models import BaseChatModel
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent.jobs import InlineJobs, InProcessJobs, JobRunner
+from agent.llm import make_chat_model, model_label
+from memadvisor.settings import Settings
+from memory.accounts import Accounts
+from memory.db import make_engine, make_session_factory, upgrade
+from memory.embeddings import make_embeddings
+from memory.history import ChatHistory
+from memory.store import MemoryStore
+from memory.vectors import make_chroma
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Stores, model and job runner of one process. The model loads on first use."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    accounts: Accounts
+    history: ChatHistory
+    memory: MemoryStore
+    jobs: JobRunner = field(repr=False)
+    chat_model: BaseChatModel | None = field(default=None, repr=False)
+
+    @cached_property
+    def llm(self) -> BaseChatModel:
+        """The chat model: the injected one, or the one named in settings (built once)."""
+        return self.chat_model or make_chat_model(self.settings)
+
+    @property
+    def model_name(self) -> str:
+        """The label recorded with each answer."""
+        if self.chat_model is not None:
+            return f"{type(self.chat_model).__name__}"
+        return model_label(self.settings)
+
+    def close(self) -> None:
+        """Finish background work and release connections."""
+        self.jobs.close()
+        self.engine.dispose()
+
+
+def build_services(
+    settings: Settings,
+    *,
+    chat_model: BaseChatModel | None = None,
+    migrate: bool = True,
+    inline_jobs: bool | None = None,
+) -> Services:
+    """Wire the stores, the model and the job runner described by `settings`."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if migrate:
+        upgrade(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    sessions = make_session_factory(engine)
+    vectors = make_chroma(
+        collection=settings.chroma_collection,
+        embeddings=make_embeddings(settings.embedding_model),
+        persist_dir=settings.chroma_dir,
+    )
+    memory = MemoryStore(sessions=sessions, vectors=vectors)
+    registry = {"index_memories": memory.index_pending}
+    inline = (not settings.index_in_background) if inline_jobs is None else inline_jobs
+    jobs: JobRunner = InlineJobs(registry) if inline else InProcessJobs(registry)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        accounts=Accounts(sessions),
+        history=ChatHistory(sessions),
+        memory=memory,
+        jobs=jobs,
+        chat_model=chat_model,
+    )

@@ -1,0 +1,46 @@
+"""The chat graph's state, field by field.
+
+`typing_extensions.TypedDict` (not `typing`) so pydantic, and therefore LangServe, can build schemas
+on Python 3.11.
+"""
+
+from __future__ import annotations
+
+from typing_extensions import TypedDict
+
+from memory.history import Turn
+from memory.store import Memory
+from prompts.language import Language
+
+
+class InputState(TypedDict):
+    """What a caller sends: only the message. The user comes from the run's context."""
+
+    message: str
+    """The user's message, in any language."""
+
+
+class OutputState(TypedDict, total=False):
+    """What a run returns."""
+
+    answer: str
+    """The model's full answer."""
+    memories: list[Memory]
+    """The memories the answer was given with, best first, with scores."""
+    conversation_id: str
+    """The conversation the turn was saved in."""
+    turn_id: int
+    """The saved turn."""
+
+
+class State(InputState, OutputState, total=False):
+    """Everything the nodes pass along."""
+
+    language: Language
+    """The language of the message; the prompt and answer follow it."""
+    recent: list[Turn]
+    """The last answered turns of this conversation, oldest first."""
+    profile_summary: str
+    """The user's profile summary (empty until the summariser has run)."""
+    prompt_version: str
+    """Which prompt produced the answer (recorded with the turn)."""

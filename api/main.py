@@ -1,0 +1,77 @@
+"""The FastAPI application factory: routers, LangServe, error handlers, and the services' lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
+
+from agent.graph import compile_graph
+from agent.services import Services, build_services
+from api.errors import install_error_handlers
+from api.langserve_routes import add_advisor_routes
+from api.routes import auth, chat, conversations, memories
+from memadvisor.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """Build the app. Services are created in the lifespan unless injected (tests)."""
+    if settings is None:
+        settings = services.settings if services else get_settings()
+    resolved = settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = services is None
+        current = services or build_services(resolved, migrate=resolved.migrate_on_start)
+        app.state.services = current
+        app.state.graph = compile_graph(current)
+        # Memories whose vector copy was still owed when the process last stopped.
+        if (pending := await asyncio.to_thread(current.memory.count_pending)) > 0:
+            logger.info("indexing %d memories left over from an earlier run", pending)
+            current.jobs.enqueue("index_memories")
+        try:
+            yield
+        finally:
+            if own:
+                current.close()
+
+    app = FastAPI(
+        title="MemAdvisor",
+        version="0.1.0",
+        summary="Private long-term memory and explainable advice for local LLMs.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=resolved.cors_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+    install_error_handlers(app)
+
+    api = APIRouter(prefix="/api")
+    for module in (auth, chat, conversations, memories):
+        api.include_router(module.router)
+
+    @api.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    app.include_router(api)
+    add_advisor_routes(app)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

@@ -1,0 +1,86 @@
+"""Accounts: register, log in (JSON or the OAuth2 form of the docs' Authorize button), who am I."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import ValidationError
+
+from api.deps import CurrentUser, ServicesDep
+from api.schemas import ErrorOut, LoginIn, RegisterIn, TokenOut, UserOut
+from api.security import create_access_token, hash_password, verify_password
+from memory.accounts import UsernameTakenError
+
+router = APIRouter(tags=["auth"])
+
+_LOGIN_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": LoginIn.model_json_schema()},
+            "application/x-www-form-urlencoded": {"schema": LoginIn.model_json_schema()},
+        },
+    }
+}
+
+
+@router.post(
+    "/auth/register",
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"model": ErrorOut}},
+)
+def register(body: RegisterIn, services: ServicesDep) -> UserOut:
+    """Create an account; then log in for a token."""
+    try:
+        user = services.accounts.create(
+            body.username, password_hash=hash_password(body.password), email=body.email
+        )
+    except UsernameTakenError as exc:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail="This username is taken; please choose another."
+        ) from exc
+    return UserOut.model_validate(user)
+
+
+@router.post("/auth/login", openapi_extra=_LOGIN_BODY, responses={401: {"model": ErrorOut}})
+async def login(request: Request, services: ServicesDep) -> TokenOut:
+    """Exchange a username and password for a bearer token."""
+    credentials = await _read_credentials(request)
+    user = services.accounts.by_username(credentials.username)
+    # Same answer (and, through the dummy hash, the same time) whether or not the user exists.
+    if not verify_password(credentials.password, user.password_hash if user else None) or not (
+        user and user.is_active
+    ):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="Wrong username or password.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    settings = services.settings
+    token = create_access_token(
+        user.id, secret=settings.secret_key, minutes=settings.access_token_minutes
+    )
+    return TokenOut(access_token=token, expires_in=settings.access_token_minutes * 60)
+
+
+@router.get("/me")
+def me(user: CurrentUser) -> UserOut:
+    """The signed-in account."""
+    return UserOut.model_validate(user)
+
+
+async def _read_credentials(request: Request) -> LoginIn:
+    content_type = request.headers.get("content-type", "")
+    try:
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            return LoginIn.model_validate(
+                {"username": form.get("username"), "password": form.get("password")}
+            )
+        return LoginIn.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail="Send JSON (or a form) with a `username` and a `password`.",
+        ) from exc

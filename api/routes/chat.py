@@ -1,0 +1,111 @@
+"""`POST /api/chat/stream`: one chat turn as Server-Sent Events, for the Vue3 client.
+
+Events: `token` (`{"text"}`) as the model writes, then one `final` (`{"conversation_id",
+"turn_id", "answer", "memories"}`), or `error` (`{"message"}`) if the turn fails midway.
+The message is saved before the model runs, so it survives a model that is down (503).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, status
+from fastapi.responses import JSONResponse
+from langchain_core.messages import AIMessageChunk
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from agent.context import Context
+from agent.llm import LLMUnavailableError, check_llm
+from agent.services import Services
+from api.deps import CurrentUser, GraphDep, ServicesDep
+from api.schemas import ChatFinal, ChatIn, ErrorOut, MemoryOut
+from memory.history import ConversationNotFoundError
+from memory.store import Memory
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/chat", tags=["chat"])
+
+_SSE_DOC: dict[str, Any] = {
+    200: {
+        "description": "`text/event-stream`: `token` events, then `final` (or `error`).",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    },
+    404: {"model": ErrorOut},
+    503: {"model": ErrorOut},
+}
+
+
+@router.post("/stream", response_model=None, responses=_SSE_DOC)
+async def chat_stream(
+    body: ChatIn, user: CurrentUser, services: ServicesDep, graph: GraphDep
+) -> EventSourceResponse | JSONResponse:
+    """Send a message and receive the answer token by token."""
+    try:
+        turn = await asyncio.to_thread(
+            services.history.begin_turn, user.id, body.conversation_id, body.message
+        )
+    except ConversationNotFoundError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such conversation.") from exc
+    try:
+        await asyncio.to_thread(check_llm, services.settings)
+    except LLMUnavailableError as exc:
+        await asyncio.to_thread(services.history.fail_turn, turn.id, str(exc))
+        return JSONResponse(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            content={
+                "detail": f"{exc} Your message was saved.",
+                "conversation_id": turn.conversation_id,
+                "turn_id": turn.id,
+            },
+        )
+    context = Context(user_id=user.id, conversation_id=turn.conversation_id, turn_id=turn.id)
+    return EventSourceResponse(_events(graph, services, body.message, context, turn.id), ping=15)
+
+
+async def _events(
+    graph: GraphDep, services: Services, message: str, context: Context, turn_id: int
+) -> AsyncIterator[ServerSentEvent]:
+    memories: list[Memory] = []
+    answer = ""
+    try:
+        async for mode, chunk in graph.astream(
+            {"message": message}, context=context, stream_mode=["messages", "updates"]
+        ):
+            if mode == "messages":
+                token, metadata = chunk
+                if metadata.get("langgraph_node") == "advise" and isinstance(token, AIMessageChunk):
+                    if text := token.text:
+                        yield _event("token", {"text": text})
+            elif "retrieve_memory" in chunk:
+                memories = chunk["retrieve_memory"]["memories"]
+            elif "advise" in chunk:
+                answer = chunk["advise"]["answer"]
+            elif "write_memory" in chunk:
+                saved = chunk["write_memory"]
+                final = ChatFinal(
+                    conversation_id=saved["conversation_id"],
+                    turn_id=saved["turn_id"],
+                    answer=answer,
+                    memories=[MemoryOut.model_validate(m) for m in memories],
+                )
+                yield _event("final", final.model_dump(mode="json"))
+    except asyncio.CancelledError:
+        # The client stopped the stream: keep the message, note why there is no answer.
+        await asyncio.shield(
+            asyncio.to_thread(services.history.fail_turn, turn_id, "stopped by the user")
+        )
+        raise
+    except Exception as exc:
+        logger.exception("chat turn %s failed", turn_id)
+        await asyncio.to_thread(services.history.fail_turn, turn_id, repr(exc))
+        reason = str(exc) if isinstance(exc, LLMUnavailableError) else "The model failed to answer."
+        yield _event("error", {"message": f"{reason} Your message was saved; please try again."})
+
+
+def _event(name: str, data: dict[str, Any]) -> ServerSentEvent:
+    return ServerSentEvent(data=json.dumps(data, ensure_ascii=False), event=name)

@@ -1,0 +1,41 @@
+"""The current user's conversation history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from api.deps import CurrentUser, ServicesDep
+from api.schemas import ConversationDetail, ConversationOut, ErrorOut, TurnOut
+from memory.history import ConversationNotFoundError
+
+router = APIRouter(prefix="/conversations", tags=["conversations"])
+
+
+@router.get("")
+def list_conversations(
+    user: CurrentUser,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ConversationOut]:
+    """Most recently active first."""
+    found = services.history.conversations(user.id, limit=limit, offset=offset)
+    return [ConversationOut.model_validate(c) for c in found]
+
+
+@router.get("/{conversation_id}", responses={404: {"model": ErrorOut}})
+def get_conversation(
+    conversation_id: str, user: CurrentUser, services: ServicesDep
+) -> ConversationDetail:
+    """One conversation with every turn, oldest first."""
+    try:
+        summary = services.history.get_conversation(user.id, conversation_id)
+        turns = services.history.turns(user.id, conversation_id)
+    except ConversationNotFoundError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such conversation.") from exc
+    return ConversationDetail(
+        **ConversationOut.model_validate(summary).model_dump(),
+        messages=[TurnOut.model_validate(t) for t in turns],
+    )

