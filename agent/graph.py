@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import lru_cache
 
 from langgraph.graph import END, START, StateGraph
@@ -39,7 +40,17 @@ def compile_graph(services: Services) -> ChatGraph:
     return build_graph(services).compile(name="memadvisor-chat")
 
 
+async def make_graph() -> ChatGraph:
+    """Entry point for `langgraph.json`: the graph on the services that settings describe.
+
+    `langgraph dev` calls this inside its event loop for every run, so the (blocking, one-time)
+    construction happens in a worker thread and is cached.
+    """
+    return await asyncio.to_thread(_graph_from_settings)
+
+
 @lru_cache(maxsize=1)
-def make_graph() -> ChatGraph:
-    """Entry point for `langgraph.json`: the graph on the services that settings describe."""
-    return compile_graph(build_services(get_settings()))
+def _graph_from_settings() -> ChatGraph:
+    services = build_services(get_settings())
+    _ = services.llm  # load the model now, not inside a node on the event loop
+    return compile_graph(services)

@@ -66,8 +66,11 @@ class PromptTurn:
 
 
 def quote(text: str) -> str:
-    """Render user-written text as a JSON string, so it cannot close a tag or pose as a rule."""
-    return json.dumps(text, ensure_ascii=False)
+    """Render user-written text as a JSON string, so it cannot close a tag or pose as a rule.
+
+    Angle brackets are escaped too, so no stored text can end the `<memories>` block.
+    """
+    return json.dumps(text, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def render_memories(memories: Sequence[PromptMemory], language: Language) -> str:

@@ -1,0 +1,134 @@
+"""The HTTP chat flow: stream a turn, see it in history and memories; bad input gets a 4xx."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from agent.services import Services
+from api.main import create_app
+from tests.api.sse import parse_sse
+from tests.fakes.models import FailingModel
+
+Register = Callable[[str], dict[str, str]]
+
+
+def test_stream_a_chat_then_see_both_turns_in_history_and_memories(
+    client: TestClient, register: Register
+) -> None:
+    alice = register("alice")
+    first = client.post(
+        "/api/chat/stream", headers=alice, json={"message": "My dog is called Bao"}
+    )
+    assert first.status_code == 200
+    assert first.headers["content-type"].startswith("text/event-stream")
+    events = parse_sse(first.text)
+    names = [name for name, _ in events]
+    assert names[-1] == "final" and set(names[:-1]) == {"token"}
+    final = events[-1][1]
+    assert "".join(data["text"] for name, data in events if name == "token") == final["answer"]
+    conversation = final["conversation_id"]
+
+    second = parse_sse(
+        client.post(
+            "/api/chat/stream",
+            headers=alice,
+            json={"message": "What is my dog called?", "conversation_id": conversation},
+        ).text
+    )[-1][1]
+    assert second["conversation_id"] == conversation
+
+    listing = client.get("/api/conversations", headers=alice).json()
+    assert [(c["id"], c["turns"]) for c in listing] == [(conversation, 2)]
+    detail = client.get(f"/api/conversations/{conversation}", headers=alice).json()
+    assert [m["input_text"] for m in detail["messages"]] == [
+        "My dog is called Bao",
+        "What is my dog called?",
+    ]
+    assert all(m["status"] == "answered" for m in detail["messages"])
+
+    memories = client.get("/api/memories", headers=alice).json()
+    assert {m["text"] for m in memories} == {"My dog is called Bao", "What is my dog called?"}
+    found = client.get("/api/memories", headers=alice, params={"query": "dog's name"}).json()
+    assert found[0]["score"] > 0
+
+
+def test_final_event_lists_the_memories_used(client: TestClient, register: Register) -> None:
+    alice = register("alice")
+    client.post("/api/chat/stream", headers=alice, json={"message": "I live in Hangzhou"})
+    final = parse_sse(
+        client.post("/api/chat/stream", headers=alice, json={"message": "Where do I live?"}).text
+    )[-1][1]
+    [used] = final["memories"]
+    assert used["text"] == "I live in Hangzhou"
+    assert set(used) == {"id", "kind", "text", "score", "created_at"}
+
+
+def test_delete_a_memory(client: TestClient, register: Register) -> None:
+    alice = register("alice")
+    client.post("/api/chat/stream", headers=alice, json={"message": "I live in Hangzhou"})
+    [memory] = client.get("/api/memories", headers=alice).json()
+
+    assert client.delete(f"/api/memories/{memory['id']}", headers=alice).status_code == 204
+    assert client.get("/api/memories", headers=alice).json() == []
+    again = client.delete(f"/api/memories/{memory['id']}", headers=alice)
+    assert again.status_code == 404 and again.json()["detail"] == "No such memory."
+
+
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ({"message": ""}, "message"),
+        ({"message": "   "}, "message"),
+        ({"message": "x" * 100_000}, "at most 8000"),
+        ({"message": 42}, "message"),
+        ({"message": ["a"]}, "message"),
+        ({}, "message: Field required"),
+        ({"message": "hi", "conversation_id": 7}, "conversation_id"),
+        ({"message": "hi", "user_id": 2}, "user_id"),
+    ],
+)
+def test_bad_chat_input_gets_a_readable_422(
+    client: TestClient, register: Register, body: dict[str, object], fragment: str
+) -> None:
+    response = client.post("/api/chat/stream", headers=register("alice"), json=body)
+    assert response.status_code == 422
+    assert fragment in response.json()["message"]
+    assert len(response.content) < 2000  # a 100 KB message is not echoed back
+
+
+def test_chat_without_a_token_is_a_401(client: TestClient) -> None:
+    response = client.post("/api/chat/stream", json={"message": "hi"})
+    assert response.status_code == 401 and "Sign in" in response.json()["detail"]
+
+
+def test_unknown_conversation_is_a_404(client: TestClient, register: Register) -> None:
+    response = client.post(
+        "/api/chat/stream",
+        headers=register("alice"),
+        json={"message": "hi", "conversation_id": "does-not-exist"},
+    )
+    assert response.status_code == 404
+    assert client.get("/api/conversations/nope", headers=register("bob")).status_code == 404
+
+
+def test_model_failure_mid_stream_sends_an_error_event_and_keeps_the_message(
+    make_services: Callable[..., Services],
+) -> None:
+    with TestClient(create_app(services=make_services(FailingModel()))) as client:
+        client.post("/api/auth/register", json={"username": "alice", "password": "p4ssword!"})
+        token = client.post(
+            "/api/auth/login", json={"username": "alice", "password": "p4ssword!"}
+        ).json()["access_token"]
+        alice = {"Authorization": f"Bearer {token}"}
+
+        events = parse_sse(
+            client.post("/api/chat/stream", headers=alice, json={"message": "hi"}).text
+        )
+
+        assert events[-1][0] == "error" and "saved" in events[-1][1]["message"]
+        [conversation] = client.get("/api/conversations", headers=alice).json()
+        detail = client.get(f"/api/conversations/{conversation['id']}", headers=alice).json()
+        assert [(m["input_text"], m["status"]) for m in detail["messages"]] == [("hi", "failed")]

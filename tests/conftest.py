@@ -1,0 +1,77 @@
+"""Shared fixtures: settings on a temporary data folder, services with a scripted model, clients."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from agent.services import Services, build_services
+from api.main import create_app
+from memadvisor.settings import Settings
+from tests.fakes.models import RecordingFakeModel, scripted
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Embedded defaults in a fresh data folder."""
+    return Settings(_env_file=None, data_dir=tmp_path / "data", env="development")  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def model() -> RecordingFakeModel:
+    """A scripted chat model that records the prompts it was given."""
+    return scripted(itertools.repeat("Noted. 好的。"))
+
+
+@pytest.fixture
+def make_services(settings: Settings) -> Iterator[Callable[..., Services]]:
+    """Build services on the test's settings; everything built is closed afterwards."""
+    built: list[Services] = []
+
+    def make(chat_model: object | None = None, **overrides: object) -> Services:
+        current = settings.model_copy(update=overrides) if overrides else settings
+        services = build_services(current, chat_model=chat_model, inline_jobs=True)  # type: ignore[arg-type]
+        built.append(services)
+        return services
+
+    yield make
+    for services in built:
+        services.close()
+
+
+@pytest.fixture
+def services(make_services: Callable[..., Services], model: RecordingFakeModel) -> Services:
+    """Services with the scripted model and jobs run inline (deterministic)."""
+    return make_services(model)
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient]:
+    """An HTTP client for the app on those services."""
+    with TestClient(create_app(services=services)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def register(client: TestClient) -> Callable[[str], dict[str, str]]:
+    """Register and log in a user; returns the Authorization header."""
+
+    def make(username: str, password: str = "correct horse battery") -> dict[str, str]:
+        response = client.post(
+            "/api/auth/register", json={"username": username, "password": password}
+        )
+        assert response.status_code == 201, response.text
+        token = client.post(
+            "/api/auth/login", json={"username": username, "password": password}
+        ).json()["access_token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    return make

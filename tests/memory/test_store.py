@@ -1,0 +1,112 @@
+"""MemoryStore through the real SQLite file, Chroma folder and bundled embeddings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from agent.services import Services
+from memory.store import NewMemory
+
+
+def test_add_then_search_finds_the_memory_with_a_score(services: Services) -> None:
+    alice = services.accounts.local("alice").id
+    store = services.memory
+    store.add(alice, "My dog is called Bao and I live in Hangzhou")
+    store.add(alice, "I am allergic to peanuts")
+    store.add(alice, "My favourite programming language is Rust")
+
+    found = store.search(alice, "Which city do I live in?", k=2)
+
+    assert found[0].text == "My dog is called Bao and I live in Hangzhou"
+    assert found[0].score is not None and 0 < found[0].score <= 1
+    assert [m.score for m in found] == sorted((m.score or 0 for m in found), reverse=True)
+
+
+def test_chinese_memories_are_kept_as_written_and_found_across_languages(
+    services: Services,
+) -> None:
+    alice = services.accounts.local("alice").id
+    store = services.memory
+    store.add(alice, "我的狗叫宝宝，我住在杭州")
+    store.add(alice, "I drink coffee every morning")
+
+    assert store.search(alice, "我住在哪个城市？", k=1)[0].text == "我的狗叫宝宝，我住在杭州"
+    assert store.search(alice, "What is my dog's name?", k=1)[0].text == "我的狗叫宝宝，我住在杭州"
+    assert store.search(alice, "我早上喝咖啡吗？", k=1)[0].text == "I drink coffee every morning"
+
+
+def test_search_never_returns_another_users_memories(services: Services) -> None:
+    alice = services.accounts.local("alice").id
+    bob = services.accounts.local("bob").id
+    services.memory.add(alice, "My bank PIN hint is the name of my first cat, Mimi")
+
+    assert services.memory.search(bob, "bank PIN first cat Mimi", k=10) == []
+    assert services.memory.list(bob) == []
+    assert services.memory.get(bob, services.memory.list(alice)[0].id) is None
+
+
+def test_delete_forgets_in_sql_and_vectors_and_only_for_the_owner(services: Services) -> None:
+    alice = services.accounts.local("alice").id
+    bob = services.accounts.local("bob").id
+    memory_id = services.memory.add(alice, "I live in Hangzhou")
+
+    assert services.memory.delete(bob, memory_id) is False
+    assert services.memory.delete(alice, memory_id) is True
+    assert services.memory.search(alice, "Hangzhou", k=5) == []
+    assert services.memory.vector_count(alice) == 0
+
+
+def test_delete_user_removes_every_memory_of_that_user_only(services: Services) -> None:
+    alice = services.accounts.local("alice").id
+    bob = services.accounts.local("bob").id
+    services.memory.add_many(alice, [NewMemory("one"), NewMemory("two", kind="fact")])
+    services.memory.add(bob, "three")
+
+    assert services.memory.delete_user(alice) == 2
+    assert services.memory.vector_count(alice) == 0
+    assert services.memory.count(alice) == 0
+    assert services.memory.count(bob) == 1 and services.memory.vector_count(bob) == 1
+
+
+def test_unindexed_memories_are_indexed_later_and_reindex_rebuilds_from_sql(
+    services: Services,
+) -> None:
+    alice = services.accounts.local("alice").id
+    store = services.memory
+    store.add(alice, "I run 5 km on Saturdays", index=False)
+    assert store.count_pending() == 1
+    assert store.search(alice, "running", k=5) == []
+
+    assert store.index_pending() == 1
+    assert store.search(alice, "running", k=5)[0].text == "I run 5 km on Saturdays"
+
+    progress: list[int] = []
+    assert store.reindex(progress=progress.append) == 1
+    assert sum(progress) == 1
+    assert store.vector_count() == 1
+
+
+def test_memory_keeps_its_time_kind_and_metadata(services: Services) -> None:
+    alice = services.accounts.local("alice").id
+    when = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
+    memory_id = services.memory.add(
+        alice, "Went hiking", kind="data", created_at=when, source_id="7", metadata={"a": 1}
+    )
+    memory = services.memory.get(alice, memory_id)
+    assert memory is not None
+    assert (memory.created_at, memory.kind, memory.source_id, memory.metadata) == (
+        when,
+        "data",
+        "7",
+        {"a": 1},
+    )
+
+
+@pytest.mark.parametrize("kind, text", [("nonsense", "x"), ("turn", "   ")])
+def test_bad_memories_are_refused(services: Services, kind: str, text: str) -> None:
+    alice = services.accounts.local("alice").id
+    with pytest.raises(ValueError):
+        services.memory.add(alice, text, kind=kind)
+    assert services.memory.count(alice) == 0
