@@ -84,9 +84,7 @@ def check_llm(settings: Settings, timeout: float = 3.0) -> None:
     names = {m.get("name", "") for m in response.json().get("models", [])}
     wanted = settings.ollama_model
     if wanted not in names and f"{wanted}:latest" not in names:
-        raise LLMUnavailableError(
-            f"Ollama has no model {wanted!r}. Run `ollama pull {wanted}`."
-        )
+        raise LLMUnavailableError(f"Ollama has no model {wanted!r}. Run `ollama pull {wanted}`.")
 
 
 def _make_llamacpp(settings: Settings) -> BaseChatModel:

@@ -61,9 +61,7 @@ class ChatNodes:
             message=state["message"],
             profile_summary=state.get("profile_summary", ""),
             memories=[PromptMemory(m.text, m.created_at) for m in state.get("memories", [])],
-            recent=[
-                PromptTurn(t.input_text, t.output_text or "") for t in state.get("recent", [])
-            ],
+            recent=[PromptTurn(t.input_text, t.output_text or "") for t in state.get("recent", [])],
         )
         reply = await self.services.llm.ainvoke(messages)
         answer = reply.text.strip()

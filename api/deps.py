@@ -52,7 +52,9 @@ def authenticate(token: str | None, services: Services) -> User:
     try:
         user_id = decode_access_token(token, secret=settings.secret_key)
     except InvalidTokenError as exc:
-        raise _unauthorized("Your session is invalid or has expired; please sign in again.") from exc
+        raise _unauthorized(
+            "Your session is invalid or has expired; please sign in again."
+        ) from exc
     user = services.accounts.by_id(user_id)
     if user is None or not user.is_active:
         raise _unauthorized("This account no longer exists or is disabled.")

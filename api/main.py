@@ -1,4 +1,4 @@
-"""The FastAPI application factory: routers, LangServe, error handlers, and the services' lifespan."""
+"""The FastAPI application factory: routers, LangServe, error handlers, services' lifespan."""
 
 from __future__ import annotations
 

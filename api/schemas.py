@@ -19,7 +19,7 @@ Message = Annotated[
 ]
 
 
-class RegisterIn(BaseModel):
+class UserRegister(BaseModel):
     """A new account. Usernames use letters (any script), digits, `_`, `.` and `-`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -29,7 +29,7 @@ class RegisterIn(BaseModel):
     email: EmailStr | None = None
 
 
-class LoginIn(BaseModel):
+class UserLogin(BaseModel):
     """Credentials for a token."""
 
     username: Annotated[str, Field(min_length=1, max_length=64)]

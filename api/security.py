@@ -41,7 +41,9 @@ def create_access_token(user_id: int, *, secret: str, minutes: int) -> str:
 def decode_access_token(token: str, *, secret: str) -> int:
     """The user id in a valid token, or InvalidTokenError."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
+        )
         return int(claims["sub"])
     except (jwt.PyJWTError, ValueError) as exc:
         raise InvalidTokenError(str(exc)) from exc

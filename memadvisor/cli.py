@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Annotated
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,7 +15,13 @@ from rich.table import Table
 
 from memadvisor.settings import get_settings
 
-app = typer.Typer(help="MemAdvisor: private memory and advice for local LLMs.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from agent.services import Services
+    from memory.store import Memory
+
+app = typer.Typer(
+    help="MemAdvisor: private memory and advice for local LLMs.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console()
@@ -44,7 +51,8 @@ def serve(
     settings = get_settings()
     console.print(
         f"[bold]MemAdvisor[/] on http://{host}:{port}  (docs: /docs, playground: "
-        f"/advisor/playground/)  model: {settings.llm_provider}, data: {settings.data_dir.resolve()}"
+        f"/advisor/playground/)  model: {settings.llm_provider}, "
+        f"data: {settings.data_dir.resolve()}"
     )
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, reload=reload)
 
@@ -71,14 +79,11 @@ def chat(
         services.close()
 
 
-async def _chat_loop(services: object, user_id: int, conversation_id: str | None) -> None:
-    from langchain_core.messages import AIMessageChunk
-
+async def _chat_loop(services: Services, user_id: int, conversation_id: str | None) -> None:
     from agent.context import Context
     from agent.graph import compile_graph
-    from agent.services import Services
+    from agent.streaming import Recalled, Saved, Token, stream_turn
 
-    assert isinstance(services, Services)
     graph = compile_graph(services)
     while True:
         try:
@@ -99,18 +104,13 @@ async def _chat_loop(services: object, user_id: int, conversation_id: str | None
             continue
         console.print("[bold green]advisor>[/] ", end="")
         context = Context(user_id=user_id, conversation_id=conversation_id)
-        async for mode, chunk in graph.astream(
-            {"message": message}, context=context, stream_mode=["messages", "updates"]
-        ):
-            if mode == "messages":
-                token, meta = chunk
-                if meta.get("langgraph_node") == "advise" and isinstance(token, AIMessageChunk):
-                    console.print(token.text, end="", markup=False, highlight=False)
-            elif "write_memory" in chunk:
-                conversation_id = chunk["write_memory"]["conversation_id"]
-            elif "retrieve_memory" in chunk and chunk["retrieve_memory"]["memories"]:
-                used = len(chunk["retrieve_memory"]["memories"])
-                console.print(f"[dim](recalled {used} memories)[/] ", end="")
+        async for event in stream_turn(graph, message, context):
+            if isinstance(event, Token):
+                console.print(event.text, end="", markup=False, highlight=False)
+            elif isinstance(event, Recalled) and event.memories:
+                console.print(f"[dim](recalled {len(event.memories)} memories)[/] ", end="")
+            elif isinstance(event, Saved):
+                conversation_id = event.conversation_id
         console.print()
 
 
@@ -129,18 +129,17 @@ def memories(
         if account is None:
             raise typer.BadParameter(f"no user named {user!r}", param_hint="--user")
         store = services.memory
-        found = store.search(account.id, query, limit) if query else store.list(account.id, limit=limit)
+        found = (
+            store.search(account.id, query, limit) if query else store.list(account.id, limit=limit)
+        )
         _print_memories(found)
     finally:
         services.close()
 
 
-def _print_memories(found: list[object]) -> None:
-    from memory.store import Memory
-
+def _print_memories(found: Sequence[Memory]) -> None:
     table = Table("when", "kind", "score", "text", show_lines=False)
     for m in found:
-        assert isinstance(m, Memory)
         score = "" if m.score is None else f"{m.score:.2f}"
         table.add_row(f"{m.created_at:%Y-%m-%d %H:%M}", m.kind, score, m.text)
     console.print(table if found else "[dim]Nothing remembered yet.[/]")

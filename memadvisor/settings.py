@@ -1,6 +1,6 @@
-"""Every knob of the application, read once from the environment (prefix ``MEMADVISOR_``) or ``.env``.
+"""Every knob of the application, read once from the environment (`MEMADVISOR_*`) or `.env`.
 
-Nothing here runs at import time: call :func:`get_settings` (cached) or build ``Settings(...)`` in tests.
+Nothing here runs at import time: call `get_settings` (cached), or build `Settings(...)` in tests.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET_KEY = "memadvisor-development-only-secret-change-me"  # noqa: S105 - refused outside development
+DEFAULT_SECRET_KEY = "memadvisor-development-only-secret-change-me"
 
 Environment = Literal["development", "test", "production"]
 LLMProvider = Literal["llamacpp", "ollama"]
@@ -81,10 +81,13 @@ class Settings(BaseSettings):
             if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
                 raise ValueError(
                     "MEMADVISOR_SECRET_KEY must be set to a random string of 32+ characters "
-                    "outside development (try: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                    "outside development; make one with "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
                 )
             if self.dev_user:
-                raise ValueError("MEMADVISOR_DEV_USER is only allowed when MEMADVISOR_ENV=development")
+                raise ValueError(
+                    "MEMADVISOR_DEV_USER is only allowed when MEMADVISOR_ENV=development"
+                )
         return self
 
     @property

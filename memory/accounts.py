@@ -1,4 +1,4 @@
-"""Users and their profiles in SQL. Password hashing lives in `api/` (it knows about credentials)."""
+"""Users and their profiles in SQL. Password hashing lives in `api/`, which knows credentials."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ class Accounts:
             return session.get(User, user_id)
 
     def local(self, username: str) -> User:
-        """The passwordless local user for the CLI or the development convenience, created on demand."""
+        """The passwordless local user (CLI, development convenience), created on first use."""
         user = self.by_username(username)
         if user is not None:
             return user

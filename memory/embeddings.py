@@ -1,7 +1,7 @@
-"""Embedding models that ship inside PyPI packages, so nothing is downloaded at run time.
+"""Embedding models shipped inside PyPI packages, so nothing is downloaded at run time.
 
-Both are LangChain `Embeddings`, so Chroma (through langchain-chroma) and the benchmarks use the same
-objects. E5 distinguishes queries from passages; MiniLM does not.
+Both are LangChain `Embeddings`, so Chroma (through langchain-chroma) and the benchmarks share
+them. E5 distinguishes queries from passages; MiniLM does not.
 """
 
 from __future__ import annotations

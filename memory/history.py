@@ -144,9 +144,9 @@ class ChatHistory:
             )
             return _summary(conversation, int(count or 0))
 
-    def conversations(self, user_id: int, *, limit: int = 50, offset: int = 0) -> list[
-        ConversationSummary
-    ]:
+    def conversations(
+        self, user_id: int, *, limit: int = 50, offset: int = 0
+    ) -> list[ConversationSummary]:
         """The user's conversations, most recently active first."""
         counts = (
             select(ConversationTurn.conversation_id, func.count().label("n"))

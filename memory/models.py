@@ -38,12 +38,13 @@ LongText = Text().with_variant(mysql.LONGTEXT(), "mysql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware datetime stored as UTC; SQLite and MySQL hand back naive values otherwise."""
+    """A timezone-aware datetime stored as UTC (SQLite and MySQL would hand back naive values)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Store as naive UTC."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -51,6 +52,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Read back as aware UTC."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -67,7 +69,7 @@ def new_id() -> str:
 
 
 class Base(DeclarativeBase):
-    """Declarative base with one naming convention, so migrations name constraints the same everywhere."""
+    """Declarative base with one naming convention: constraints get the same names everywhere."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -81,7 +83,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str | None] = mapped_column(String(255))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    """None for local users created by the CLI or the development convenience (cannot log in)."""
+    """None for local users of the CLI or the development convenience (they cannot log in)."""
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -99,7 +101,7 @@ class Conversation(Base):
 
 
 class ConversationTurn(Base):
-    """One exchange: what the user wrote and what the model answered (the seed's conversation_history).
+    """One exchange: what the user wrote and what the model answered (the seed's history).
 
     The input is written before the model runs, so a message survives a model that is down.
     """
@@ -109,9 +111,7 @@ class ConversationTurn(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     input_text: Mapped[str] = mapped_column(LongText)
     output_text: Mapped[str | None] = mapped_column(LongText)
     """None while the answer is being generated or when the model failed."""

@@ -94,7 +94,9 @@ class MemoryStore:
         item = NewMemory(text, kind, created_at, source_id, metadata or {})
         return self.add_many(user_id, [item], index=index)[0]
 
-    def add_many(self, user_id: int, items: Sequence[NewMemory], *, index: bool = True) -> list[str]:
+    def add_many(
+        self, user_id: int, items: Sequence[NewMemory], *, index: bool = True
+    ) -> list[str]:
         """Store many memories of one user in one transaction (and one embedding batch)."""
         rows = [_new_row(user_id, item) for item in items]
         with self._sessions.begin() as session:
@@ -107,7 +109,9 @@ class MemoryStore:
         self, ids: Iterable[str] | None = None, *, progress: ProgressCallback | None = None
     ) -> int:
         """Write the vector copy of memories that have none yet; returns how many were indexed."""
-        stmt = select(MemoryRow).where(MemoryRow.indexed_at.is_(None)).order_by(MemoryRow.created_at)
+        stmt = (
+            select(MemoryRow).where(MemoryRow.indexed_at.is_(None)).order_by(MemoryRow.created_at)
+        )
         if ids is not None:
             stmt = stmt.where(MemoryRow.id.in_(list(ids)))
         done = 0
@@ -158,7 +162,7 @@ class MemoryStore:
         """
         if not query.strip() or k < 1:
             return []
-        hits = self._vectors.similarity_search_with_score(query, k=k, filter={"user_id": user_id})
+        hits = self._vectors.similarity_search_with_score(query, k=k, filter=_owner(user_id))
         scores = {doc.id: 1.0 - float(distance) for doc, distance in hits if doc.id}
         if not scores:
             return []
@@ -217,13 +221,18 @@ class MemoryStore:
             ids = list(session.scalars(select(MemoryRow.id).where(MemoryRow.user_id == user_id)))
             session.execute(delete(MemoryRow).where(MemoryRow.user_id == user_id))
         # Delete by filter too, so copies whose SQL row was already gone are removed as well.
-        self._vectors.delete(where={"user_id": user_id})
+        self._vectors.delete(where=_owner(user_id))
         return len(ids)
 
     def vector_count(self, user_id: int | None = None) -> int:
-        """Vector documents held (for one user, or all): lets tests and `reindex` check agreement."""
-        where = None if user_id is None else {"user_id": user_id}
+        """Vector documents held (for one user, or all), to check agreement with SQL."""
+        where = None if user_id is None else _owner(user_id)
         return len(self._vectors.get(where=where, include=[])["ids"])
+
+
+def _owner(user_id: int) -> Any:
+    """The Chroma filter every vector read and delete goes through."""
+    return {"user_id": user_id}
 
 
 def _new_row(user_id: int, item: NewMemory) -> MemoryRow:

@@ -91,7 +91,11 @@ def test_langgraph_dev_runs_the_chat_graph(langgraph_server: tuple[str, int, str
     def run(message: str) -> dict[str, object]:
         response = httpx.post(
             f"{base}/runs/wait",
-            json={"assistant_id": "chat", "input": {"message": message}, "context": {"user_id": user_id}},
+            json={
+                "assistant_id": "chat",
+                "input": {"message": message},
+                "context": {"user_id": user_id},
+            },
             timeout=120,
         )
         assert response.status_code == 200, response.text

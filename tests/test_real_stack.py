@@ -1,5 +1,6 @@
-"""End to end on the embedded defaults: SQLite file, Chroma folder, bundled e5 embeddings and the
-bundled SmolLM2 GGUF through llama.cpp. Checks behaviour and structure, not a small model's words."""
+"""End to end on the embedded defaults: SQLite file, Chroma folder, bundled e5 embeddings, and the
+bundled SmolLM2 GGUF through llama.cpp. Checks behaviour and structure, not a small model's words.
+"""
 
 from __future__ import annotations
 
@@ -71,9 +72,12 @@ async def test_a_fact_told_once_is_recalled_in_a_new_conversation(
 
 def test_http_register_login_stream_history_and_memories(real: Services) -> None:
     with TestClient(create_app(services=real)) as client:
-        assert client.post(
-            "/api/auth/register", json={"username": "alice", "password": "correct horse"}
-        ).status_code == 201
+        assert (
+            client.post(
+                "/api/auth/register", json={"username": "alice", "password": "correct horse"}
+            ).status_code
+            == 201
+        )
         token = client.post(
             "/api/auth/login", json={"username": "alice", "password": "correct horse"}
         ).json()["access_token"]
@@ -88,7 +92,9 @@ def test_http_register_login_stream_history_and_memories(real: Services) -> None
         assert sum(1 for name, _ in first if name == "token") > 1
         real.jobs.drain()
         second = parse_sse(
-            client.post("/api/chat/stream", headers=alice, json={"message": "Where do I live?"}).text
+            client.post(
+                "/api/chat/stream", headers=alice, json={"message": "Where do I live?"}
+            ).text
         )[-1][1]
         assert second["memories"][0]["text"] == "I live in Hangzhou"
 

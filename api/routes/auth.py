@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import ValidationError
 
 from api.deps import CurrentUser, ServicesDep
-from api.schemas import ErrorOut, LoginIn, RegisterIn, TokenOut, UserOut
+from api.schemas import ErrorOut, TokenOut, UserLogin, UserOut, UserRegister
 from api.security import create_access_token, hash_password, verify_password
 from memory.accounts import UsernameTakenError
 
@@ -18,8 +18,8 @@ _LOGIN_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": LoginIn.model_json_schema()},
-            "application/x-www-form-urlencoded": {"schema": LoginIn.model_json_schema()},
+            "application/json": {"schema": UserLogin.model_json_schema()},
+            "application/x-www-form-urlencoded": {"schema": UserLogin.model_json_schema()},
         },
     }
 }
@@ -30,7 +30,7 @@ _LOGIN_BODY: dict[str, Any] = {
     status_code=status.HTTP_201_CREATED,
     responses={409: {"model": ErrorOut}},
 )
-def register(body: RegisterIn, services: ServicesDep) -> UserOut:
+def register(body: UserRegister, services: ServicesDep) -> UserOut:
     """Create an account; then log in for a token."""
     try:
         user = services.accounts.create(
@@ -70,15 +70,15 @@ def me(user: CurrentUser) -> UserOut:
     return UserOut.model_validate(user)
 
 
-async def _read_credentials(request: Request) -> LoginIn:
+async def _read_credentials(request: Request) -> UserLogin:
     content_type = request.headers.get("content-type", "")
     try:
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             form = await request.form()
-            return LoginIn.model_validate(
+            return UserLogin.model_validate(
                 {"username": form.get("username"), "password": form.get("password")}
             )
-        return LoginIn.model_validate_json(await request.body())
+        return UserLogin.model_validate_json(await request.body())
     except ValidationError as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,

@@ -15,22 +15,21 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import JSONResponse
-from langchain_core.messages import AIMessageChunk
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from agent.context import Context
 from agent.llm import LLMUnavailableError, check_llm
 from agent.services import Services
+from agent.streaming import Saved, Token, stream_turn
 from api.deps import CurrentUser, GraphDep, ServicesDep
 from api.schemas import ChatFinal, ChatIn, ErrorOut, MemoryOut
 from memory.history import ConversationNotFoundError
-from memory.store import Memory
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 
-_SSE_DOC: dict[str, Any] = {
+_SSE_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "`text/event-stream`: `token` events, then `final` (or `error`).",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
@@ -70,28 +69,16 @@ async def chat_stream(
 async def _events(
     graph: GraphDep, services: Services, message: str, context: Context, turn_id: int
 ) -> AsyncIterator[ServerSentEvent]:
-    memories: list[Memory] = []
-    answer = ""
     try:
-        async for mode, chunk in graph.astream(
-            {"message": message}, context=context, stream_mode=["messages", "updates"]
-        ):
-            if mode == "messages":
-                token, metadata = chunk
-                if metadata.get("langgraph_node") == "advise" and isinstance(token, AIMessageChunk):
-                    if text := token.text:
-                        yield _event("token", {"text": text})
-            elif "retrieve_memory" in chunk:
-                memories = chunk["retrieve_memory"]["memories"]
-            elif "advise" in chunk:
-                answer = chunk["advise"]["answer"]
-            elif "write_memory" in chunk:
-                saved = chunk["write_memory"]
+        async for event in stream_turn(graph, message, context):
+            if isinstance(event, Token):
+                yield _event("token", {"text": event.text})
+            elif isinstance(event, Saved):
                 final = ChatFinal(
-                    conversation_id=saved["conversation_id"],
-                    turn_id=saved["turn_id"],
-                    answer=answer,
-                    memories=[MemoryOut.model_validate(m) for m in memories],
+                    conversation_id=event.conversation_id,
+                    turn_id=event.turn_id,
+                    answer=event.answer,
+                    memories=[MemoryOut.model_validate(m) for m in event.memories],
                 )
                 yield _event("final", final.model_dump(mode="json"))
     except asyncio.CancelledError:

@@ -25,9 +25,7 @@ async def list_memories(
     if query and query.strip():
         found = await asyncio.to_thread(services.memory.search, user.id, query, limit)
     else:
-        found = await asyncio.to_thread(
-            services.memory.list, user.id, limit=limit, offset=offset
-        )
+        found = await asyncio.to_thread(services.memory.list, user.id, limit=limit, offset=offset)
     return [MemoryOut.model_validate(m) for m in found]
 
 

@@ -1,4 +1,4 @@
-"""Alembic environment: runs migrations for the URL in the config (set by memory.db.alembic_config)."""
+"""Alembic environment: migrates the URL in the config (set by `memory.db.alembic_config`)."""
 
 from alembic import context
 

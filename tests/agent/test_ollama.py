@@ -36,7 +36,9 @@ async def test_chat_streams_from_ollama_and_sends_model_messages_and_options(
         tokens = [
             chunk.content
             async for chunk, meta in graph.astream(
-                {"message": "Where do I live?"}, context=Context(user_id=alice), stream_mode="messages"
+                {"message": "Where do I live?"},
+                context=Context(user_id=alice),
+                stream_mode="messages",
             )
             if meta["langgraph_node"] == "advise"
         ]
@@ -73,7 +75,7 @@ def test_unreachable_ollama_says_to_start_it(settings: Settings) -> None:
 
 def test_missing_model_says_to_pull_it(settings: Settings) -> None:
     with OllamaProtocolFake(["llama3.2:1b"]).serve() as url:
-        with pytest.raises(LLMUnavailableError, match="ollama pull qwen2.5:3b"):
+        with pytest.raises(LLMUnavailableError, match=r"ollama pull qwen2\.5:3b"):
             check_llm(_ollama(settings, url))
         check_llm(_ollama(settings, url, model="llama3.2:1b"))
 

@@ -22,14 +22,16 @@ def test_register_login_and_me(client: TestClient) -> None:
     assert created.json()["username"] == "小明同学"
     assert "password" not in created.text
 
-    token = client.post("/api/auth/login", json={"username": "小明同学", "password": "correct horse"})
+    token = client.post(
+        "/api/auth/login", json={"username": "小明同学", "password": "correct horse"}
+    )
     assert token.status_code == 200 and token.json()["token_type"] == "bearer"
-    form = client.post("/api/auth/login", data={"username": "小明同学", "password": "correct horse"})
+    form = client.post(
+        "/api/auth/login", data={"username": "小明同学", "password": "correct horse"}
+    )
     assert form.status_code == 200
 
-    me = client.get(
-        "/api/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
-    )
+    me = client.get("/api/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
     assert me.json()["username"] == "小明同学"
 
 

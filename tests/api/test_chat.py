@@ -19,9 +19,7 @@ def test_stream_a_chat_then_see_both_turns_in_history_and_memories(
     client: TestClient, register: Register
 ) -> None:
     alice = register("alice")
-    first = client.post(
-        "/api/chat/stream", headers=alice, json={"message": "My dog is called Bao"}
-    )
+    first = client.post("/api/chat/stream", headers=alice, json={"message": "My dog is called Bao"})
     assert first.status_code == 200
     assert first.headers["content-type"].startswith("text/event-stream")
     events = parse_sse(first.text)

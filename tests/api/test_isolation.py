@@ -27,7 +27,9 @@ def test_bob_sees_nothing_of_alice(
     assert client.get("/api/memories", headers=bob, params={"query": SECRET}).json() == []
     assert client.get("/api/conversations", headers=bob).json() == []
     # Direct access by id
-    assert client.get(f"/api/conversations/{final['conversation_id']}", headers=bob).status_code == 404
+    assert (
+        client.get(f"/api/conversations/{final['conversation_id']}", headers=bob).status_code == 404
+    )
     assert client.delete(f"/api/memories/{memory['id']}", headers=bob).status_code == 404
     # Continuing Alice's conversation
     hijack = client.post(

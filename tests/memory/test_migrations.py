@@ -54,7 +54,9 @@ def mysql_url() -> Iterator[str]:
     name = f"memadvisor_test_{uuid.uuid4().hex[:8]}"
     server = create_engine(MYSQL_SERVER)
     with server.begin() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+        conn.execute(
+            text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        )
     try:
         yield f"{MYSQL_SERVER}/{name}"
     finally:

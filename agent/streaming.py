@@ -1,0 +1,67 @@
+"""One chat turn as a stream of typed events, for every front end (SSE endpoint, terminal chat).
+
+LangGraph's `stream_mode=["messages", "updates"]` interleaves model tokens with node outputs; this
+module is the one place that reads that format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+from langchain_core.messages import AIMessageChunk
+
+from agent.context import Context
+from agent.graph import ChatGraph
+from memory.store import Memory
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A piece of the answer, as the model wrote it."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recalled:
+    """The memories retrieved for this turn (sent before the answer starts)."""
+
+    memories: list[Memory]
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """The turn is answered and saved."""
+
+    conversation_id: str
+    turn_id: int
+    answer: str
+    memories: list[Memory]
+
+
+TurnEvent = Token | Recalled | Saved
+
+
+async def stream_turn(graph: ChatGraph, message: str, context: Context) -> AsyncIterator[TurnEvent]:
+    """Run the chat graph for one message and yield its tokens, memories and saved turn."""
+    memories: list[Memory] = []
+    answer = ""
+    stream = graph.astream(
+        {"message": message}, context=context, stream_mode=["messages", "updates"]
+    )
+    async for mode, payload in cast(AsyncIterator[tuple[str, Any]], stream):
+        if mode == "messages":
+            token, metadata = payload
+            from_advise = metadata.get("langgraph_node") == "advise"
+            if from_advise and isinstance(token, AIMessageChunk) and token.text:
+                yield Token(token.text)
+        elif "retrieve_memory" in payload:
+            memories = payload["retrieve_memory"]["memories"]
+            yield Recalled(memories)
+        elif "advise" in payload:
+            answer = payload["advise"]["answer"]
+        elif "write_memory" in payload:
+            saved = payload["write_memory"]
+            yield Saved(saved["conversation_id"], saved["turn_id"], answer, memories)

@@ -1,0 +1,55 @@
+"""The `memadvisor` command line on the embedded defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from memadvisor.cli import app
+from memadvisor.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("MEMADVISOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MEMADVISOR_LLM_MAX_TOKENS", "24")
+    get_settings.cache_clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()
+
+
+def test_db_upgrade_creates_the_sqlite_file(data_dir: Path) -> None:
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert (data_dir / "memadvisor.db").is_file()
+    assert "head" in result.output
+
+
+@pytest.mark.slow
+def test_chat_remembers_then_lists_searches_and_reindexes() -> None:
+    chat = runner.invoke(
+        app,
+        ["chat", "--user", "alice"],
+        input="I live in Hangzhou\n/new\nWhere do I live?\n/quit\n",
+    )
+    assert chat.exit_code == 0, chat.output
+    assert "advisor>" in chat.output
+    assert "(recalled 1 memories)" in chat.output
+
+    listed = runner.invoke(app, ["memories", "--user", "alice", "--query", "home city"])
+    assert listed.exit_code == 0 and "I live in Hangzhou" in listed.output
+
+    rebuilt = runner.invoke(app, ["reindex"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "Indexed 2 memories; the vector index holds 2." in rebuilt.output
+
+
+def test_memories_of_an_unknown_user_is_a_clear_error() -> None:
+    result = runner.invoke(app, ["memories", "--user", "nobody"])
+    assert result.exit_code == 2
+    assert "no user named 'nobody'" in result.output
