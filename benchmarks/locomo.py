@@ -1,0 +1,41 @@
+"""Retrieval benchmark on LoCoMo-format conversations.
+
+    python -m benchmarks.locomo --data ../shared/data/locomo-dev [--k 5 10 20] [--embedding ...]
+
+Prints progress on stderr and one JSON object on the last line of stdout. Leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from pathlib import Path
+
+from benchmarks.datasets import load_folder
+from benchmarks.harness import Run, evaluate
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments, run, print the JSON line."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    logging.basicConfig(level=logging.WARNING)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True, help="folder of LoCoMo-format *.json")
+    parser.add_argument("--k", type=int, nargs="+", default=[5, 10, 20], help="cut-offs")
+    parser.add_argument(
+        "--embedding",
+        choices=["multilingual-e5-small", "all-minilm-l6-v2"],
+        default="multilingual-e5-small",
+    )
+    args = parser.parse_args(argv)
+    conversations = load_folder(args.data)
+    result = evaluate(conversations, Run(ks=args.k, embedding=args.embedding))
+    result = {"data": str(args.data), "conversations": len(conversations), **result}
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
