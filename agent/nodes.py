@@ -42,7 +42,12 @@ class ChatNodes:
             )
         # A turn already replayed as conversation history need not be quoted again as a memory.
         replayed = {str(turn.id) for turn in recent}
-        memories = [m for m in memories if not (m.kind == "turn" and m.source_id in replayed)]
+        memories = [
+            m
+            for m in memories
+            if (m.score or 0.0) >= settings.memory_min_score
+            and not (m.kind == "turn" and m.source_id in replayed)
+        ]
         return {
             "memories": memories,
             "recent": recent,

@@ -16,6 +16,8 @@ logger = logging.getLogger(__name__)
 
 
 def _sentence(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        return "the request body is not valid JSON"
     where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
     return f"{where or 'request'}: {error.get('msg', 'is invalid')}"
 

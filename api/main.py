@@ -9,13 +9,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import RedirectResponse
 
 from agent.graph import compile_graph
 from agent.services import Services, build_services
 from api.errors import install_error_handlers
 from api.langserve_routes import add_advisor_routes
 from api.routes import auth, chat, conversations, memories
+from api.web import DEFAULT_DIST, mount_web
 from memadvisor.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -70,8 +70,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(api)
     add_advisor_routes(app)
 
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    mount_web(app, resolved.web_dist or DEFAULT_DIST)
     return app

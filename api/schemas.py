@@ -11,7 +11,7 @@ MAX_MESSAGE_CHARS = 8000
 
 Username = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=3, max_length=64, pattern=r"^[\w.\-]+$"),
+    StringConstraints(strip_whitespace=True, min_length=2, max_length=64, pattern=r"^[\w.\-]+$"),
 ]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
 Message = Annotated[
@@ -20,7 +20,7 @@ Message = Annotated[
 
 
 class UserRegister(BaseModel):
-    """A new account. Usernames use letters (any script), digits, `_`, `.` and `-`."""
+    """A new account. Usernames: 2-64 letters (any script), digits, `_`, `.` or `-`."""
 
     model_config = ConfigDict(extra="forbid")
 

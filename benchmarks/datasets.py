@@ -1,8 +1,8 @@
 """LoCoMo-format conversations: turns with dates and questions whose evidence names turns.
 
-The format is the one of `../shared/data/locomo-dev/` (the snap-research/locomo files): a conversation
-has `speaker_a`, `speaker_b`, `session_N` turn lists with `session_N_date_time`, and `qa`. Files that
-nest these under a `conversation` key (the original release) load too.
+The format is that of `../shared/data/locomo-dev/` (the snap-research/locomo files): a
+conversation has `speaker_a`, `speaker_b`, `session_N` turn lists with `session_N_date_time`, and
+`qa`. Files that nest these under a `conversation` key (the original release) load too.
 """
 
 from __future__ import annotations

@@ -26,7 +26,13 @@ from memadvisor.settings import EmbeddingModel, Settings
 from memory.store import NewMemory
 
 ANSWERABLE = (1, 2, 3, 4)
-CATEGORY_NAMES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
+CATEGORY_NAMES = {
+    1: "multi-hop",
+    2: "temporal",
+    3: "open-domain",
+    4: "single-hop",
+    5: "adversarial",
+}
 INGEST_BATCH = 128
 
 

