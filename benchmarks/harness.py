@@ -56,9 +56,7 @@ def evaluate(conversations: Sequence[Conversation], run: Run) -> dict[str, Any]:
     """Ingest, search and score; returns the figures as one JSON-able dict."""
     ks = sorted(set(run.ks))
     with tempfile.TemporaryDirectory(prefix="memadvisor-bench-") as folder:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, data_dir=Path(folder), embedding_model=run.embedding
-        )
+        settings = Settings(_env_file=None, data_dir=Path(folder), embedding_model=run.embedding)
         services = build_services(settings, inline_jobs=True)
         try:
             return _evaluate(services, conversations, ks)

@@ -22,7 +22,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Embedded defaults in a fresh data folder."""
-    return Settings(_env_file=None, data_dir=tmp_path / "data", env="development")  # type: ignore[call-arg]
+    return Settings(_env_file=None, data_dir=tmp_path / "data", env="development")
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def langgraph_server(tmp_path: Path) -> Iterator[tuple[str, int, str]]:
     data = tmp_path / "data"
-    settings = Settings(_env_file=None, data_dir=data)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=data)
     upgrade(settings.sqlalchemy_url)
     engine = make_engine(settings.sqlalchemy_url)
     user_id = Accounts(make_session_factory(engine)).local("alice").id

@@ -111,6 +111,6 @@ def test_production_refuses_the_default_secret_and_the_dev_user() -> None:
     from memadvisor.settings import Settings
 
     with pytest.raises(ValidationError, match="SECRET_KEY"):
-        Settings(_env_file=None, env="production")  # type: ignore[call-arg]
+        Settings(_env_file=None, env="production")
     with pytest.raises(ValidationError, match="DEV_USER"):
-        Settings(_env_file=None, env="production", secret_key="x" * 40, dev_user="me")  # type: ignore[call-arg]
+        Settings(_env_file=None, env="production", secret_key="x" * 40, dev_user="me")
