@@ -98,6 +98,7 @@ class ChatNodes:
             created_at=turn.created_at,
             source_id=str(turn.id),
             metadata={"conversation_id": turn.conversation_id},
+            thread=turn.conversation_id,
             index=False,
         )
         self.services.jobs.enqueue("index_memories", ids=[memory_id])

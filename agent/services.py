@@ -22,7 +22,7 @@ from memory.db import make_engine, make_session_factory, upgrade
 from memory.embeddings import make_embeddings
 from memory.history import ChatHistory
 from memory.store import MemoryStore
-from memory.vectors import make_chroma
+from memory.vectors import VectorIndex
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +71,13 @@ def build_services(
         upgrade(settings.sqlalchemy_url)
     engine = make_engine(settings.sqlalchemy_url)
     sessions = make_session_factory(engine)
-    vectors = make_chroma(
+    embeddings = make_embeddings(settings.embedding_model)
+    vectors = VectorIndex(
         collection=settings.chroma_collection,
-        embeddings=make_embeddings(settings.embedding_model),
+        embeddings=embeddings,
         persist_dir=settings.chroma_dir,
     )
-    memory = MemoryStore(sessions=sessions, vectors=vectors)
+    memory = MemoryStore(sessions=sessions, vectors=vectors, embeddings=embeddings)
     registry = {"index_memories": memory.index_pending}
     inline = (not settings.index_in_background) if inline_jobs is None else inline_jobs
     jobs: JobRunner = InlineJobs(registry) if inline else InProcessJobs(registry)

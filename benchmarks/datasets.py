@@ -26,6 +26,7 @@ class DialogTurn:
     speaker: str
     text: str
     when: datetime
+    session: int
 
     @property
     def memory_text(self) -> str:
@@ -94,7 +95,9 @@ def load_conversation(path: Path) -> Conversation:
         for raw in body[key]:
             text = _turn_text(raw)
             if text:
-                turns.append(DialogTurn(str(raw["dia_id"]), str(raw["speaker"]), text, when))
+                turns.append(
+                    DialogTurn(str(raw["dia_id"]), str(raw["speaker"]), text, when, number)
+                )
     questions = [
         Question(
             str(q["question"]),

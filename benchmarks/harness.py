@@ -72,6 +72,7 @@ def _evaluate(
     recalls: dict[int, dict[int, list[float]]] = {k: defaultdict(list) for k in ks}
     latencies: list[float] = []
     adversarial_hits = adversarial_total = 0
+    top_scores: dict[str, list[float]] = {"answerable": [], "adversarial": []}
     turns_total = sum(len(c.turns) for c in conversations)
     ingest_seconds = 0.0
 
@@ -87,7 +88,17 @@ def _evaluate(
                 began = time.perf_counter()
                 ids = store.add_many(
                     user_id,
-                    [NewMemory(t.memory_text, "turn", t.when, t.dia_id) for t in batch],
+                    [
+                        NewMemory(
+                            t.memory_text,
+                            "turn",
+                            t.when,
+                            t.dia_id,
+                            thread=f"session-{t.session}",
+                            speaker=t.speaker,
+                        )
+                        for t in batch
+                    ],
                 )
                 ingest_seconds += time.perf_counter() - began
                 id_to_dia.update(zip(ids, (t.dia_id for t in batch), strict=True))
@@ -105,6 +116,8 @@ def _evaluate(
             began = time.perf_counter()
             found = store.search(user_id, question.question, max(ks))
             latencies.append((time.perf_counter() - began) * 1000)
+            top = (found[0].score or 0.0) if found else 0.0
+            top_scores["adversarial" if question.category == 5 else "answerable"].append(top)
             if question.category == 5:
                 adversarial_total += 1
                 adversarial_hits += bool(found and (found[0].score or 0) >= threshold)
@@ -132,4 +145,8 @@ def _evaluate(
         round(adversarial_hits / adversarial_total, 4) if adversarial_total else 0.0
     )
     result["relevance_threshold"] = threshold
+    for name, values in top_scores.items():
+        result[f"top_score_{name}_p10_p50_p90"] = [
+            round(_percentile(values, q), 3) for q in (10, 50, 90)
+        ]
     return result

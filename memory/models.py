@@ -128,19 +128,33 @@ class MemoryRow(Base):
     """One thing the assistant remembers about a user, in the language it was written in.
 
     `kind` says where it came from (`turn`, `data`, `insight`, `summary`, `fact`) and
-    `source_id` points at that row. The Chroma document with the same id is a derived copy.
+    `source_id` points at that row. Memories of one thread (a conversation, a session) are ordered
+    by `position`; search reads each memory together with its neighbours. The Chroma vector with
+    the same id is a derived copy.
     """
 
     __tablename__ = "memories"
-    __table_args__ = (Index("ix_memories_user_kind", "user_id", "kind"),)
+    __table_args__ = (
+        Index("ix_memories_user_kind", "user_id", "kind"),
+        Index("ix_memories_user_thread_position", "user_id", "thread_id", "position"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(LongText)
     source_id: Mapped[str | None] = mapped_column(String(64))
+    thread_id: Mapped[str | None] = mapped_column(String(64))
+    """The conversation or session the memory belongs to; None for standalone memories."""
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    """Order within the thread."""
+    speaker: Mapped[str | None] = mapped_column(String(64))
+    """Who said it, when a thread has several speakers; a query naming them favours their words."""
+    terms: Mapped[str] = mapped_column(LongText, default="")
+    """Keyword-search terms of `text` (segmented, stemmed), space-separated."""
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     indexed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     """When the vector copy was written; None means `reindex` (or the next start) still owes it."""
 

@@ -3,7 +3,7 @@
 from alembic import context
 
 from memory.db import make_engine
-from memory.models import Base
+from memory.models import Base, UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
@@ -16,6 +16,13 @@ def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-
     return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
+def render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
+    """Render our UTCDateTime as the plain column type, so migrations never import the models."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
@@ -24,6 +31,7 @@ def run_migrations_offline() -> None:
         render_as_batch=True,
         compare_type=True,
         include_object=include_object,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -38,6 +46,7 @@ def run_migrations_online() -> None:
             render_as_batch=True,
             compare_type=True,
             include_object=include_object,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -83,3 +83,31 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_upgrade_0002_gives_existing_memories_terms_threads_and_order(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, is_active, created_at) "
+                "VALUES (1, 'a', 1, '2025-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO memories (id, user_id, kind, text, meta, created_at) VALUES "
+                "('m1', 1, 'turn', 'I was running in Hangzhou', :meta, '2025-01-01')"
+            ),
+            {"meta": '{"conversation_id": "c1"}'},
+        )
+    upgrade(url)
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT thread_id, position, terms, updated_at FROM memories")
+        ).one()
+    engine.dispose()
+    assert row.thread_id == "c1" and row.position == 0
+    assert row.terms == "run hangzhou" and row.updated_at is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -77,10 +78,15 @@ def test_unindexed_memories_are_indexed_later_and_reindex_rebuilds_from_sql(
     store = services.memory
     store.add(alice, "I run 5 km on Saturdays", index=False)
     assert store.count_pending() == 1
-    assert store.search(alice, "running", k=5) == []
+    assert store.vector_count(alice) == 0
+    # Keyword search reads SQL, so the memory is found before its vector exists...
+    assert [m.text for m in store.search(alice, "running", k=5)] == ["I run 5 km on Saturdays"]
+    # ...but not by meaning alone.
+    assert store.search(alice, "weekend jogging", k=5) == []
 
     assert store.index_pending() == 1
-    assert store.search(alice, "running", k=5)[0].text == "I run 5 km on Saturdays"
+    assert store.vector_count(alice) == 1
+    assert store.search(alice, "weekend jogging", k=5)[0].text == "I run 5 km on Saturdays"
 
     progress: list[int] = []
     assert store.reindex(progress=progress.append) == 1
@@ -110,3 +116,82 @@ def test_bad_memories_are_refused(services: Services, kind: str, text: str) -> N
     with pytest.raises(ValueError):
         services.memory.add(alice, text, kind=kind)
     assert services.memory.count(alice) == 0
+
+
+def test_a_reply_is_found_by_the_words_of_what_it_replies_to(services: Services) -> None:
+    alice = services.accounts.local("alice").id
+    services.memory.add_many(
+        alice,
+        [
+            NewMemory("Do you still go rock climbing at the gym?", thread="s1", speaker="Bob"),
+            NewMemory("Yes, every Saturday morning with my sister!", thread="s1", speaker="Alice"),
+            NewMemory("I bought a new laptop for work.", thread="s2", speaker="Alice"),
+            NewMemory("My favourite food is dumplings.", thread="s3", speaker="Alice"),
+        ],
+    )
+
+    found = services.memory.search(alice, "When does Alice go rock climbing?", k=2)
+
+    assert "Yes, every Saturday morning with my sister!" in [m.text for m in found]
+
+
+def test_positions_continue_a_thread_across_writes(services: Services) -> None:
+    alice = services.accounts.local("alice").id
+    services.memory.add(alice, "Where should I travel in May?", thread="c1")
+    services.memory.add(alice, "I love mountains and tea.", thread="c1")
+    services.memory.add(alice, "Something unrelated", thread="c2")
+
+    found = services.memory.search(alice, "travel plans in May", k=3)
+
+    assert found[0].text == "Where should I travel in May?"
+    assert "I love mountains and tea." in [m.text for m in found[:2]]
+
+
+def test_a_query_naming_a_speaker_prefers_their_words(services: Services) -> None:
+    alice = services.accounts.local("alice").id
+    services.memory.add_many(
+        alice,
+        [
+            NewMemory("I adopted a cat last week.", thread="s1", speaker="Caroline"),
+            NewMemory("I adopted a cat last week too!", thread="s1", speaker="Melanie"),
+        ],
+    )
+    assert services.memory.search(alice, "What did Melanie adopt?", k=1)[0].text == (
+        "I adopted a cat last week too!"
+    )
+    assert services.memory.search(alice, "What did Caroline adopt?", k=1)[0].text == (
+        "I adopted a cat last week."
+    )
+
+
+def test_chinese_keywords_are_segmented(services: Services) -> None:
+    alice = services.accounts.local("alice").id
+    services.memory.add(alice, "我对花生过敏，吃了会起疹子")
+    services.memory.add(alice, "我喜欢在西湖边跑步")
+    services.memory.add(alice, "下个月去上海出差")
+    assert services.memory.search(alice, "花生", k=1)[0].text == "我对花生过敏，吃了会起疹子"
+
+
+def test_vector_folder_holds_no_memory_text(services: Services, settings: object) -> None:
+    from memadvisor.settings import Settings
+
+    assert isinstance(settings, Settings)
+    alice = services.accounts.local("alice").id
+    services.memory.add(alice, "My secret diagnosis is hypertension")
+    raw = b"".join(p.read_bytes() for p in settings.chroma_dir.rglob("*") if p.is_file())
+    assert b"hypertension" not in raw
+
+
+def test_a_collection_built_for_another_distance_asks_for_reindex(tmp_path: Path) -> None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from memory.embeddings import E5SmallEmbeddings
+    from memory.vectors import VectorIndex
+
+    client = chromadb.PersistentClient(
+        path=str(tmp_path), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    client.create_collection("memories", metadata={"hnsw:space": "cosine"})
+    with pytest.raises(RuntimeError, match="memadvisor reindex"):
+        VectorIndex(collection="memories", embeddings=E5SmallEmbeddings(), persist_dir=tmp_path)

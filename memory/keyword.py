@@ -1,0 +1,105 @@
+"""Per-user BM25 keyword search (bm25s), built from the `terms` stored with each memory.
+
+Each memory is indexed with the terms of its neighbours in the same thread (the turn before and the
+turn after): a reply such as "Yes, last Saturday!" is found by the words of the question it answers.
+Indexes are built on demand and cached per user; a version read from SQL (count and last update)
+tells when a cached index is stale, so several processes sharing one database stay correct.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import bm25s
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from memory.models import MemoryRow
+
+Version = tuple[int, datetime | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _UserIndex:
+    version: Version
+    ids: list[str]
+    model: bm25s.BM25 | None
+
+
+class KeywordIndex:
+    """BM25 over one user's memories at a time, cached for the most recently searched users."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, cache_users: int = 256) -> None:
+        self._sessions = sessions
+        self._cache: OrderedDict[int, _UserIndex] = OrderedDict()
+        self._cache_users = cache_users
+        self._lock = threading.Lock()
+
+    def scores(self, user_id: int, query_terms: Sequence[str]) -> dict[str, float]:
+        """BM25 score of every memory of the user that shares a term with the query."""
+        if not query_terms:
+            return {}
+        index = self._index(user_id)
+        if index.model is None:
+            return {}
+        values = index.model.get_scores(list(query_terms))
+        hits = np.flatnonzero(values > 0)
+        return {index.ids[i]: float(values[i]) for i in hits}
+
+    def forget(self, user_id: int) -> None:
+        """Drop a user's cached index (after erasure)."""
+        with self._lock:
+            self._cache.pop(user_id, None)
+
+    def _index(self, user_id: int) -> _UserIndex:
+        with self._sessions() as session:
+            version = self._version(session, user_id)
+            with self._lock:
+                cached = self._cache.get(user_id)
+                if cached is not None and cached.version == version:
+                    self._cache.move_to_end(user_id)
+                    return cached
+            rows = session.execute(
+                select(MemoryRow.id, MemoryRow.thread_id, MemoryRow.terms)
+                .where(MemoryRow.user_id == user_id)
+                .order_by(MemoryRow.thread_id, MemoryRow.position, MemoryRow.created_at)
+            ).all()
+        built = _UserIndex(version, [row.id for row in rows], _build(rows))
+        with self._lock:
+            self._cache[user_id] = built
+            self._cache.move_to_end(user_id)
+            while len(self._cache) > self._cache_users:
+                self._cache.popitem(last=False)
+        return built
+
+    @staticmethod
+    def _version(session: Session, user_id: int) -> Version:
+        count, latest = session.execute(
+            select(func.count(), func.max(MemoryRow.updated_at)).where(MemoryRow.user_id == user_id)
+        ).one()
+        return int(count), latest
+
+
+def _build(rows: Sequence[object]) -> bm25s.BM25 | None:
+    """Documents of own terms plus the neighbours' terms within the same thread."""
+    if not rows:
+        return None
+    own = [str(getattr(row, "terms", "")).split() for row in rows]
+    threads = [getattr(row, "thread_id", None) for row in rows]
+    documents = []
+    for i, terms in enumerate(own):
+        document = list(terms)
+        if threads[i] is not None:
+            if i > 0 and threads[i - 1] == threads[i]:
+                document += own[i - 1]
+            if i + 1 < len(own) and threads[i + 1] == threads[i]:
+                document += own[i + 1]
+        documents.append(document or ["\u2205"])  # bm25s needs a token in every document
+    model = bm25s.BM25(k1=1.2, b=0.75)
+    model.index(documents, show_progress=False)
+    return model
