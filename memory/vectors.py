@@ -1,17 +1,28 @@
 """The Chroma collection that holds one vector per memory; the only module that knows Chroma.
 
+Search is exact, per user: the user's vectors are read from Chroma with a `user_id` filter and
+scored in memory (a user has hundreds to thousands of memories, where exact scoring takes well under
+a millisecond). The matrices of recently active users are cached and re-read when their SQL
+version changes. Measured at 100k memories of 1,000 users: Chroma's own filtered HNSW query took
+84-93 ms and grew with the whole collection (458 ms at 1M), a collection per user cost 2.6 MB of
+memory each, while a filtered read took 8 ms and a cached search well under one.
+
 Vectors are computed by `MemoryStore` (a memory read together with the turn before it), so they are
-written with the collection's own `upsert`; searches go through langchain-chroma. Chroma keeps no
-memory text: hits are read back from SQL, and no plaintext sits in the vector folder.
+written with the collection's own `upsert`. Chroma keeps no memory text: hits are read back from
+SQL, and no plaintext sits in the vector folder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -21,32 +32,46 @@ from langchain_core.embeddings import Embeddings
 SPACE = "ip"
 
 
-class VectorIndex:
-    """Per-user vector search over memories, filtered on the `user_id` metadata."""
+@dataclass(frozen=True, slots=True)
+class _UserVectors:
+    version: Hashable
+    ids: list[str]
+    matrix: np.ndarray[Any, np.dtype[np.float32]]
 
-    def __init__(self, *, collection: str, embeddings: Embeddings, persist_dir: Path) -> None:
+
+class VectorIndex:
+    """Vectors of every user in one Chroma collection; every read filtered on `user_id`."""
+
+    def __init__(
+        self,
+        *,
+        collection: str,
+        embeddings: Embeddings,
+        persist_dir: Path,
+        cache_users: int = 256,
+    ) -> None:
         persist_dir.mkdir(parents=True, exist_ok=True)
         self._client = chromadb.PersistentClient(
             path=str(persist_dir), settings=ChromaSettings(anonymized_telemetry=False)
         )
         self._name = collection
-        self._embeddings = embeddings
-        self._store = self._langchain_store()
-        space = (self._collection().metadata or {}).get("hnsw:space", "l2")
+        # Our own embedding function: Chroma's default would download a model at first use.
+        self._store = Chroma(
+            collection_name=collection,
+            embedding_function=embeddings,
+            client=self._client,
+            collection_metadata={"hnsw:space": SPACE},
+        )
+        self._collection = self._client.get_collection(collection)
+        space = (self._collection.metadata or {}).get("hnsw:space", "l2")
         if space != SPACE:
             raise RuntimeError(
                 f"The Chroma collection {collection!r} was built for {space!r} search by an older "
                 "version; rebuild it from SQL with `memadvisor reindex`."
             )
-
-    def _langchain_store(self) -> Chroma:
-        # Our own embedding function: Chroma's default would download a model at first use.
-        return Chroma(
-            collection_name=self._name,
-            embedding_function=self._embeddings,
-            client=self._client,
-            collection_metadata={"hnsw:space": SPACE},
-        )
+        self._cache: OrderedDict[int, _UserVectors] = OrderedDict()
+        self._cache_users = cache_users
+        self._lock = threading.Lock()
 
     def upsert(
         self,
@@ -54,21 +79,31 @@ class VectorIndex:
         vectors: Sequence[Sequence[float]],
         metadatas: Sequence[dict[str, Any]],
     ) -> None:
-        """Write (or replace) the vectors of memories."""
+        """Write (or replace) the vectors of memories; each metadata names its `user_id`."""
         if ids:
-            self._collection().upsert(
+            self._collection.upsert(  # langchain-chroma has no public add for ready-made vectors
                 ids=list(ids),
-                embeddings=[list(v) for v in vectors],
+                embeddings=np.asarray(vectors, dtype=np.float32),
                 metadatas=list(metadatas),
                 documents=[""] * len(ids),  # text stays in SQL
             )
 
-    def search(self, user_id: int, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
-        """The user's `n` closest memory ids with inner-product scores, best first."""
-        hits = self._store.similarity_search_by_vector_with_relevance_scores(
-            list(vector), k=n, filter=_owner(user_id)
-        )
-        return [(doc.id, 1.0 - float(distance)) for doc, distance in hits if doc.id]
+    def search(
+        self, user_id: int, vector: Sequence[float], n: int, *, version: Hashable
+    ) -> list[tuple[str, float]]:
+        """The user's `n` closest memory ids with inner-product scores, best first.
+
+        `version` changes whenever the user's vectors may have (the caller reads it from SQL);
+        until then the user's matrix is served from memory.
+        """
+        vectors = self._user_vectors(user_id, version)
+        if not vectors.ids:
+            return []
+        scores = vectors.matrix @ np.asarray(vector, dtype=np.float32)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top])]
+        return [(vectors.ids[i], float(scores[i])) for i in top]
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the vectors of these memories."""
@@ -78,18 +113,46 @@ class VectorIndex:
     def delete_user(self, user_id: int) -> None:
         """Remove every vector of a user (also those whose SQL row is already gone)."""
         self._store.delete(where=_owner(user_id))
+        self.forget(user_id)
+
+    def forget(self, user_id: int) -> None:
+        """Drop a user's cached matrix."""
+        with self._lock:
+            self._cache.pop(user_id, None)
 
     def count(self, user_id: int | None = None) -> int:
         """Vectors held, for one user or in all."""
-        where = None if user_id is None else _owner(user_id)
-        return len(self._store.get(where=where, include=[])["ids"])
+        if user_id is None:
+            return int(self._collection.count())
+        return len(self._store.get(where=_owner(user_id), include=[])["ids"])
 
     def reset(self) -> None:
         """Drop every vector (before a full rebuild from SQL)."""
         self._store.reset_collection()
+        self._collection = self._client.get_collection(self._name)
+        with self._lock:
+            self._cache.clear()
 
-    def _collection(self) -> Any:
-        return self._client.get_collection(self._name)
+    def _user_vectors(self, user_id: int, version: Hashable) -> _UserVectors:
+        with self._lock:
+            cached = self._cache.get(user_id)
+            if cached is not None and cached.version == version:
+                self._cache.move_to_end(user_id)
+                return cached
+        found = self._store.get(where=_owner(user_id), include=["embeddings"])
+        embeddings = found.get("embeddings")
+        matrix = (
+            np.asarray(embeddings, dtype=np.float32)
+            if embeddings is not None and len(embeddings)
+            else np.zeros((0, 0), dtype=np.float32)
+        )
+        loaded = _UserVectors(version, list(found["ids"]), matrix)
+        with self._lock:
+            self._cache[user_id] = loaded
+            self._cache.move_to_end(user_id)
+            while len(self._cache) > self._cache_users:
+                self._cache.popitem(last=False)
+        return loaded
 
 
 def _owner(user_id: int) -> Any:

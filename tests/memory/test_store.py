@@ -195,3 +195,16 @@ def test_a_collection_built_for_another_distance_asks_for_reindex(tmp_path: Path
     client.create_collection("memories", metadata={"hnsw:space": "cosine"})
     with pytest.raises(RuntimeError, match="memadvisor reindex"):
         VectorIndex(collection="memories", embeddings=E5SmallEmbeddings(), persist_dir=tmp_path)
+
+
+def test_vector_counts_are_per_user_and_erasure_removes_them(services: Services) -> None:
+    alice = services.accounts.local("alice").id
+    bob = services.accounts.local("bob").id
+    services.memory.add(alice, "one")
+    services.memory.add(bob, "two")
+    services.memory.add(bob, "three")
+
+    assert (services.memory.vector_count(alice), services.memory.vector_count(bob)) == (1, 2)
+    services.memory.delete_user(bob)
+    assert services.memory.vector_count() == 1
+    assert services.memory.search(bob, "two", k=5) == []

@@ -1,0 +1,59 @@
+// Reads the Server-Sent Events of `POST /api/chat/stream` from a fetch body.
+// EventSource cannot POST, so the body is parsed with eventsource-parser's stream.
+import { EventSourceParserStream } from 'eventsource-parser/stream'
+import { ApiError } from './errors'
+import type { ChatEvent, ChatFinal } from './types'
+
+const INTERRUPTED = 'The connection closed before the answer was complete; please try again.'
+
+function parseJson(data: string, event: string): unknown {
+  try {
+    return JSON.parse(data)
+  } catch {
+    throw new ApiError('stream', `The server sent an unreadable \`${event}\` event.`)
+  }
+}
+
+/**
+ * Yields `token` events as they arrive and then one `final` event.
+ *
+ * Throws an ApiError (kind `stream`) on an `error` event or when the stream ends without a
+ * `final`; an aborted fetch rejects with the fetch's AbortError. Unknown events are skipped.
+ */
+export async function* readChatEvents(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<ChatEvent, void, undefined> {
+  const events = body
+    // TypeScript's DOM types disagree on TextDecoderStream's input type; bytes are what it reads.
+    .pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>)
+    .pipeThrough(new EventSourceParserStream())
+    .getReader()
+  try {
+    for (;;) {
+      const { value: message, done } = await events.read()
+      if (done) throw new ApiError('stream', INTERRUPTED)
+      switch (message.event) {
+        case 'token': {
+          const { text } = parseJson(message.data, 'token') as { text?: unknown }
+          if (typeof text === 'string' && text) yield { type: 'token', text }
+          break
+        }
+        case 'final':
+          yield { type: 'final', final: parseJson(message.data, 'final') as ChatFinal }
+          return
+        case 'error': {
+          const { message: sentence } = parseJson(message.data, 'error') as { message?: unknown }
+          if (typeof sentence === 'string' && sentence) {
+            throw new ApiError('stream', sentence, 0, { message: sentence })
+          }
+          throw new ApiError('stream', 'The model failed to answer.')
+        }
+        default:
+        // Future or keep-alive events: nothing to show.
+      }
+    }
+  } finally {
+    // Stops reading (and so the download) when the consumer leaves early.
+    await events.cancel().catch(() => undefined)
+  }
+}

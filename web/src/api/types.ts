@@ -1,0 +1,36 @@
+// Names for the shapes of the MemAdvisor API, taken from the generated schema.d.ts.
+import type { components, paths } from './schema'
+
+type Schemas = components['schemas']
+
+export type User = Schemas['UserOut']
+export type RegisterRequest = Schemas['UserRegister']
+export type LoginRequest =
+  paths['/api/auth/login']['post']['requestBody']['content']['application/json']
+export type Token = Schemas['TokenOut']
+export type ChatRequest = Schemas['ChatIn']
+
+/**
+ * The `final` event of `POST /api/chat/stream` (`ChatFinal` in api/schemas.py). The OpenAPI schema
+ * describes the stream as text, so this shape is written here from the backend's model.
+ */
+export interface ChatFinal {
+  conversation_id: string
+  turn_id: number
+  answer: string
+  memories: Memory[]
+}
+export type Memory = Schemas['MemoryOut']
+export type ConversationSummary = Schemas['ConversationOut']
+export type ConversationDetail = Schemas['ConversationDetail']
+export type Turn = Schemas['TurnOut']
+
+/** Events of `POST /api/chat/stream`, once parsed (an `error` event is thrown as an ApiError). */
+export type ChatEvent = { type: 'token'; text: string } | { type: 'final'; final: ChatFinal }
+
+/** Query of `GET /api/memories`: newest first, or best first with a `query`. */
+export interface MemoryQuery {
+  query?: string
+  limit?: number
+  offset?: number
+}

@@ -1,0 +1,75 @@
+// One streamed chat answer: send a message, watch the tokens arrive, stop it at any time.
+import { computed, onScopeDispose, ref, shallowRef } from 'vue'
+import { api as defaultApi, isAbortError } from '@/api'
+import type { Api, ChatFinal } from '@/api'
+
+export type ChatStreamStatus = 'idle' | 'streaming' | 'done' | 'stopped' | 'failed'
+
+export interface SendOptions {
+  conversationId?: string | null
+  /** Called with each piece of text as it arrives. */
+  onToken?: (text: string) => void
+}
+
+export function useChatStream(api: Pick<Api, 'streamChat'> = defaultApi) {
+  /** The answer written so far (the final answer once done). */
+  const text = ref('')
+  const status = ref<ChatStreamStatus>('idle')
+  const final = shallowRef<ChatFinal | null>(null)
+  const error = shallowRef<unknown>(null)
+  const isStreaming = computed(() => status.value === 'streaming')
+  let controller: AbortController | null = null
+
+  /**
+   * Streams the answer to `message`. Resolves with the final event, or null when stopped or
+   * failed (see `status` and `error`). Starting a new message stops the previous one.
+   */
+  async function send(message: string, options: SendOptions = {}): Promise<ChatFinal | null> {
+    stop()
+    const own = new AbortController()
+    controller = own
+    text.value = ''
+    final.value = null
+    error.value = null
+    status.value = 'streaming'
+    try {
+      const body = { message, conversation_id: options.conversationId ?? undefined }
+      const events = await api.streamChat(body, own.signal)
+      for await (const event of events) {
+        if (event.type === 'token') {
+          text.value += event.text
+          options.onToken?.(event.text)
+        } else {
+          final.value = event.final
+          text.value = event.final.answer
+        }
+      }
+      if (controller === own) status.value = final.value ? 'done' : 'failed'
+      return final.value
+    } catch (failure) {
+      if (controller === own) {
+        if (isAbortError(failure) || own.signal.aborted) {
+          status.value = 'stopped'
+        } else {
+          error.value = failure
+          status.value = 'failed'
+        }
+      }
+      return null
+    } finally {
+      if (controller === own) controller = null
+    }
+  }
+
+  /** Stops the answer being written; the server keeps the message (marked as stopped). */
+  function stop(): void {
+    if (!controller) return
+    controller.abort()
+    controller = null
+    if (status.value === 'streaming') status.value = 'stopped'
+  }
+
+  onScopeDispose(stop)
+
+  return { text, status, final, error, isStreaming, send, stop }
+}

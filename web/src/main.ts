@@ -1,0 +1,45 @@
+import 'element-plus/dist/index.css'
+import './styles.css'
+import { createPinia } from 'pinia'
+import { createApp } from 'vue'
+import { onUnauthorized } from '@/api'
+import App from './App.vue'
+import { i18n } from './i18n'
+import { router } from './router'
+import { useAuthStore } from './stores/auth'
+import { useConversationsStore } from './stores/conversations'
+import { useMemoriesStore } from './stores/memories'
+
+const app = createApp(App).use(createPinia()).use(router).use(i18n)
+document.documentElement.lang = i18n.global.locale.value
+
+const auth = useAuthStore()
+
+/** Forget everything of the signed-out user held in memory. */
+function clearUserState(): void {
+  useConversationsStore().reset()
+  useMemoriesStore().reset()
+}
+
+// The server refused the token (expired, account gone): back to sign-in, then back here.
+onUnauthorized(() => {
+  if (!auth.isSignedIn) return
+  auth.signOut()
+  clearUserState()
+  const here = router.currentRoute.value
+  if (!here.meta.public) {
+    void router.push({ name: 'sign-in', query: { redirect: here.fullPath, expired: '1' } })
+  }
+})
+
+// Signing in or out in another tab applies here too.
+window.addEventListener('storage', () => {
+  const wasSignedIn = auth.isSignedIn
+  auth.syncFromStorage()
+  if (wasSignedIn && !auth.isSignedIn) {
+    clearUserState()
+    void router.push({ name: 'sign-in' })
+  }
+})
+
+app.mount('#app')
