@@ -1,0 +1,212 @@
+// A person's first visit, against the real backend on the embedded model: sign up, tell a fact,
+// ask about it in a new conversation, see the memory behind the answer, forget it, sign out.
+// Then the same pages at phone width. Screenshots land in e2e/screenshots/ (look at them).
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import zh from '../src/i18n/zh-CN'
+import { DESKTOP, PHONE, horizontalOverflow, launchChromium, screenshot } from './browser'
+
+const baseURL = inject('baseURL')
+const username = `e2e_${Date.now().toString(36)}`
+const password = 'correct horse battery'
+const FACT = 'My dog is called Bao and I live in Hangzhou'
+
+let browser: Browser
+
+beforeAll(async () => {
+  browser = await launchChromium()
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+/** Collects what the page logs as errors; the journey should produce none. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = []
+  page.on('pageerror', (error) => errors.push(error.message))
+  page.on('console', (message) => {
+    // The browser logs every 4xx it sees; the tests check those through what the page shows.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      errors.push(message.text())
+    }
+  })
+  return errors
+}
+
+/** Sends a message and waits for the streamed answer to finish. */
+async function ask(page: Page, message: string): Promise<void> {
+  const turnsBefore = await page.locator('article.turn').count()
+  await page.getByLabel(zh.chat.inputLabel).fill(message)
+  await page.getByLabel(zh.chat.inputLabel).press('Enter')
+  const turn = page.locator('article.turn').nth(turnsBefore)
+  await expect.poll(() => turn.locator('.from-user').innerText()).toContain(message)
+  // The answer is done when the memories button of its turn appears.
+  await turn.locator('.memories-button').waitFor({ timeout: 90_000 })
+}
+
+describe('desktop', () => {
+  let page: Page
+  let errors: string[]
+
+  beforeAll(async () => {
+    page = await browser.newPage({ viewport: DESKTOP, locale: 'zh-CN' })
+    errors = watchErrors(page)
+  })
+
+  it('asks to sign in, and signs up', async () => {
+    await page.goto(baseURL)
+    await page.waitForURL(/\/sign-in/)
+    await page.getByRole('heading', { name: zh.auth.signInTitle }).waitFor()
+    await screenshot(page, 'desktop-01-sign-in')
+
+    await page.getByRole('link', { name: zh.auth.signUp }).click()
+    await page.waitForURL(/\/sign-up/)
+    await page.getByLabel(zh.auth.username).fill(username)
+    await page.getByLabel(zh.auth.password, { exact: true }).fill(password)
+    await screenshot(page, 'desktop-02-sign-up')
+    await page.getByRole('button', { name: zh.auth.signUp }).click()
+    await page.waitForURL(/\/chat$/)
+    await page.getByRole('heading', { name: zh.chat.emptyTitle }).waitFor()
+    await expect.poll(() => page.locator('.user-button').innerText()).toContain(username)
+    await screenshot(page, 'desktop-03-chat-empty')
+  })
+
+  it('streams an answer to a fact and files the new conversation', async () => {
+    await ask(page, FACT)
+    await page.waitForURL(/\/chat\/[0-9a-f]+$/)
+    const list = page.getByRole('navigation', { name: zh.chat.conversations })
+    await expect.poll(() => list.innerText()).toContain(FACT)
+    expect(await page.locator('.from-assistant .markdown').first().innerText()).not.toBe('')
+    await screenshot(page, 'desktop-04-first-answer')
+  })
+
+  it('answers in a new conversation with the fact among the memories used', async () => {
+    await page.getByRole('button', { name: zh.chat.newConversation }).click()
+    await page.waitForURL(/\/chat$/)
+    await page.getByRole('heading', { name: zh.chat.emptyTitle }).waitFor()
+
+    await ask(page, "What is my dog's name?")
+    const button = page.locator('article.turn').last().locator('.memories-button')
+    expect(await button.innerText()).toMatch(/用到的记忆（[1-9]\d*）/)
+    await screenshot(page, 'desktop-05-second-answer')
+
+    await button.click()
+    const drawer = page.getByRole('dialog', { name: zh.memory.drawerTitle })
+    await drawer.waitFor()
+    await expect.poll(() => drawer.innerText()).toContain(FACT)
+    expect(await drawer.innerText()).toMatch(/相关度 \d+%/)
+    await screenshot(page, 'desktop-06-memories-drawer')
+    await page.keyboard.press('Escape')
+    await drawer.waitFor({ state: 'hidden' })
+  })
+
+  it('stops an answer on request', async () => {
+    await page.getByLabel(zh.chat.inputLabel).fill('Tell me a long story about Hangzhou.')
+    await page.getByLabel(zh.chat.inputLabel).press('Enter')
+    await page.getByRole('button', { name: zh.chat.stop }).click()
+    await page.getByText(zh.chat.stopped).waitFor()
+    await page.getByRole('button', { name: zh.chat.send, exact: true }).waitFor()
+    await screenshot(page, 'desktop-07-stopped')
+  })
+
+  it('lists, searches and forgets memories', async () => {
+    await page.getByRole('link', { name: zh.nav.memories }).click()
+    await page.waitForURL(/\/memories$/)
+    const item = page.locator('.memory-item', { hasText: FACT })
+    await item.waitFor()
+    await screenshot(page, 'desktop-08-memories')
+
+    await page.getByLabel(zh.memories.searchLabel).fill('dog')
+    await page.getByLabel(zh.memories.searchLabel).press('Enter')
+    await page.getByText(zh.memories.resultsFor.replace('{query}', 'dog')).waitFor()
+    await expect.poll(() => item.innerText()).toMatch(/相关度 \d+%/)
+    await screenshot(page, 'desktop-09-memories-search')
+
+    await item.getByRole('button', { name: /删除记忆/ }).click()
+    const confirm = page.getByRole('dialog', { name: zh.memories.confirmTitle })
+    await confirm.waitFor()
+    await screenshot(page, 'desktop-10-confirm-delete')
+    await confirm.getByRole('button', { name: zh.memories.confirm }).click()
+    await page.getByText(zh.memories.deleted).waitFor()
+    await item.waitFor({ state: 'detached' })
+
+    // Gone on the server too, not only from the list.
+    await page.reload()
+    await page.getByText(zh.memories.newestFirst).waitFor()
+    expect(await page.locator('.memory-item', { hasText: FACT }).count()).toBe(0)
+    await screenshot(page, 'desktop-11-after-delete')
+  })
+
+  it('shows the pages of later versions as coming soon', async () => {
+    await page.goto(`${baseURL}/privacy`)
+    await page.getByRole('heading', { name: zh.soon.title.replace('{page}', zh.nav.privacy) }).waitFor()
+  })
+
+  it('signs out, and then asks to sign in again', async () => {
+    await page.goto(`${baseURL}/chat`)
+    await page.locator('.user-button').click()
+    await page.getByRole('menuitem', { name: zh.nav.signOut }).click()
+    await page.waitForURL(/\/sign-in/)
+    await page.getByText(zh.auth.signedOut).waitFor()
+    await screenshot(page, 'desktop-12-signed-out')
+
+    await page.goto(`${baseURL}/memories`)
+    await page.waitForURL(/\/sign-in\?redirect=/)
+    expect(await page.evaluate(() => localStorage.getItem('memadvisor.session'))).toBeNull()
+    expect(errors).toEqual([])
+  })
+})
+
+describe('phone', () => {
+  let page: Page
+  let errors: string[]
+
+  beforeAll(async () => {
+    page = await browser.newPage({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-CN' })
+    errors = watchErrors(page)
+  })
+
+  it('signs in with a wrong password, then the right one', async () => {
+    await page.goto(`${baseURL}/sign-in`)
+    await page.getByLabel(zh.auth.username).fill(username)
+    await page.getByLabel(zh.auth.password, { exact: true }).fill('not the password')
+    await page.getByRole('button', { name: zh.auth.signIn }).click()
+    await page.getByRole('alert').getByText(zh.auth.wrongCredentials).waitFor()
+    await screenshot(page, 'phone-01-sign-in-error')
+
+    await page.getByLabel(zh.auth.password, { exact: true }).fill(password)
+    await page.getByRole('button', { name: zh.auth.signIn }).click()
+    await page.waitForURL(/\/chat$/)
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
+    await screenshot(page, 'phone-02-chat-empty')
+  })
+
+  it('chats, with the conversation list and the memories in drawers', async () => {
+    await ask(page, '我住在杭州，喜欢喝龙井茶。')
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
+    await screenshot(page, 'phone-03-chat')
+
+    await page.locator('article.turn').last().locator('.memories-button').click()
+    const drawer = page.getByRole('dialog', { name: zh.memory.drawerTitle })
+    await drawer.waitFor()
+    await screenshot(page, 'phone-04-memories-drawer')
+    await page.keyboard.press('Escape')
+    await drawer.waitFor({ state: 'hidden' })
+
+    await page.getByRole('button', { name: zh.chat.conversations }).click()
+    const list = page.getByRole('navigation', { name: zh.chat.conversations })
+    await expect.poll(() => list.innerText()).toContain('我住在杭州')
+    await screenshot(page, 'phone-05-conversation-list')
+    await list.getByRole('link').first().click()
+    await list.waitFor({ state: 'hidden' })
+  })
+
+  it('manages memories at phone width', async () => {
+    await page.getByRole('link', { name: zh.nav.memories }).click()
+    await page.locator('.memory-item').first().waitFor()
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
+    await screenshot(page, 'phone-06-memories')
+    expect(errors).toEqual([])
+  })
+})
