@@ -12,8 +12,6 @@ database stay correct.
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +20,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from memory.cache import UserCache
 from memory.models import MemoryRow
 
 NEIGHBOURS = 2
@@ -30,7 +29,6 @@ NEIGHBOURS = 2
 
 @dataclass(frozen=True, slots=True)
 class _UserIndex:
-    version: Hashable
     ids: list[str]
     model: bm25s.BM25 | None
 
@@ -40,9 +38,7 @@ class KeywordIndex:
 
     def __init__(self, sessions: sessionmaker[Session], *, cache_users: int = 256) -> None:
         self._sessions = sessions
-        self._cache: OrderedDict[int, _UserIndex] = OrderedDict()
-        self._cache_users = cache_users
-        self._lock = threading.Lock()
+        self._cache: UserCache[_UserIndex] = UserCache(cache_users)
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
     def scores(
@@ -60,27 +56,19 @@ class KeywordIndex:
 
     def forget(self, user_id: int) -> None:
         """Drop a user's cached index (after erasure)."""
-        with self._lock:
-            self._cache.pop(user_id, None)
+        self._cache.forget(user_id)
 
     def _index(self, user_id: int, version: Hashable) -> _UserIndex:
-        with self._lock:
-            cached = self._cache.get(user_id)
-            if cached is not None and cached.version == version:
-                self._cache.move_to_end(user_id)
-                return cached
+        if (cached := self._cache.get(user_id, version)) is not None:
+            return cached
         with self._sessions() as session:
             rows = session.execute(
                 select(MemoryRow.id, MemoryRow.thread_id, MemoryRow.terms)
                 .where(MemoryRow.user_id == user_id)
                 .order_by(MemoryRow.thread_id, MemoryRow.position, MemoryRow.created_at)
             ).all()
-        built = _UserIndex(version, [row.id for row in rows], _build(rows))
-        with self._lock:
-            self._cache[user_id] = built
-            self._cache.move_to_end(user_id)
-            while len(self._cache) > self._cache_users:
-                self._cache.popitem(last=False)
+        built = _UserIndex([row.id for row in rows], _build(rows))
+        self._cache.put(user_id, version, built)
         return built
 
 

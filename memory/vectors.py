@@ -14,8 +14,6 @@ SQL, and no plaintext sits in the vector folder.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +25,8 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
+from memory.cache import UserCache
+
 # Inner product: a memory's vector is the mean of two normalised embeddings (the memory alone and
 # with its context), and q·mean equals the mean of the two cosine similarities.
 SPACE = "ip"
@@ -34,7 +34,6 @@ SPACE = "ip"
 
 @dataclass(frozen=True, slots=True)
 class _UserVectors:
-    version: Hashable
     ids: list[str]
     matrix: np.ndarray[Any, np.dtype[np.float32]]
 
@@ -69,9 +68,7 @@ class VectorIndex:
                 f"The Chroma collection {collection!r} was built for {space!r} search by an older "
                 "version; rebuild it from SQL with `memadvisor reindex`."
             )
-        self._cache: OrderedDict[int, _UserVectors] = OrderedDict()
-        self._cache_users = cache_users
-        self._lock = threading.Lock()
+        self._cache: UserCache[_UserVectors] = UserCache(cache_users)
 
     def upsert(
         self,
@@ -117,8 +114,7 @@ class VectorIndex:
 
     def forget(self, user_id: int) -> None:
         """Drop a user's cached matrix."""
-        with self._lock:
-            self._cache.pop(user_id, None)
+        self._cache.forget(user_id)
 
     def count(self, user_id: int | None = None) -> int:
         """Vectors held, for one user or in all."""
@@ -130,15 +126,11 @@ class VectorIndex:
         """Drop every vector (before a full rebuild from SQL)."""
         self._store.reset_collection()
         self._collection = self._client.get_collection(self._name)
-        with self._lock:
-            self._cache.clear()
+        self._cache.clear()
 
     def _user_vectors(self, user_id: int, version: Hashable) -> _UserVectors:
-        with self._lock:
-            cached = self._cache.get(user_id)
-            if cached is not None and cached.version == version:
-                self._cache.move_to_end(user_id)
-                return cached
+        if (cached := self._cache.get(user_id, version)) is not None:
+            return cached
         found = self._store.get(where=_owner(user_id), include=["embeddings"])
         embeddings = found.get("embeddings")
         matrix = (
@@ -146,12 +138,8 @@ class VectorIndex:
             if embeddings is not None and len(embeddings)
             else np.zeros((0, 0), dtype=np.float32)
         )
-        loaded = _UserVectors(version, list(found["ids"]), matrix)
-        with self._lock:
-            self._cache[user_id] = loaded
-            self._cache.move_to_end(user_id)
-            while len(self._cache) > self._cache_users:
-                self._cache.popitem(last=False)
+        loaded = _UserVectors(list(found["ids"]), matrix)
+        self._cache.put(user_id, version, loaded)
         return loaded
 
 

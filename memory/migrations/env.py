@@ -1,5 +1,7 @@
 """Alembic environment: migrates the URL in the config (set by `memory.db.alembic_config`)."""
 
+from typing import Any
+
 from alembic import context
 
 from memory.db import make_engine
@@ -23,16 +25,18 @@ def render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
     return False
 
 
+# SQLite needs batch mode to alter tables; MySQL ignores it.
+OPTIONS: dict[str, Any] = {
+    "target_metadata": target_metadata,
+    "render_as_batch": True,
+    "compare_type": True,
+    "include_object": include_object,
+    "render_item": render_item,
+}
+
+
 def run_migrations_offline() -> None:
-    context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
-        target_metadata=target_metadata,
-        literal_binds=True,
-        render_as_batch=True,
-        compare_type=True,
-        include_object=include_object,
-        render_item=render_item,
-    )
+    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True, **OPTIONS)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -40,14 +44,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=True,
-            compare_type=True,
-            include_object=include_object,
-            render_item=render_item,
-        )
+        context.configure(connection=connection, **OPTIONS)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

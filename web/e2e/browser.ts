@@ -25,8 +25,22 @@ export function launchChromium(): Promise<Browser> {
   })
 }
 
+/** Waits until opening drawers, dialogs and tags have finished their transitions. */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(() =>
+    document
+      .getAnimations()
+      .every(
+        (animation) =>
+          animation.playState !== 'running' ||
+          animation.effect?.getComputedTiming().iterations === Infinity,
+      ),
+  )
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
+  await settled(page)
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
 }
 

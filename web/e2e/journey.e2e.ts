@@ -3,6 +3,7 @@
 // Then the same pages at phone width. Screenshots land in e2e/screenshots/ (look at them).
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import en from '../src/i18n/en'
 import zh from '../src/i18n/zh-CN'
 import { DESKTOP, PHONE, horizontalOverflow, launchChromium, screenshot } from './browser'
 
@@ -138,6 +139,17 @@ describe('desktop', () => {
     await screenshot(page, 'desktop-11-after-delete')
   })
 
+  it('switches to English and back, remembering the choice', async () => {
+    await page.getByRole('button', { name: zh.nav.language }).click()
+    await page.getByRole('heading', { name: en.memories.title }).waitFor()
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
+    await page.reload()
+    await page.getByRole('heading', { name: en.memories.title }).waitFor()
+    await screenshot(page, 'desktop-12-memories-english')
+    await page.getByRole('button', { name: en.nav.language }).click()
+    await page.getByRole('heading', { name: zh.memories.title }).waitFor()
+  })
+
   it('shows the pages of later versions as coming soon', async () => {
     await page.goto(`${baseURL}/privacy`)
     await page.getByRole('heading', { name: zh.soon.title.replace('{page}', zh.nav.privacy) }).waitFor()
@@ -149,7 +161,7 @@ describe('desktop', () => {
     await page.getByRole('menuitem', { name: zh.nav.signOut }).click()
     await page.waitForURL(/\/sign-in/)
     await page.getByText(zh.auth.signedOut).waitFor()
-    await screenshot(page, 'desktop-12-signed-out')
+    await screenshot(page, 'desktop-13-signed-out')
 
     await page.goto(`${baseURL}/memories`)
     await page.waitForURL(/\/sign-in\?redirect=/)
@@ -207,6 +219,19 @@ describe('phone', () => {
     await page.locator('.memory-item').first().waitFor()
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
     await screenshot(page, 'phone-06-memories')
+  })
+
+  it('goes back to sign-in when the server refuses the stored token', async () => {
+    await page.evaluate(() =>
+      localStorage.setItem(
+        'memadvisor.session',
+        JSON.stringify({ token: 'forged.token.value', expiresAt: Date.now() + 3_600_000 }),
+      ),
+    )
+    await page.goto(`${baseURL}/memories`)
+    await page.waitForURL(/\/sign-in\?redirect=%2Fmemories&expired=1/)
+    await page.getByText(zh.auth.sessionExpired).waitFor()
+    await screenshot(page, 'phone-07-session-expired')
     expect(errors).toEqual([])
   })
 })

@@ -55,6 +55,7 @@ const en: Messages<typeof zhCN> = {
     turns: '{n} turn | {n} turns',
     inputLabel: 'Message',
     placeholder: 'Type a message; Enter sends, Shift+Enter adds a line',
+    placeholderShort: 'Type a message',
     send: 'Send',
     stop: 'Stop',
     thinking: 'Thinking…',

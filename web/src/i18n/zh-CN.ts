@@ -52,6 +52,7 @@ export default {
     turns: '{n} 轮',
     inputLabel: '消息',
     placeholder: '输入消息，Enter 发送，Shift+Enter 换行',
+    placeholderShort: '输入消息',
     send: '发送',
     stop: '停止',
     thinking: '正在思考…',
