@@ -229,7 +229,7 @@ describe('phone', () => {
       ),
     )
     await page.goto(`${baseURL}/memories`)
-    await page.waitForURL(/\/sign-in\?redirect=%2Fmemories&expired=1/)
+    await page.waitForURL(/\/sign-in\?redirect=(%2F|\/)memories&expired=1/)
     await page.getByText(zh.auth.sessionExpired).waitFor()
     await screenshot(page, 'phone-07-session-expired')
     expect(errors).toEqual([])
