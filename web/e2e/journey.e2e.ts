@@ -36,12 +36,18 @@ function watchErrors(page: Page): string[] {
 }
 
 /** Sends a message and waits for the streamed answer to finish. */
-async function ask(page: Page, message: string): Promise<void> {
+async function ask(page: Page, message: string, streamingShot?: string): Promise<void> {
   const turnsBefore = await page.locator('article.turn').count()
   await page.getByLabel(zh.chat.inputLabel).fill(message)
   await page.getByLabel(zh.chat.inputLabel).press('Enter')
   const turn = page.locator('article.turn').nth(turnsBefore)
   await expect.poll(() => turn.locator('.from-user').innerText()).toContain(message)
+  if (streamingShot) {
+    // While the answer is written, Stop replaces Send (a fast answer may finish first).
+    const stop = page.getByRole('button', { name: zh.chat.stop })
+    if (await stop.isVisible()) await screenshot(page, streamingShot)
+    else console.log(`${streamingShot}: the answer finished before the screenshot`)
+  }
   // The answer is done when the memories button of its turn appears.
   await turn.locator('.memories-button').waitFor({ timeout: 90_000 })
 }
@@ -74,12 +80,12 @@ describe('desktop', () => {
   })
 
   it('streams an answer to a fact and files the new conversation', async () => {
-    await ask(page, FACT)
+    await ask(page, FACT, 'desktop-04-streaming')
     await page.waitForURL(/\/chat\/[0-9a-f]+$/)
     const list = page.getByRole('navigation', { name: zh.chat.conversations })
     await expect.poll(() => list.innerText()).toContain(FACT)
     expect(await page.locator('.from-assistant .markdown').first().innerText()).not.toBe('')
-    await screenshot(page, 'desktop-04-first-answer')
+    await screenshot(page, 'desktop-05-first-answer')
   })
 
   it('answers in a new conversation with the fact among the memories used', async () => {
@@ -90,14 +96,14 @@ describe('desktop', () => {
     await ask(page, "What is my dog's name?")
     const button = page.locator('article.turn').last().locator('.memories-button')
     expect(await button.innerText()).toMatch(/用到的记忆（[1-9]\d*）/)
-    await screenshot(page, 'desktop-05-second-answer')
+    await screenshot(page, 'desktop-06-second-answer')
 
     await button.click()
     const drawer = page.getByRole('dialog', { name: zh.memory.drawerTitle })
     await drawer.waitFor()
     await expect.poll(() => drawer.innerText()).toContain(FACT)
     expect(await drawer.innerText()).toMatch(/相关度 \d+%/)
-    await screenshot(page, 'desktop-06-memories-drawer')
+    await screenshot(page, 'desktop-07-memories-drawer')
     await page.keyboard.press('Escape')
     await drawer.waitFor({ state: 'hidden' })
   })
@@ -108,7 +114,7 @@ describe('desktop', () => {
     await page.getByRole('button', { name: zh.chat.stop }).click()
     await page.getByText(zh.chat.stopped).waitFor()
     await page.getByRole('button', { name: zh.chat.send, exact: true }).waitFor()
-    await screenshot(page, 'desktop-07-stopped')
+    await screenshot(page, 'desktop-08-stopped')
   })
 
   it('lists, searches and forgets memories', async () => {
@@ -116,18 +122,18 @@ describe('desktop', () => {
     await page.waitForURL(/\/memories$/)
     const item = page.locator('.memory-item', { hasText: FACT })
     await item.waitFor()
-    await screenshot(page, 'desktop-08-memories')
+    await screenshot(page, 'desktop-09-memories')
 
     await page.getByLabel(zh.memories.searchLabel).fill('dog')
     await page.getByLabel(zh.memories.searchLabel).press('Enter')
     await page.getByText(zh.memories.resultsFor.replace('{query}', 'dog')).waitFor()
     await expect.poll(() => item.innerText()).toMatch(/相关度 \d+%/)
-    await screenshot(page, 'desktop-09-memories-search')
+    await screenshot(page, 'desktop-10-memories-search')
 
     await item.getByRole('button', { name: /删除记忆/ }).click()
     const confirm = page.getByRole('dialog', { name: zh.memories.confirmTitle })
     await confirm.waitFor()
-    await screenshot(page, 'desktop-10-confirm-delete')
+    await screenshot(page, 'desktop-11-confirm-delete')
     await confirm.getByRole('button', { name: zh.memories.confirm }).click()
     await page.getByText(zh.memories.deleted).waitFor()
     await item.waitFor({ state: 'detached' })
@@ -136,7 +142,7 @@ describe('desktop', () => {
     await page.reload()
     await page.getByText(zh.memories.newestFirst).waitFor()
     expect(await page.locator('.memory-item', { hasText: FACT }).count()).toBe(0)
-    await screenshot(page, 'desktop-11-after-delete')
+    await screenshot(page, 'desktop-12-after-delete')
   })
 
   it('switches to English and back, remembering the choice', async () => {
@@ -145,7 +151,7 @@ describe('desktop', () => {
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
     await page.reload()
     await page.getByRole('heading', { name: en.memories.title }).waitFor()
-    await screenshot(page, 'desktop-12-memories-english')
+    await screenshot(page, 'desktop-13-memories-english')
     await page.getByRole('button', { name: en.nav.language }).click()
     await page.getByRole('heading', { name: zh.memories.title }).waitFor()
   })
@@ -161,7 +167,7 @@ describe('desktop', () => {
     await page.getByRole('menuitem', { name: zh.nav.signOut }).click()
     await page.waitForURL(/\/sign-in/)
     await page.getByText(zh.auth.signedOut).waitFor()
-    await screenshot(page, 'desktop-13-signed-out')
+    await screenshot(page, 'desktop-14-signed-out')
 
     await page.goto(`${baseURL}/memories`)
     await page.waitForURL(/\/sign-in\?redirect=/)
