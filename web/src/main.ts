@@ -26,9 +26,11 @@ onUnauthorized(() => {
   if (!auth.isSignedIn) return
   auth.signOut()
   clearUserState()
+  // While the first navigation is still loading its page, the address bar knows where we go.
   const here = router.currentRoute.value
-  if (!here.meta.public) {
-    void router.push({ name: 'sign-in', query: { redirect: here.fullPath, expired: '1' } })
+  const target = here.matched.length ? here : router.resolve(location.pathname + location.search)
+  if (!target.meta.public) {
+    void router.push({ name: 'sign-in', query: { redirect: target.fullPath, expired: '1' } })
   }
 })
 
