@@ -1,11 +1,19 @@
 // A person's first visit, against the real backend on the embedded model: sign up, tell a fact,
 // ask about it in a new conversation, see the memory behind the answer, forget it, sign out.
-// Then the same pages at phone width. Screenshots land in e2e/screenshots/ (look at them).
+// Then the same pages at phone width. Screenshots land in e2e/screenshots/ (look at them); axe-core
+// checks the main states for serious WCAG 2.1 AA problems (contrast, names, labels).
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import en from '../src/i18n/en'
 import zh from '../src/i18n/zh-CN'
-import { DESKTOP, PHONE, horizontalOverflow, launchChromium, screenshot } from './browser'
+import {
+  DESKTOP,
+  PHONE,
+  accessibilityProblems,
+  horizontalOverflow,
+  launchChromium,
+  screenshot,
+} from './browser'
 
 const baseURL = inject('baseURL')
 const username = `e2e_${Date.now().toString(36)}`
@@ -66,12 +74,14 @@ describe('desktop', () => {
     await page.waitForURL(/\/sign-in/)
     await page.getByRole('heading', { name: zh.auth.signInTitle }).waitFor()
     await screenshot(page, 'desktop-01-sign-in')
+    expect(await accessibilityProblems(page)).toEqual([])
 
     await page.getByRole('link', { name: zh.auth.signUp }).click()
     await page.waitForURL(/\/sign-up/)
     await page.getByLabel(zh.auth.username).fill(username)
     await page.getByLabel(zh.auth.password, { exact: true }).fill(password)
     await screenshot(page, 'desktop-02-sign-up')
+    expect(await accessibilityProblems(page)).toEqual([])
     await page.getByRole('button', { name: zh.auth.signUp }).click()
     await page.waitForURL(/\/chat$/)
     await page.getByRole('heading', { name: zh.chat.emptyTitle }).waitFor()
@@ -97,6 +107,7 @@ describe('desktop', () => {
     const button = page.locator('article.turn').last().locator('.memories-button')
     expect(await button.innerText()).toMatch(/用到的记忆（[1-9]\d*）/)
     await screenshot(page, 'desktop-06-second-answer')
+    expect(await accessibilityProblems(page)).toEqual([])
 
     await button.click()
     const drawer = page.getByRole('dialog', { name: zh.memory.drawerTitle })
@@ -104,6 +115,7 @@ describe('desktop', () => {
     await expect.poll(() => drawer.innerText()).toContain(FACT)
     expect(await drawer.innerText()).toMatch(/相关度 \d+%/)
     await screenshot(page, 'desktop-07-memories-drawer')
+    expect(await accessibilityProblems(page)).toEqual([])
     await page.keyboard.press('Escape')
     await drawer.waitFor({ state: 'hidden' })
   })
@@ -129,6 +141,7 @@ describe('desktop', () => {
     await page.getByText(zh.memories.resultsFor.replace('{query}', 'dog')).waitFor()
     await expect.poll(() => item.innerText()).toMatch(/相关度 \d+%/)
     await screenshot(page, 'desktop-10-memories-search')
+    expect(await accessibilityProblems(page)).toEqual([])
 
     await item.getByRole('button', { name: /删除记忆/ }).click()
     const confirm = page.getByRole('dialog', { name: zh.memories.confirmTitle })
@@ -146,13 +159,13 @@ describe('desktop', () => {
   })
 
   it('switches to English and back, remembering the choice', async () => {
-    await page.getByRole('button', { name: zh.nav.language }).click()
+    await page.getByRole('button', { name: zh.nav.otherLanguage }).click()
     await page.getByRole('heading', { name: en.memories.title }).waitFor()
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
     await page.reload()
     await page.getByRole('heading', { name: en.memories.title }).waitFor()
     await screenshot(page, 'desktop-13-memories-english')
-    await page.getByRole('button', { name: en.nav.language }).click()
+    await page.getByRole('button', { name: en.nav.otherLanguage }).click()
     await page.getByRole('heading', { name: zh.memories.title }).waitFor()
   })
 
@@ -204,6 +217,7 @@ describe('phone', () => {
     await ask(page, '我住在杭州，喜欢喝龙井茶。')
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
     await screenshot(page, 'phone-03-chat')
+    expect(await accessibilityProblems(page)).toEqual([])
 
     await page.locator('article.turn').last().locator('.memories-button').click()
     const drawer = page.getByRole('dialog', { name: zh.memory.drawerTitle })
@@ -216,6 +230,7 @@ describe('phone', () => {
     const list = page.getByRole('navigation', { name: zh.chat.conversations })
     await expect.poll(() => list.innerText()).toContain('我住在杭州')
     await screenshot(page, 'phone-05-conversation-list')
+    expect(await accessibilityProblems(page)).toEqual([])
     await list.getByRole('link').first().click()
     await list.waitFor({ state: 'hidden' })
   })
@@ -225,6 +240,7 @@ describe('phone', () => {
     await page.locator('.memory-item').first().waitFor()
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
     await screenshot(page, 'phone-06-memories')
+    expect(await accessibilityProblems(page)).toEqual([])
   })
 
   it('goes back to sign-in when the server refuses the stored token', async () => {
