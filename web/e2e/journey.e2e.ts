@@ -169,6 +169,15 @@ describe('desktop', () => {
     await page.getByRole('heading', { name: zh.memories.title }).waitFor()
   })
 
+  it('starts keyboard users with a link past the header', async () => {
+    await page.goto(`${baseURL}/chat`)
+    await page.getByRole('heading', { name: zh.chat.emptyTitle }).waitFor()
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(zh.app.skipToContent)
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main')
+  })
+
   it('shows the pages of later versions as coming soon', async () => {
     await page.goto(`${baseURL}/privacy`)
     await page.getByRole('heading', { name: zh.soon.title.replace('{page}', zh.nav.privacy) }).waitFor()
