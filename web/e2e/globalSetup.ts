@@ -3,7 +3,7 @@
 // and proxies /api to the backend. Both are stopped (by their own pids) when the run ends.
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -71,6 +71,18 @@ function stop(child: ChildProcess | undefined): Promise<void> {
   })
 }
 
+/** The typed client follows the committed openapi.json: say so when the backend has moved on. */
+async function warnIfSchemaChanged(backendURL: string): Promise<void> {
+  const live = await (await fetch(`${backendURL}/openapi.json`)).json()
+  const snapshot = JSON.parse(readFileSync(join(webDir, 'openapi.json'), 'utf8'))
+  if (JSON.stringify(live) !== JSON.stringify(snapshot)) {
+    console.warn(
+      'e2e: the backend\'s OpenAPI schema differs from web/openapi.json; run ' +
+        '`MEMADVISOR_API_URL=<backend> npm run gen:api` and check `npm run typecheck`.',
+    )
+  }
+}
+
 export default async function setup(project: TestProject) {
   if (!existsSync(join(distDir, 'index.html'))) throw new Error('dist/ is missing: run `npm run build`')
   if (!existsSync(memadvisor)) throw new Error(`${memadvisor} is missing: set up the backend venv`)
@@ -101,6 +113,8 @@ export default async function setup(project: TestProject) {
       backendLog,
     )
     await waitFor(`${backendURL}/api/health`, backend, 150)
+
+    await warnIfSchemaChanged(backendURL)
 
     let baseURL = backendURL
     const page = await (await fetch(`${backendURL}/chat`)).text()
