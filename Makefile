@@ -8,16 +8,21 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export LANGSMITH_TRACING := false
 
-.PHONY: run test test-fast lint format bench setup setup-dev services clean
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts
 
-## run: set up .venv, migrate the database and serve the API on the embedded defaults
-run: setup
+.PHONY: run test test-fast lint format bench setup setup-dev services web clean
+
+## run: set up .venv, build the web client, migrate the database, serve everything on one port
+run: setup web
 	$(VENV)/bin/memadvisor db upgrade
 	$(VENV)/bin/memadvisor serve --host $(HOST) --port $(PORT)
 
-## test: set up .venv with the test tools, make sure MariaDB is up, run the whole suite
-test: setup-dev services
+## test: set up .venv and web/, make sure MariaDB and Chromium are there, run every test:
+## pytest, the web unit tests, and the end-to-end run in Chromium against the real backend
+test: setup-dev services web/node_modules/.installed
 	$(PY) -m pytest
+	cd web && npm test
+	cd web && npm run e2e
 
 ## test-fast: the suite without the real model, servers and MariaDB
 test-fast: setup-dev
@@ -55,5 +60,17 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 services:
 	scripts/ensure-services.sh
 
+## web: build the Vue client into web/dist (served by the API at /); skipped without npm
+web:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory web/dist/index.html; \
+	else echo "npm not found: serving the API without the web client (see web/README.md)"; fi
+
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run build
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .langgraph_api
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .langgraph_api web/node_modules web/dist

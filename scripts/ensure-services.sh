@@ -1,8 +1,22 @@
 #!/usr/bin/env bash
-# Make sure the MariaDB server the MySQL tests use is running on 127.0.0.1:3306 (root, no password).
-# On a machine without it, install Debian's package first. Prints what it did.
+# Make sure what the tests need from the machine is there: the MariaDB server of the MySQL tests on
+# 127.0.0.1:3306 (root, no password) and Debian's Chromium for the web end-to-end run. On a machine
+# without them, install Debian's packages first. Prints what it did.
 set -uo pipefail
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+apt_updated=""
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
+  apt-get install -y -qq "$@" >/dev/null
+}
+
+if [ -x /usr/bin/chromium ]; then
+  echo "Chromium: $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+else
+  echo "Chromium: not installed; installing Debian's chromium"
+  apt_install chromium || { echo "Chromium could not be installed" >&2; exit 1; }
+fi
 
 if port_open 3306; then
   echo "MariaDB: running on 127.0.0.1:3306"
@@ -10,8 +24,7 @@ if port_open 3306; then
 fi
 if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; then
   echo "MariaDB: not installed; installing Debian's mariadb-server"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq mariadb-server >/dev/null
+  apt_install mariadb-server
 fi
 echo "MariaDB: starting"
 mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true

@@ -1,7 +1,9 @@
 """`POST /api/chat/stream`: one chat turn as Server-Sent Events, for the Vue3 client.
 
-Events: `token` (`{"text"}`) as the model writes, then one `final` (`{"conversation_id",
-"turn_id", "answer", "memories"}`), or `error` (`{"message"}`) if the turn fails midway.
+Events: one `start` (`{"conversation_id", "turn_id"}`: where the message was saved, so a client
+that stops early still knows its conversation), `token` (`{"text"}`) as the model writes, then one
+`final` (`{"conversation_id", "turn_id", "answer", "memories"}`), or `error` (`{"message"}`) if the
+turn fails midway.
 The message is saved before the model runs, so it survives a model that is down (503).
 """
 
@@ -31,7 +33,7 @@ router = APIRouter(prefix="/chat", tags=["chat"])
 
 _SSE_DOC: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "`text/event-stream`: `token` events, then `final` (or `error`).",
+        "description": "`text/event-stream`: `start`, `token` events, then `final` (or `error`).",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
     404: {"model": ErrorOut},
@@ -69,6 +71,7 @@ async def chat_stream(
 async def _events(
     graph: GraphDep, services: Services, message: str, context: Context, turn_id: int
 ) -> AsyncIterator[ServerSentEvent]:
+    yield _event("start", {"conversation_id": context.conversation_id, "turn_id": turn_id})
     try:
         async for event in stream_turn(graph, message, context):
             if isinstance(event, Token):

@@ -24,8 +24,12 @@ def test_stream_a_chat_then_see_both_turns_in_history_and_memories(
     assert first.headers["content-type"].startswith("text/event-stream")
     events = parse_sse(first.text)
     names = [name for name, _ in events]
-    assert names[-1] == "final" and set(names[:-1]) == {"token"}
+    assert names[0] == "start" and names[-1] == "final" and set(names[1:-1]) == {"token"}
     final = events[-1][1]
+    assert events[0][1] == {
+        "conversation_id": final["conversation_id"],
+        "turn_id": final["turn_id"],
+    }
     assert "".join(data["text"] for name, data in events if name == "token") == final["answer"]
     conversation = final["conversation_id"]
 
