@@ -19,13 +19,15 @@ async function collect(chunks: string[] | ReadableStream<Uint8Array>): Promise<C
 }
 
 describe('readChatEvents', () => {
-  it('yields tokens, then the final answer', async () => {
+  it('yields where the message was saved, tokens, then the final answer', async () => {
     const events = await collect([
+      sseEvent('start', { conversation_id: 'c1', turn_id: 7 }),
       sseEvent('token', { text: '你好' }),
       sseEvent('token', { text: ' Bao' }),
       sseEvent('final', final),
     ])
     expect(events).toEqual([
+      { type: 'start', conversationId: 'c1', turnId: 7 },
       { type: 'token', text: '你好' },
       { type: 'token', text: ' Bao' },
       { type: 'final', final },

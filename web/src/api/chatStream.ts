@@ -15,7 +15,8 @@ function parseJson(data: string, event: string): unknown {
 }
 
 /**
- * Yields `token` events as they arrive and then one `final` event.
+ * Yields one `start` event (where the message was saved), `token` events as they arrive, and
+ * then one `final` event.
  *
  * Throws an ApiError (kind `stream`) on an `error` event or when the stream ends without a
  * `final`; an aborted fetch rejects with the fetch's AbortError. Unknown events are skipped.
@@ -33,6 +34,16 @@ export async function* readChatEvents(
       const { value: message, done } = await events.read()
       if (done) throw new ApiError('stream', INTERRUPTED)
       switch (message.event) {
+        case 'start': {
+          const { conversation_id: conversationId, turn_id: turnId } = parseJson(
+            message.data,
+            'start',
+          ) as { conversation_id?: unknown; turn_id?: unknown }
+          if (typeof conversationId === 'string' && typeof turnId === 'number') {
+            yield { type: 'start', conversationId, turnId }
+          }
+          break
+        }
         case 'token': {
           const { text } = parseJson(message.data, 'token') as { text?: unknown }
           if (typeof text === 'string' && text) yield { type: 'token', text }

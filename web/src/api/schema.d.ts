@@ -847,7 +847,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `text/event-stream`: `token` events, then `final` (or `error`). */
+            /** @description `text/event-stream`: `start`, `token` events, then `final` (or `error`). */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -26,7 +26,10 @@ export type ConversationDetail = Schemas['ConversationDetail']
 export type Turn = Schemas['TurnOut']
 
 /** Events of `POST /api/chat/stream`, once parsed (an `error` event is thrown as an ApiError). */
-export type ChatEvent = { type: 'token'; text: string } | { type: 'final'; final: ChatFinal }
+export type ChatEvent =
+  | { type: 'start'; conversationId: string; turnId: number }
+  | { type: 'token'; text: string }
+  | { type: 'final'; final: ChatFinal }
 
 /** Query of `GET /api/memories`: newest first, or best first with a `query`. */
 export interface MemoryQuery {

@@ -16,6 +16,8 @@ export function useChatStream(api: Pick<Api, 'streamChat'> = defaultApi) {
   const text = ref('')
   const status = ref<ChatStreamStatus>('idle')
   const final = shallowRef<ChatFinal | null>(null)
+  /** The conversation the server saved the message in, known as soon as the stream starts. */
+  const startedConversationId = ref<string | null>(null)
   const error = shallowRef<unknown>(null)
   const isStreaming = computed(() => status.value === 'streaming')
   let controller: AbortController | null = null
@@ -30,13 +32,16 @@ export function useChatStream(api: Pick<Api, 'streamChat'> = defaultApi) {
     controller = own
     text.value = ''
     final.value = null
+    startedConversationId.value = null
     error.value = null
     status.value = 'streaming'
     try {
       const body = { message, conversation_id: options.conversationId ?? undefined }
       const events = await api.streamChat(body, own.signal)
       for await (const event of events) {
-        if (event.type === 'token') {
+        if (event.type === 'start') {
+          startedConversationId.value = event.conversationId
+        } else if (event.type === 'token') {
           text.value += event.text
           options.onToken?.(event.text)
         } else {
@@ -71,5 +76,5 @@ export function useChatStream(api: Pick<Api, 'streamChat'> = defaultApi) {
 
   onScopeDispose(stop)
 
-  return { text, status, final, error, isStreaming, send, stop }
+  return { text, status, final, startedConversationId, error, isStreaming, send, stop }
 }

@@ -106,6 +106,23 @@ describe('useConversationTurns', () => {
     expect(turns.conversationId.value).toBe('saved1')
   })
 
+  it('keeps the conversation of a first message whose stream broke off after it started', async () => {
+    const cut = new ApiError('stream', 'The connection closed before the answer was complete.')
+    const streamChat = vi.fn(async () => {
+      async function* run(): AsyncGenerator<ChatEvent> {
+        yield { type: 'start', conversationId: 'begun1', turnId: 3 }
+        yield { type: 'token', text: 'Your' }
+        throw cut
+      }
+      return run()
+    })
+    const { turns } = setup(fakeApi({ streamChat }))
+    await turns.open(null)
+    const turn = await turns.ask('hello')
+    expect(turn).toMatchObject({ input: 'hello', state: 'failed' })
+    expect(turns.conversationId.value).toBe('begun1')
+  })
+
   it('starts afresh for a new conversation', async () => {
     const { turns } = setup()
     await turns.open('c1')

@@ -97,9 +97,11 @@ export function useConversationTurns(
       turn.state = stream.status.value === 'stopped' ? 'stopped' : 'failed'
       turn.error = stream.error.value
     }
-    // The server made the conversation on the first message: from now on, this is the one open.
+    // The server made the conversation on the first message: from now on, this is the one open
+    // (also when the answer was stopped or failed after the stream started).
     const madeId =
       final?.conversation_id ??
+      stream.startedConversationId.value ??
       (stream.error.value instanceof ApiError ? stream.error.value.conversationId : undefined)
     if (request === opened && conversationId.value === null && madeId) {
       conversationId.value = madeId
