@@ -92,6 +92,7 @@ class ChatNodes:
             state.get("answer", ""),
             prompt_version=state.get("prompt_version", CHAT_PROMPT_VERSION),
             model_name=self.services.model_name,
+            memories_used=[{"id": m.id, "score": m.score} for m in state.get("memories", [])],
         )
         memory_id = memory.add(
             ctx.user_id,

@@ -98,6 +98,9 @@ class TurnOut(BaseModel):
     created_at: datetime
     prompt_version: str | None
     model_name: str | None
+    memories: list[MemoryOut] = []
+    """The memories the answer was given, best first, with their scores then (forgotten ones are
+    left out)."""
 
 
 class ConversationOut(BaseModel):

@@ -6,8 +6,9 @@ survives a model that is down), `finish_turn` or `fail_turn` completes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +30,8 @@ class Turn:
     created_at: datetime
     prompt_version: str | None = None
     model_name: str | None = None
+    memories_used: list[dict[str, Any]] = field(default_factory=list)
+    """`[{"id", "score"}]` of the memories the answer was given, best first."""
 
     @classmethod
     def from_row(cls, row: ConversationTurn) -> Turn:
@@ -42,6 +45,7 @@ class Turn:
             created_at=row.created_at,
             prompt_version=row.prompt_version,
             model_name=row.model_name,
+            memories_used=list(row.memories_used or []),
         )
 
 
@@ -84,9 +88,15 @@ class ChatHistory:
             return Turn.from_row(row)
 
     def finish_turn(
-        self, turn_id: int, answer: str, *, prompt_version: str, model_name: str
+        self,
+        turn_id: int,
+        answer: str,
+        *,
+        prompt_version: str,
+        model_name: str,
+        memories_used: list[dict[str, Any]] | None = None,
     ) -> Turn:
-        """Record the model's answer."""
+        """Record the model's answer and the memories it was given."""
         with self._sessions.begin() as session:
             row = session.get_one(ConversationTurn, turn_id)
             row.output_text = answer
@@ -94,6 +104,7 @@ class ChatHistory:
             row.error = None
             row.prompt_version = prompt_version
             row.model_name = model_name
+            row.memories_used = list(memories_used or [])
             row.answered_at = utcnow()
             return Turn.from_row(row)
 

@@ -120,6 +120,9 @@ class ConversationTurn(Base):
     error: Mapped[str | None] = mapped_column(Text)
     prompt_version: Mapped[str | None] = mapped_column(String(64))
     model_name: Mapped[str | None] = mapped_column(String(255))
+    memories_used: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    """The memories the answer was given, best first: `[{"id", "score"}]` (ids, never text, so a
+    forgotten memory leaves nothing behind here)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -337,6 +337,17 @@ class MemoryStore:
         with self._sessions() as session:
             return [Memory.from_row(row) for row in session.scalars(stmt)]
 
+    def get_many(self, user_id: int, memory_ids: Iterable[str]) -> dict[str, Memory]:
+        """Those of the ids that are the user's memories (forgotten or foreign ones are absent)."""
+        wanted = list(memory_ids)
+        if not wanted:
+            return {}
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(MemoryRow).where(MemoryRow.user_id == user_id, MemoryRow.id.in_(wanted))
+            )
+            return {row.id: Memory.from_row(row) for row in rows}
+
     def get(self, user_id: int, memory_id: str) -> Memory | None:
         """One memory, or None if it does not exist or belongs to someone else."""
         with self._sessions() as session:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
 from api.deps import CurrentUser, ServicesDep
-from api.schemas import ConversationDetail, ConversationOut, ErrorOut, TurnOut
-from memory.history import ConversationNotFoundError
+from api.schemas import ConversationDetail, ConversationOut, ErrorOut, MemoryOut, TurnOut
+from memory.history import ConversationNotFoundError, Turn
+from memory.store import Memory
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 
@@ -35,7 +37,20 @@ def get_conversation(
         turns = services.history.turns(user.id, conversation_id)
     except ConversationNotFoundError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such conversation.") from exc
+    used = services.memory.get_many(
+        user.id, {entry["id"] for turn in turns for entry in turn.memories_used}
+    )
     return ConversationDetail(
         **ConversationOut.model_validate(summary).model_dump(),
-        messages=[TurnOut.model_validate(t) for t in turns],
+        messages=[_turn_out(turn, used) for turn in turns],
     )
+
+
+def _turn_out(turn: Turn, memories: dict[str, Memory]) -> TurnOut:
+    out = TurnOut.model_validate(turn)
+    out.memories = [
+        MemoryOut.model_validate(replace(memories[entry["id"]], score=entry.get("score")))
+        for entry in turn.memories_used
+        if entry.get("id") in memories
+    ]
+    return out

@@ -134,3 +134,22 @@ def test_model_failure_mid_stream_sends_an_error_event_and_keeps_the_message(
         [conversation] = client.get("/api/conversations", headers=alice).json()
         detail = client.get(f"/api/conversations/{conversation['id']}", headers=alice).json()
         assert [(m["input_text"], m["status"]) for m in detail["messages"]] == [("hi", "failed")]
+
+
+def test_history_shows_the_memories_each_answer_used_until_they_are_forgotten(
+    client: TestClient, register: Register
+) -> None:
+    alice = register("alice")
+    client.post("/api/chat/stream", headers=alice, json={"message": "I live in Hangzhou"})
+    final = parse_sse(
+        client.post("/api/chat/stream", headers=alice, json={"message": "Where do I live?"}).text
+    )[-1][1]
+    [used] = final["memories"]
+
+    url = f"/api/conversations/{final['conversation_id']}"
+    [turn] = client.get(url, headers=alice).json()["messages"]
+    assert turn["memories"] == [used]
+
+    client.delete(f"/api/memories/{used['id']}", headers=alice)
+    [turn] = client.get(url, headers=alice).json()["messages"]
+    assert turn["memories"] == []
