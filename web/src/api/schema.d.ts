@@ -573,6 +573,11 @@ export interface components {
             prompt_version: string | null;
             /** Model Name */
             model_name: string | null;
+            /**
+             * Memories
+             * @default []
+             */
+            memories: components["schemas"]["MemoryOut"][];
         };
         /**
          * UserOut

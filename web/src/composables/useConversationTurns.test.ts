@@ -13,8 +13,8 @@ const detail: ConversationDetail = {
   updated_at: '2026-11-24T22:00:05Z',
   turns: 2,
   messages: [
-    { id: 1, input_text: 'My dog is called Bao', output_text: 'Nice!', status: 'answered', created_at: 'a', prompt_version: 'v2', model_name: 'm' },
-    { id: 2, input_text: 'Still there?', output_text: null, status: 'failed', created_at: 'b', prompt_version: null, model_name: null },
+    { id: 1, input_text: 'My dog is called Bao', output_text: 'Nice!', status: 'answered', created_at: 'a', prompt_version: 'v2', model_name: 'm', memories: [memory] },
+    { id: 2, input_text: 'Still there?', output_text: null, status: 'failed', created_at: 'b', prompt_version: null, model_name: null, memories: [] },
   ],
 }
 
@@ -43,13 +43,13 @@ function setup(api = fakeApi()) {
 }
 
 describe('useConversationTurns', () => {
-  it('opens a conversation with its turns from the server', async () => {
+  it('opens a conversation with its turns and the memories each answer used', async () => {
     const { turns, api } = setup()
     await turns.open('c1')
     expect(api.getConversation).toHaveBeenCalledWith('c1')
     expect(turns.title.value).toBe('My dog is called Bao')
     expect(turns.turns.value.map((t) => [t.input, t.output, t.state, t.memories])).toEqual([
-      ['My dog is called Bao', 'Nice!', 'answered', null],
+      ['My dog is called Bao', 'Nice!', 'answered', [memory]],
       ['Still there?', '', 'failed', null],
     ])
   })

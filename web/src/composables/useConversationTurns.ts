@@ -12,7 +12,7 @@ export interface ChatTurn {
   output: string
   state: TurnState
   createdAt: string
-  /** Memories the answer used; null when unknown (answers from an earlier visit). */
+  /** Memories the answer used (the server keeps them with each answer); null while unanswered. */
   memories: Memory[] | null
   error: unknown
 }
@@ -28,7 +28,7 @@ function fromServer(turn: Turn): ChatTurn {
     output: turn.output_text ?? '',
     state,
     createdAt: turn.created_at,
-    memories: null,
+    memories: state === 'answered' ? (turn.memories ?? []) : null,
     error: null,
   }
 }
