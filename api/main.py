@@ -14,6 +14,7 @@ from agent.graph import compile_graph
 from agent.services import Services, build_services
 from api.errors import install_error_handlers
 from api.langserve_routes import add_advisor_routes
+from api.openapi import publish_schemas
 from api.routes import auth, chat, conversations, memories
 from api.web import DEFAULT_DIST, mount_web
 from memadvisor.settings import Settings, get_settings
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app.include_router(api)
     add_advisor_routes(app)
+    publish_schemas(app, list(chat.STREAM_EVENTS.values()))
 
     mount_web(app, resolved.web_dist or DEFAULT_DIST)
     return app

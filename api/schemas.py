@@ -77,6 +77,25 @@ class MemoryOut(BaseModel):
     score: float | None = None
 
 
+class ChatStart(BaseModel):
+    """The first event of a streamed chat turn: where the message was saved."""
+
+    conversation_id: str
+    turn_id: int
+
+
+class ChatToken(BaseModel):
+    """A piece of the answer, as the model writes it."""
+
+    text: str
+
+
+class ChatError(BaseModel):
+    """The turn failed midway; the message itself was saved."""
+
+    message: str
+
+
 class ChatFinal(BaseModel):
     """The last event of a streamed chat turn."""
 

@@ -10,13 +10,13 @@ The message is saved before the model runs, so it survives a model that is down 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from agent.context import Context
@@ -24,7 +24,15 @@ from agent.llm import LLMUnavailableError, check_llm
 from agent.services import Services
 from agent.streaming import Saved, Token, stream_turn
 from api.deps import CurrentUser, GraphDep, ServicesDep
-from api.schemas import ChatFinal, ChatIn, ErrorOut, MemoryOut
+from api.schemas import (
+    ChatError,
+    ChatFinal,
+    ChatIn,
+    ChatStart,
+    ChatToken,
+    ErrorOut,
+    MemoryOut,
+)
 from memory.history import ConversationNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -33,7 +41,11 @@ router = APIRouter(prefix="/chat", tags=["chat"])
 
 _SSE_DOC: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "`text/event-stream`: `start`, `token` events, then `final` (or `error`).",
+        "description": (
+            "`text/event-stream`: `start`, `token` events, then `final` (or `error`); each "
+            "event's `data` is JSON of the component schema of the same name: `ChatStart`, "
+            "`ChatToken`, `ChatFinal`, `ChatError`."
+        ),
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
     404: {"model": ErrorOut},
@@ -71,11 +83,12 @@ async def chat_stream(
 async def _events(
     graph: GraphDep, services: Services, message: str, context: Context, turn_id: int
 ) -> AsyncIterator[ServerSentEvent]:
-    yield _event("start", {"conversation_id": context.conversation_id, "turn_id": turn_id})
+    assert context.conversation_id is not None
+    yield _event("start", ChatStart(conversation_id=context.conversation_id, turn_id=turn_id))
     try:
         async for event in stream_turn(graph, message, context):
             if isinstance(event, Token):
-                yield _event("token", {"text": event.text})
+                yield _event("token", ChatToken(text=event.text))
             elif isinstance(event, Saved):
                 final = ChatFinal(
                     conversation_id=event.conversation_id,
@@ -83,7 +96,7 @@ async def _events(
                     answer=event.answer,
                     memories=[MemoryOut.model_validate(m) for m in event.memories],
                 )
-                yield _event("final", final.model_dump(mode="json"))
+                yield _event("final", final)
     except asyncio.CancelledError:
         # The client stopped the stream: keep the message, note why there is no answer.
         await asyncio.shield(
@@ -94,8 +107,19 @@ async def _events(
         logger.exception("chat turn %s failed", turn_id)
         await asyncio.to_thread(services.history.fail_turn, turn_id, repr(exc))
         reason = str(exc) if isinstance(exc, LLMUnavailableError) else "The model failed to answer."
-        yield _event("error", {"message": f"{reason} Your message was saved; please try again."})
+        yield _event(
+            "error", ChatError(message=f"{reason} Your message was saved; please try again.")
+        )
 
 
-def _event(name: str, data: dict[str, Any]) -> ServerSentEvent:
-    return ServerSentEvent(data=json.dumps(data, ensure_ascii=False), event=name)
+def _event(name: str, data: BaseModel) -> ServerSentEvent:
+    return ServerSentEvent(data=data.model_dump_json(), event=name)
+
+
+STREAM_EVENTS: dict[str, type[BaseModel]] = {
+    "start": ChatStart,
+    "token": ChatToken,
+    "final": ChatFinal,
+    "error": ChatError,
+}
+"""The `data` shape of each event name; published as OpenAPI components for typed clients."""

@@ -153,3 +153,16 @@ def test_history_shows_the_memories_each_answer_used_until_they_are_forgotten(
     client.delete(f"/api/memories/{used['id']}", headers=alice)
     [turn] = client.get(url, headers=alice).json()["messages"]
     assert turn["memories"] == []
+
+
+def test_stream_event_shapes_are_published_in_the_openapi_schema(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert set(schemas["ChatStart"]["properties"]) == {"conversation_id", "turn_id"}
+    assert set(schemas["ChatToken"]["properties"]) == {"text"}
+    assert set(schemas["ChatFinal"]["properties"]) == {
+        "conversation_id",
+        "turn_id",
+        "answer",
+        "memories",
+    }
+    assert set(schemas["ChatError"]["properties"]) == {"message"}
