@@ -724,6 +724,46 @@ export interface components {
         };
         /** advisoradvisor_config */
         advisoradvisor_config: Record<string, never>;
+        /**
+         * ChatStart
+         * @description The first event of a streamed chat turn: where the message was saved.
+         */
+        ChatStart: {
+            /** Conversation Id */
+            conversation_id: string;
+            /** Turn Id */
+            turn_id: number;
+        };
+        /**
+         * ChatToken
+         * @description A piece of the answer, as the model writes it.
+         */
+        ChatToken: {
+            /** Text */
+            text: string;
+        };
+        /**
+         * ChatFinal
+         * @description The last event of a streamed chat turn.
+         */
+        ChatFinal: {
+            /** Conversation Id */
+            conversation_id: string;
+            /** Turn Id */
+            turn_id: number;
+            /** Answer */
+            answer: string;
+            /** Memories */
+            memories: components["schemas"]["MemoryOut"][];
+        };
+        /**
+         * ChatError
+         * @description The turn failed midway; the message itself was saved.
+         */
+        ChatError: {
+            /** Message */
+            message: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -852,7 +892,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `text/event-stream`: `start`, `token` events, then `final` (or `error`). */
+            /** @description `text/event-stream`: `start`, `token` events, then `final` (or `error`); each event's `data` is JSON of the component schema of the same name: `ChatStart`, `ChatToken`, `ChatFinal`, `ChatError`. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -10,16 +10,8 @@ export type LoginRequest =
 export type Token = Schemas['TokenOut']
 export type ChatRequest = Schemas['ChatIn']
 
-/**
- * The `final` event of `POST /api/chat/stream` (`ChatFinal` in api/schemas.py). The OpenAPI schema
- * describes the stream as text, so this shape is written here from the backend's model.
- */
-export interface ChatFinal {
-  conversation_id: string
-  turn_id: number
-  answer: string
-  memories: Memory[]
-}
+/** The `final` event of `POST /api/chat/stream` (published as a component of the schema). */
+export type ChatFinal = Schemas['ChatFinal']
 export type Memory = Schemas['MemoryOut']
 export type ConversationSummary = Schemas['ConversationOut']
 export type ConversationDetail = Schemas['ConversationDetail']
