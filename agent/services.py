@@ -21,6 +21,7 @@ from memory.accounts import Accounts
 from memory.db import make_engine, make_session_factory, upgrade
 from memory.embeddings import make_embeddings
 from memory.history import ChatHistory
+from memory.privacy import PrivacyService
 from memory.store import MemoryStore
 from memory.vectors import VectorIndex
 
@@ -37,6 +38,7 @@ class Services:
     accounts: Accounts
     history: ChatHistory
     memory: MemoryStore
+    privacy: PrivacyService
     jobs: JobRunner = field(repr=False)
     chat_model: BaseChatModel | None = field(default=None, repr=False)
 
@@ -88,6 +90,7 @@ def build_services(
         accounts=Accounts(sessions),
         history=ChatHistory(sessions),
         memory=memory,
+        privacy=PrivacyService(sessions=sessions, memory=memory),
         jobs=jobs,
         chat_model=chat_model,
     )

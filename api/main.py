@@ -15,7 +15,7 @@ from agent.services import Services, build_services
 from api.errors import install_error_handlers
 from api.langserve_routes import add_advisor_routes
 from api.openapi import publish_schemas
-from api.routes import auth, chat, conversations, memories
+from api.routes import auth, chat, conversations, me, memories
 from api.web import DEFAULT_DIST, mount_web
 from memadvisor.settings import Settings, get_settings
 
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_error_handlers(app)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, chat, conversations, memories):
+    for module in (auth, me, chat, conversations, memories):
         api.include_router(module.router)
 
     @api.get("/health", tags=["health"])

@@ -17,9 +17,10 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def make_engine(url: str) -> Engine:
     """Create an engine with the settings each backend needs to be safe and fast.
 
-    SQLite: foreign keys on (for ON DELETE CASCADE), WAL so readers do not block the writer, the
-    parent folder created. MySQL: utf8mb4 so Chinese and emoji survive, pings before reuse and
-    recycling so a dropped connection is replaced instead of failing a request.
+    SQLite: foreign keys on (for ON DELETE CASCADE), WAL so readers do not block the writer,
+    deleted content overwritten (erasure leaves no text in the file), the parent folder created.
+    MySQL: utf8mb4 so Chinese and emoji survive, pings before reuse and recycling so a dropped
+    connection is replaced instead of failing a request.
     """
     parsed = make_url(url)
     kwargs: dict[str, Any] = {}
@@ -42,6 +43,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # erased rows are overwritten, not left in free pages
     cursor.close()
 
 

@@ -1,4 +1,4 @@
-"""Accounts: register, log in (JSON or the OAuth2 form of the docs' Authorize button), who am I."""
+"""Accounts: register, and log in (JSON, or the OAuth2 form of the docs' Authorize button)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import ValidationError
 
-from api.deps import CurrentUser, ServicesDep
+from api.deps import ServicesDep
 from api.schemas import ErrorOut, TokenOut, UserLogin, UserOut, UserRegister
 from api.security import create_access_token, hash_password, verify_password
 from memory.accounts import UsernameTakenError
@@ -62,12 +62,6 @@ async def login(request: Request, services: ServicesDep) -> TokenOut:
         user.id, secret=settings.secret_key, minutes=settings.access_token_minutes
     )
     return TokenOut(access_token=token, expires_in=settings.access_token_minutes * 60)
-
-
-@router.get("/me")
-def me(user: CurrentUser) -> UserOut:
-    """The signed-in account."""
-    return UserOut.model_validate(user)
 
 
 async def _read_credentials(request: Request) -> UserLogin:

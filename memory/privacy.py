@@ -1,0 +1,85 @@
+"""Right of access and right to erasure: everything held about one user, found in one place.
+
+Every table that holds a user's rows is listed in `USER_TABLES`; a test checks that it names every
+table with a `user_id`, so a new table cannot be forgotten by export or erasure.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from memory.models import (
+    Base,
+    Conversation,
+    ConversationTurn,
+    Feedback,
+    MemoryRow,
+    User,
+    UserData,
+    UserInsight,
+    UserProfile,
+)
+from memory.store import MemoryStore
+
+USER_TABLES: dict[str, type[Base]] = {
+    "conversations": Conversation,
+    "conversation_history": ConversationTurn,
+    "memories": MemoryRow,
+    "user_profiles": UserProfile,
+    "user_data": UserData,
+    "user_insights": UserInsight,
+    "feedback": Feedback,
+}
+"""Tables with a `user_id` column, in the order export lists them."""
+
+PRIVATE_COLUMNS = {"users": {"password_hash"}, "memories": {"terms"}}
+"""Columns left out of an export: secrets, and derived search data."""
+
+
+def _row(obj: Base) -> dict[str, Any]:
+    table = obj.__table__
+    hidden = PRIVATE_COLUMNS.get(str(getattr(table, "name", "")), set())
+    out: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name in hidden:
+            continue
+        value = getattr(obj, column.key)
+        out[column.name] = value.isoformat() if isinstance(value, datetime) else value
+    return out
+
+
+class PrivacyService:
+    """Export and erase one user's data across SQL and the vector index."""
+
+    def __init__(self, *, sessions: sessionmaker[Session], memory: MemoryStore) -> None:
+        self._sessions = sessions
+        self._memory = memory
+
+    def export(self, user_id: int) -> dict[str, Any]:
+        """Everything held about the user, as one JSON-able document."""
+        with self._sessions() as session:
+            user = session.get_one(User, user_id)
+            document: dict[str, Any] = {"account": _row(user)}
+            for name, model in USER_TABLES.items():
+                column = model.__table__.c["user_id"]
+                rows = session.scalars(select(model).where(column == user_id)).all()
+                document[name] = [_row(row) for row in rows]
+        return document
+
+    def erase(self, user_id: int) -> None:
+        """Delete the user everywhere: vectors and caches first, then every SQL row."""
+        self._memory.delete_user(user_id)
+        with self._sessions.begin() as session:
+            for model in reversed(list(USER_TABLES.values())):
+                column = model.__table__.c["user_id"]
+                session.execute(delete(model).where(column == user_id))
+            session.execute(delete(User).where(User.id == user_id))
+        with self._sessions() as session:
+            if session.get_bind().dialect.name == "sqlite":
+                # secure_delete zeroed the pages; move them out of the write-ahead log as well,
+                # which still holds the earlier page images.
+                session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))

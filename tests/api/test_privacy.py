@@ -1,0 +1,73 @@
+"""Right of access and right to erasure, through HTTP, checked against every store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import inspect, text
+
+from agent.services import Services
+from memory.models import Base
+from memory.privacy import USER_TABLES
+from tests.api.sse import parse_sse
+
+Register = Callable[[str], dict[str, str]]
+SECRET = "My blood pressure was 150 over 95 at the clinic"
+
+
+def test_every_table_with_user_rows_is_covered() -> None:
+    with_user_id = {t.name for t in Base.metadata.sorted_tables if "user_id" in t.columns}
+    assert with_user_id == set(USER_TABLES)
+
+
+def test_export_holds_everything_about_me_and_nothing_of_others(
+    client: TestClient, register: Register
+) -> None:
+    alice, bob = register("alice"), register("bob")
+    client.post("/api/chat/stream", headers=alice, json={"message": SECRET})
+    client.post("/api/chat/stream", headers=bob, json={"message": "Bob's own secret"})
+
+    export = client.get("/api/me/export", headers=alice).json()
+
+    assert export["account"]["username"] == "alice"
+    assert "password_hash" not in export["account"]
+    assert [t["input_text"] for t in export["conversation_history"]] == [SECRET]
+    assert [m["text"] for m in export["memories"]] == [SECRET]
+    assert len(export["conversations"]) == 1 and export["user_profiles"][0]["summary"] == ""
+    assert "Bob's own secret" not in str(export)
+
+
+def test_delete_me_erases_every_store_and_leaves_others(
+    client: TestClient, register: Register, services: Services
+) -> None:
+    alice, bob = register("alice"), register("bob")
+    alice_id = client.get("/api/me", headers=alice).json()["id"]
+    final = parse_sse(client.post("/api/chat/stream", headers=alice, json={"message": SECRET}).text)
+    assert final[-1][0] == "final"
+    client.post("/api/chat/stream", headers=bob, json={"message": "Bob stays"})
+
+    assert client.delete("/api/me", headers=alice).status_code == 204
+
+    # The token no longer works, and the account cannot log in.
+    assert client.get("/api/me", headers=alice).status_code == 401
+    login = {"username": "alice", "password": "correct horse battery"}
+    assert client.post("/api/auth/login", json=login).status_code == 401
+    # SQL: no row of hers in any table.
+    with services.engine.connect() as conn:
+        for table in inspect(conn).get_table_names():
+            columns = {c["name"] for c in inspect(conn).get_columns(table)}
+            column = "user_id" if "user_id" in columns else "id" if table == "users" else None
+            if column:
+                count = conn.scalar(
+                    text(f"SELECT count(*) FROM {table} WHERE {column} = :u"), {"u": alice_id}
+                )
+                assert count == 0, table
+    # Vectors and the raw files: nothing of hers.
+    assert services.memory.vector_count(alice_id) == 0
+    data_dir = services.settings.data_dir
+    for path in data_dir.rglob("*"):
+        if path.is_file():
+            assert b"blood pressure" not in path.read_bytes(), path
+    # Bob is untouched.
+    assert [m["text"] for m in client.get("/api/memories", headers=bob).json()] == ["Bob stays"]
