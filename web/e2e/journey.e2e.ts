@@ -1,6 +1,6 @@
 // A person's first visit, against the real backend on the embedded model: sign up, tell a fact,
 // ask about it in a new conversation, see the memory behind the answer, forget it, sign out.
-// Then the same pages at phone width. Screenshots land in e2e/screenshots/ (look at them); axe-core
+// Then the same pages at phone width, ending with exporting the account's data and deleting it. Screenshots land in e2e/screenshots/ (look at them); axe-core
 // checks the main states for serious WCAG 2.1 AA problems (contrast, names, labels).
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -179,8 +179,8 @@ describe('desktop', () => {
   })
 
   it('shows the pages of later versions as coming soon', async () => {
-    await page.goto(`${baseURL}/privacy`)
-    await page.getByRole('heading', { name: zh.soon.title.replace('{page}', zh.nav.privacy) }).waitFor()
+    await page.goto(`${baseURL}/profile`)
+    await page.getByRole('heading', { name: zh.soon.title.replace('{page}', zh.nav.profile) }).waitFor()
   })
 
   it('signs out, and then asks to sign in again', async () => {
@@ -263,6 +263,40 @@ describe('phone', () => {
     await page.waitForURL(/\/sign-in\?redirect=(%2F|\/)memories&expired=1/)
     await page.getByText(zh.auth.sessionExpired).waitFor()
     await screenshot(page, 'phone-07-session-expired')
+    expect(errors).toEqual([])
+  })
+
+  it('downloads everything held about the account, then deletes the account', async () => {
+    await page.getByLabel(zh.auth.username).fill(username)
+    await page.getByLabel(zh.auth.password).fill(password)
+    await page.getByRole('button', { name: zh.auth.signIn }).click()
+    await page.waitForURL(/\/memories/)
+    await page.goto(`${baseURL}/privacy`)
+    await page.getByRole('heading', { name: zh.privacy.title }).waitFor()
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
+    await screenshot(page, 'phone-08-privacy')
+    expect(await accessibilityProblems(page)).toEqual([])
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: zh.privacy.exportButton }).click(),
+    ])
+    const { readFile } = await import('node:fs/promises')
+    const exported = JSON.parse(await readFile((await download.path())!, 'utf8'))
+    expect(exported.account.username).toBe(username)
+    expect(JSON.stringify(exported.conversation_history)).toContain('我住在杭州')
+
+    await page.getByRole('button', { name: zh.privacy.deleteButton }).click()
+    await page.getByRole('button', { name: zh.privacy.deleteConfirm }).click()
+    await page.waitForURL(/\/sign-in/)
+    await page.getByText(zh.privacy.deleted).waitFor()
+    await screenshot(page, 'phone-09-account-deleted')
+
+    // The account is gone: signing in again is refused.
+    await page.getByLabel(zh.auth.username).fill(username)
+    await page.getByLabel(zh.auth.password).fill(password)
+    await page.getByRole('button', { name: zh.auth.signIn }).click()
+    await page.getByText(zh.auth.wrongCredentials).waitFor()
     expect(errors).toEqual([])
   })
 })

@@ -117,6 +117,16 @@ export function createApi(options: ApiOptions = {}) {
       await call(pending)
     },
 
+    /** Everything the server holds about the signed-in user, as one JSON document. */
+    async exportMe(): Promise<Record<string, unknown>> {
+      return (await call(client.GET('/api/me/export'))).data as Record<string, unknown>
+    },
+
+    /** Deletes the account and everything held about it, on the server, for good. */
+    async deleteMe(): Promise<void> {
+      await call(client.DELETE('/api/me'))
+    },
+
     async health(): Promise<{ status: string }> {
       const { data } = await call(client.GET('/api/health'))
       return data as { status: string }

@@ -48,6 +48,25 @@ const en: Messages<typeof zhCN> = {
       emailInvalid: 'Enter a valid email address',
     },
   },
+  privacy: {
+    title: 'Privacy and export',
+    intro: 'Everything MemAdvisor knows about you lives on this server. Take a copy, or delete it all.',
+    exportTitle: 'Download my data',
+    exportBody:
+      'One JSON file with your account, conversations, memories, profile, data, insights and feedback.',
+    exportButton: 'Download my data',
+    exported: 'Your data was downloaded.',
+    deleteTitle: 'Delete my account',
+    deleteBody:
+      'Deletes your account, conversations and memories everywhere they are stored. This cannot be undone.',
+    deleteButton: 'Delete my account',
+    deleteConfirmTitle: 'Delete your account?',
+    deleteConfirmBody:
+      'Everything MemAdvisor holds about you will be deleted for good. You may want to download your data first.',
+    deleteConfirm: 'Delete everything',
+    cancel: 'Cancel',
+    deleted: 'Your account and everything held about you were deleted.',
+  },
   chat: {
     conversations: 'Conversations',
     newConversation: 'New conversation',

@@ -17,7 +17,6 @@ const comingSoon = [
   { path: '/profile', name: 'profile', titleKey: 'nav.profile' },
   { path: '/recommendations', name: 'recommendations', titleKey: 'nav.recommendations' },
   { path: '/user-data', name: 'user-data', titleKey: 'nav.userData' },
-  { path: '/privacy', name: 'privacy', titleKey: 'nav.privacy' },
 ] as const
 
 const routes: RouteRecordRaw[] = [
@@ -45,6 +44,12 @@ const routes: RouteRecordRaw[] = [
     name: 'memories',
     component: () => import('@/views/MemoriesView.vue'),
     meta: { titleKey: 'nav.memories' },
+  },
+  {
+    path: '/privacy',
+    name: 'privacy',
+    component: () => import('@/views/PrivacyView.vue'),
+    meta: { titleKey: 'nav.privacy' },
   },
   ...comingSoon.map(({ path, name, titleKey }) => ({
     path,
