@@ -15,6 +15,7 @@ from agent.services import Services, build_services
 from api.errors import install_error_handlers
 from api.langserve_routes import add_advisor_routes
 from api.openapi import publish_schemas
+from api.ratelimit import LoginLimiter
 from api.routes import auth, chat, conversations, me, memories
 from api.web import DEFAULT_DIST, mount_web
 from memadvisor.settings import Settings, get_settings
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         allow_headers=["*"],
     )
     install_error_handlers(app)
+    app.state.login_limiter = LoginLimiter(resolved.login_failures_allowed)
 
     api = APIRouter(prefix="/api")
     for module in (auth, me, chat, conversations, memories):

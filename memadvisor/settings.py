@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     """Signs access tokens. Must be set (32+ characters) outside development."""
     access_token_minutes: int = Field(default=60 * 24, ge=1)
     """Lifetime of an access token."""
+    login_failures_allowed: str = "10 per 15 minutes"
+    """Failed sign-ins allowed per account and per client address before a 429 (`limits` syntax)."""
     dev_user: str | None = None
     """Development only: requests without a token act as this (auto-created) user."""
     cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import ValidationError
 
 from api.deps import ServicesDep
+from api.ratelimit import LoginLimiter
 from api.schemas import ErrorOut, TokenOut, UserLogin, UserOut, UserRegister
 from api.security import create_access_token, hash_password, verify_password
 from memory.accounts import UsernameTakenError
@@ -43,15 +45,28 @@ def register(body: UserRegister, services: ServicesDep) -> UserOut:
     return UserOut.model_validate(user)
 
 
-@router.post("/auth/login", openapi_extra=_LOGIN_BODY, responses={401: {"model": ErrorOut}})
+@router.post(
+    "/auth/login",
+    openapi_extra=_LOGIN_BODY,
+    responses={401: {"model": ErrorOut}, 429: {"model": ErrorOut}},
+)
 async def login(request: Request, services: ServicesDep) -> TokenOut:
     """Exchange a username and password for a bearer token."""
     credentials = await _read_credentials(request)
+    limiter: LoginLimiter = request.app.state.login_limiter
+    keys = (f"user:{credentials.username.casefold()}", f"ip:{_client(request)}")
+    if wait := limiter.retry_after(*keys):
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=f"Too many failed sign-ins; please try again in {math.ceil(wait / 60)} min.",
+            headers={"Retry-After": str(wait)},
+        )
     user = services.accounts.by_username(credentials.username)
     # Same answer (and, through the dummy hash, the same time) whether or not the user exists.
     if not verify_password(credentials.password, user.password_hash if user else None) or not (
         user and user.is_active
     ):
+        limiter.failed(*keys)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="Wrong username or password.",
@@ -62,6 +77,10 @@ async def login(request: Request, services: ServicesDep) -> TokenOut:
         user.id, secret=settings.secret_key, minutes=settings.access_token_minutes
     )
     return TokenOut(access_token=token, expires_in=settings.access_token_minutes * 60)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 async def _read_credentials(request: Request) -> UserLogin:
