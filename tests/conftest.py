@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from agent.services import Services, build_services
 from api.main import create_app
 from memadvisor.settings import Settings
+from tests.accounts import sign_up
 from tests.fakes.models import RecordingFakeModel, scripted
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -64,14 +65,4 @@ def client(services: Services) -> Iterator[TestClient]:
 def register(client: TestClient) -> Callable[[str], dict[str, str]]:
     """Register and log in a user; returns the Authorization header."""
 
-    def make(username: str, password: str = "correct horse battery") -> dict[str, str]:
-        response = client.post(
-            "/api/auth/register", json={"username": username, "password": password}
-        )
-        assert response.status_code == 201, response.text
-        token = client.post(
-            "/api/auth/login", json={"username": username, "password": password}
-        ).json()["access_token"]
-        return {"Authorization": f"Bearer {token}"}
-
-    return make
+    return lambda username: sign_up(client, username)

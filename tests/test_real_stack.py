@@ -16,6 +16,7 @@ from agent.context import Context
 from agent.graph import compile_graph
 from agent.services import Services
 from api.main import create_app
+from tests.accounts import sign_up
 from tests.api.sse import parse_sse
 
 pytestmark = pytest.mark.slow
@@ -72,16 +73,7 @@ async def test_a_fact_told_once_is_recalled_in_a_new_conversation(
 
 def test_http_register_login_stream_history_and_memories(real: Services) -> None:
     with TestClient(create_app(services=real)) as client:
-        assert (
-            client.post(
-                "/api/auth/register", json={"username": "alice", "password": "correct horse"}
-            ).status_code
-            == 201
-        )
-        token = client.post(
-            "/api/auth/login", json={"username": "alice", "password": "correct horse"}
-        ).json()["access_token"]
-        alice = {"Authorization": f"Bearer {token}"}
+        alice = sign_up(client, "alice")
 
         first = parse_sse(
             client.post(

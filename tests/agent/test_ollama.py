@@ -14,6 +14,7 @@ from agent.llm import LLMUnavailableError, check_llm, make_chat_model
 from agent.services import Services
 from api.main import create_app
 from memadvisor.settings import Settings
+from tests.accounts import sign_up
 from tests.fakes.ollama_protocol import OllamaProtocolFake, free_port
 
 
@@ -87,11 +88,7 @@ def test_api_answers_503_with_the_fix_and_keeps_the_message(
         None, llm_provider="ollama", ollama_base_url=f"http://127.0.0.1:{free_port()}"
     )
     with TestClient(create_app(services=services)) as client:
-        client.post("/api/auth/register", json={"username": "alice", "password": "p4ssword!"})
-        token = client.post(
-            "/api/auth/login", json={"username": "alice", "password": "p4ssword!"}
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = sign_up(client, "alice")
 
         response = client.post("/api/chat/stream", headers=headers, json={"message": "Hello?"})
 

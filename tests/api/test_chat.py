@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from agent.services import Services
 from api.main import create_app
+from tests.accounts import sign_up
 from tests.api.sse import parse_sse
 from tests.fakes.models import FailingModel
 
@@ -120,11 +121,7 @@ def test_model_failure_mid_stream_sends_an_error_event_and_keeps_the_message(
     make_services: Callable[..., Services],
 ) -> None:
     with TestClient(create_app(services=make_services(FailingModel()))) as client:
-        client.post("/api/auth/register", json={"username": "alice", "password": "p4ssword!"})
-        token = client.post(
-            "/api/auth/login", json={"username": "alice", "password": "p4ssword!"}
-        ).json()["access_token"]
-        alice = {"Authorization": f"Bearer {token}"}
+        alice = sign_up(client, "alice")
 
         events = parse_sse(
             client.post("/api/chat/stream", headers=alice, json={"message": "hi"}).text

@@ -10,6 +10,7 @@ from sqlalchemy import inspect, text
 from agent.services import Services
 from memory.models import Base
 from memory.privacy import USER_TABLES
+from tests.accounts import PASSWORD
 from tests.api.sse import parse_sse
 
 Register = Callable[[str], dict[str, str]]
@@ -51,7 +52,7 @@ def test_delete_me_erases_every_store_and_leaves_others(
 
     # The token no longer works, and the account cannot log in.
     assert client.get("/api/me", headers=alice).status_code == 401
-    login = {"username": "alice", "password": "correct horse battery"}
+    login = {"username": "alice", "password": PASSWORD}
     assert client.post("/api/auth/login", json=login).status_code == 401
     # SQL: no row of hers in any table.
     with services.engine.connect() as conn:
