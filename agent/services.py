@@ -47,9 +47,9 @@ class Services:
         """The chat model: the injected one, or the one named in settings (built once)."""
         return self.chat_model or make_chat_model(self.settings)
 
-    @property
+    @cached_property
     def model_name(self) -> str:
-        """The label recorded with each answer."""
+        """The label recorded with each answer (found once, not on every turn)."""
         if self.chat_model is not None:
             return f"{type(self.chat_model).__name__}"
         return model_label(self.settings)
