@@ -172,6 +172,11 @@ class UserProfile(Base):
     )
     summary: Mapped[str] = mapped_column(LongText, default="")
     preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """`{"goals": [...], "likes": [...], "dislikes": [...], "constraints": [...]}`."""
+    summarized_turns: Mapped[int] = mapped_column(Integer, default=0)
+    """How many answered turns the user had when the summariser last ran (it runs every N more)."""
+    edited_by_user: Mapped[bool] = mapped_column(Boolean, default=False)
+    """The user corrected the profile by hand; the summariser builds on their words."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -191,16 +196,29 @@ class UserData(Base):
 
 
 class UserInsight(Base):
-    """A conclusion drawn from a user's data or conversations, citing what it rests on."""
+    """A conclusion drawn from a user's data or conversations, citing what it rests on.
+
+    An analyser owns the insights with its `key` (e.g. `health.steps`) and replaces them on each
+    run, so rerunning an analysis never piles up copies.
+    """
 
     __tablename__ = "user_insights"
+    __table_args__ = (Index("ix_user_insights_user_key", "user_id", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     category: Mapped[str] = mapped_column(String(32))
+    """The dimension: `health`, `finance`, `education`, `behavior` or `conversation`."""
+    key: Mapped[str] = mapped_column(String(64), default="")
+    """Which analysis rule produced it."""
     text: Mapped[str] = mapped_column(LongText)
+    """The conclusion in the user's language."""
     severity: Mapped[str] = mapped_column(String(16), default="info")
+    """`info`, `good`, `warning` or `alert`."""
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """The numbers behind the text (averages, targets, window), so a client can chart them."""
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Ids of the records (`data:<id>`) or memories (`memory:<id>`) it rests on."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -219,4 +237,45 @@ class Feedback(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     adopted: Mapped[bool] = mapped_column(Boolean, default=False)
     prompt_version: Mapped[str | None] = mapped_column(String(64))
+    variant: Mapped[str | None] = mapped_column(String(32))
+    """The prompt variant (A/B arm) the user was assigned when the target was produced."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MemoryChange(Base):
+    """The history of a consolidated memory: what it said before an update or a deletion.
+
+    Consolidation keeps one current fact ("lives in Shanghai") and this trail of how it changed.
+    """
+
+    __tablename__ = "memory_history"
+    __table_args__ = (Index("ix_memory_history_user_memory", "user_id", "memory_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    memory_id: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(16))
+    """`add`, `update` or `delete`."""
+    old_text: Mapped[str | None] = mapped_column(LongText)
+    new_text: Mapped[str | None] = mapped_column(LongText)
+    source_id: Mapped[str | None] = mapped_column(String(64))
+    """The memory (usually a chat turn) whose new fact caused the change."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Recommendation(Base):
+    """A set of recommendations for one user, cached until the data behind it changes."""
+
+    __tablename__ = "recommendations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """`{"health": [{"id", "advice", "rationale", "sources"}], ...}`, validated before storing."""
+    basis: Mapped[str] = mapped_column(String(128))
+    """A fingerprint of the data, turns, insights and profile it was computed from."""
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    prompt_version: Mapped[str] = mapped_column(String(64))
+    variant: Mapped[str | None] = mapped_column(String(32))
+    model_name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

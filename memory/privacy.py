@@ -17,7 +17,9 @@ from memory.models import (
     Conversation,
     ConversationTurn,
     Feedback,
+    MemoryChange,
     MemoryRow,
+    Recommendation,
     User,
     UserData,
     UserInsight,
@@ -29,9 +31,11 @@ USER_TABLES: dict[str, type[Base]] = {
     "conversations": Conversation,
     "conversation_history": ConversationTurn,
     "memories": MemoryRow,
+    "memory_history": MemoryChange,
     "user_profiles": UserProfile,
     "user_data": UserData,
     "user_insights": UserInsight,
+    "recommendations": Recommendation,
     "feedback": Feedback,
 }
 """Tables with a `user_id` column, in the order export lists them."""
