@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+from memory.datatypes import (
+    BehaviorRecord,
+    DataType,
+    EducationRecord,
+    FinanceRecord,
+    HealthRecord,
+)
 
 MAX_MESSAGE_CHARS = 8000
 
@@ -144,3 +152,272 @@ class ErrorOut(BaseModel):
     """Every 4xx/5xx answer carries a sentence a person can read in `detail`."""
 
     detail: str
+
+
+# --- user data, consent, insights, profile, recommendations, feedback ---------------------------
+
+
+class _DataIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    recorded_at: datetime | None = None
+    """When it was measured; default now. Not in the future, not before 1900."""
+
+    @field_validator("recorded_at")
+    @classmethod
+    def _plausible_time(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        if value > datetime.now(UTC) + timedelta(days=1):
+            raise ValueError("must not be in the future")
+        if value.year < 1900:
+            raise ValueError("must be after 1900")
+        return value
+
+
+class HealthDataIn(_DataIn):
+    """A health record: steps, resting heart rate (bpm), sleep (hours), weight (kg)."""
+
+    data_type: Literal["health"]
+    data: HealthRecord
+
+
+class FinanceDataIn(_DataIn):
+    """A finance record: income, expenses, savings, debt over a period, in one currency."""
+
+    data_type: Literal["finance"]
+    data: FinanceRecord
+
+
+class EducationDataIn(_DataIn):
+    """An education record: courses, goals, study hours."""
+
+    data_type: Literal["education"]
+    data: EducationRecord
+
+
+class BehaviorDataIn(_DataIn):
+    """A behaviour event with a category."""
+
+    data_type: Literal["behavior"]
+    data: BehaviorRecord
+
+
+UserDataIn = Annotated[
+    HealthDataIn | FinanceDataIn | EducationDataIn | BehaviorDataIn,
+    Field(discriminator="data_type"),
+]
+"""One record; `data_type` picks the schema its `data` must follow."""
+
+
+class UserDataOut(BaseModel):
+    """A stored record."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    data_type: DataType
+    data: dict[str, Any]
+    recorded_at: datetime
+    created_at: datetime
+
+
+class RejectedRow(BaseModel):
+    """A row of an import that was not accepted, and why (row 1 is the first data row)."""
+
+    row: int
+    errors: list[str]
+
+
+class ImportReport(BaseModel):
+    """What an import did. Accepted rows are written together or not at all."""
+
+    accepted: int
+    rejected: list[RejectedRow]
+    written: bool
+    """False when nothing was written (strict mode with rejected rows, or nothing valid)."""
+    ids: list[int]
+    """The ids of the records written."""
+
+
+class ConsentOut(BaseModel):
+    """Which types of data you allow to be collected and used (all off until you turn them on)."""
+
+    health: bool = False
+    finance: bool = False
+    education: bool = False
+    behavior: bool = False
+
+
+class ConsentUpdate(BaseModel):
+    """Turn collection and use of data types on or off; omitted types stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    health: bool | None = None
+    finance: bool | None = None
+    education: bool | None = None
+    behavior: bool | None = None
+
+
+class ConsentChange(ConsentOut):
+    """The consents after a change, and what is still stored of the types now turned off."""
+
+    records_kept: dict[str, int] = {}
+    """Per type turned off: how many records are still stored (delete them with
+    `DELETE /api/user-data?type=...`); they are no longer used."""
+
+
+class SourceRef(BaseModel):
+    """Something a conclusion rests on, as it appears in `GET /api/me/export`.
+
+    `kind` is the table (`memories`, `user_data`, `user_insights`), `id` the row's id there.
+    """
+
+    kind: Literal["memories", "user_data", "user_insights"]
+    id: int | str
+
+
+class InsightOut(BaseModel):
+    """A conclusion drawn from your data, with the figures and records it rests on."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    category: str
+    key: str
+    text: str
+    severity: Literal["info", "good", "warning", "alert"]
+    figures: dict[str, Any]
+    sources: list[SourceRef]
+    created_at: datetime
+
+
+ListItem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Preferences(BaseModel):
+    """What the assistant knows you want, like, dislike and must respect."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    goals: Annotated[list[ListItem], Field(max_length=30)] = []
+    likes: Annotated[list[ListItem], Field(max_length=30)] = []
+    dislikes: Annotated[list[ListItem], Field(max_length=30)] = []
+    constraints: Annotated[list[ListItem], Field(max_length=30)] = []
+
+
+class ProfileOut(BaseModel):
+    """The profile: summary and preferences, and the current insights.
+
+    The summariser writes summary and preferences; you can correct them.
+    """
+
+    summary: str
+    preferences: Preferences
+    insights: list[InsightOut]
+    edited_by_user: bool
+    summarized_turns: int
+    """How many of your turns the last summary had read."""
+    updated_at: datetime | None
+
+
+class ProfileUpdate(BaseModel):
+    """Your corrections; omitted fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+    preferences: Preferences | None = None
+
+
+class RecommendationItem(BaseModel):
+    """One piece of advice, why, and what it rests on."""
+
+    id: str
+    """Use it as `target_id` for feedback."""
+    advice: str
+    rationale: str
+    sources: list[SourceRef]
+
+
+class RecommendationsOut(BaseModel):
+    """Advice per dimension (`behavior` only when there is behaviour data)."""
+
+    id: str
+    health: list[RecommendationItem]
+    finance: list[RecommendationItem]
+    education: list[RecommendationItem]
+    behavior: list[RecommendationItem] | None = None
+    language: str
+    prompt_version: str
+    variant: str | None
+    model_name: str | None
+    created_at: datetime
+    cached: bool
+    """True when served from the cache (nothing changed since it was computed)."""
+
+
+class FeedbackIn(BaseModel):
+    """Thumbs up or down on a chat answer (`turn`, id of the turn) or a recommendation item."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target_type: Literal["turn", "recommendation"]
+    target_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    rating: Literal[1, -1]
+    """1 for thumbs up, -1 for thumbs down."""
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    adopted: bool = False
+    """"I did this"."""
+
+
+class FeedbackOut(BaseModel):
+    """Stored feedback."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    target_type: str
+    target_id: str
+    rating: int
+    comment: str | None
+    adopted: bool
+    prompt_version: str | None
+    variant: str | None
+    created_at: datetime
+
+
+class FeedbackStatsRow(BaseModel):
+    """Approval and adoption of one prompt version and variant, over every user's feedback."""
+
+    target_type: str
+    prompt_version: str | None
+    variant: str | None
+    count: int
+    approval_rate: float
+    """Share of thumbs up."""
+    adoption_rate: float
+    """Share marked "I did this"."""
+
+
+class MemoryUpdate(BaseModel):
+    """New text for a memory you correct."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Message
+
+
+class MemoryChangeOut(BaseModel):
+    """One step in the history of a memory."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    event: str
+    old_text: str | None
+    new_text: str | None
+    created_at: datetime

@@ -195,6 +195,23 @@ class UserData(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Consent(Base):
+    """Whether a user agreed to the collection and use of one type of data.
+
+    No row means no consent: a type is neither stored, analysed nor put in a prompt until the user
+    turns it on.
+    """
+
+    __tablename__ = "consents"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    data_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    granted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class UserInsight(Base):
     """A conclusion drawn from a user's data or conversations, citing what it rests on.
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from memory.models import (
     Base,
+    Consent,
     Conversation,
     ConversationTurn,
     Feedback,
@@ -34,6 +35,7 @@ USER_TABLES: dict[str, type[Base]] = {
     "memory_history": MemoryChange,
     "user_profiles": UserProfile,
     "user_data": UserData,
+    "consents": Consent,
     "user_insights": UserInsight,
     "recommendations": Recommendation,
     "feedback": Feedback,

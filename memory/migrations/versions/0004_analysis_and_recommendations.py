@@ -1,5 +1,5 @@
-"""Analysis and recommendations: insight keys and figures, memory history, cached recommendations,
-prompt variants on feedback, and the summariser's progress on profiles.
+"""Analysis and recommendations: consent per data type, insight keys and figures, memory history,
+cached recommendations, prompt variants on feedback, and the summariser's progress on profiles.
 
 Revision ID: 0004
 Revises: 0003
@@ -19,6 +19,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "consents",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("data_type", sa.String(length=32), nullable=False),
+        sa.Column("granted", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_consents_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", "data_type", name=op.f("pk_consents")),
+    )
     op.create_table(
         "memory_history",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -103,3 +114,4 @@ def downgrade() -> None:
 
     op.drop_table("recommendations")
     op.drop_table("memory_history")
+    op.drop_table("consents")
