@@ -16,7 +16,9 @@ from agent.services import Services
 from agent.state import State
 from prompts.budget import fit_to_budget
 from prompts.chat import CHAT_PROMPT_VERSION, PromptMemory, PromptTurn, render_chat_messages
+from prompts.insights import render_insight
 from prompts.language import detect_language
+from prompts.variants import assign_variant, variant_line, versioned
 
 
 class ChatNodes:
@@ -30,9 +32,14 @@ class ChatNodes:
         ctx = runtime.context
         settings = self.services.settings
         k = ctx.top_k or settings.memory_top_k
-        memories = await asyncio.to_thread(
-            self.services.memory.search, ctx.user_id, state["message"], k
+        memories, allowed = await asyncio.gather(
+            asyncio.to_thread(self.services.memory.search, ctx.user_id, state["message"], 2 * k),
+            asyncio.to_thread(self.services.user_data.consents.granted, ctx.user_id),
         )
+        # Records of a type whose consent was withdrawn are no longer used.
+        memories = [
+            m for m in memories if m.kind != "data" or m.metadata.get("data_type") in allowed
+        ][:k]
         recent = []
         if ctx.conversation_id:
             recent = await asyncio.to_thread(
@@ -57,22 +64,38 @@ class ChatNodes:
         }
 
     async def load_profile(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-        """Read what the assistant has concluded about the user (the profile summary)."""
-        profile = await asyncio.to_thread(self.services.accounts.profile, runtime.context.user_id)
-        return {"profile_summary": profile.summary}
+        """Read the profile summary and the most pressing insights of consented data types."""
+        user_id = runtime.context.user_id
+        services = self.services
+        profile, allowed = await asyncio.gather(
+            asyncio.to_thread(services.accounts.profile, user_id),
+            asyncio.to_thread(services.user_data.consents.granted, user_id),
+        )
+        rows = await asyncio.to_thread(services.insights.list, user_id, set(allowed))
+        language = state.get("language", "en")
+        insights = [
+            render_insight(row.key, row.figures, language)
+            for row in rows[: services.settings.prompt_insights]
+        ]
+        variant = assign_variant(user_id, services.settings.prompt_variants)
+        return {"profile_summary": profile.summary, "insights": insights, "variant": variant}
 
     async def advise(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         """Ask the model, streaming its tokens (callers read them with `stream_mode="messages"`)."""
+        language = state.get("language", "en")
+        variant = state.get("variant", "standard")
         messages = render_chat_messages(
-            language=state.get("language", "en"),
+            language=language,
             message=state["message"],
             profile_summary=state.get("profile_summary", ""),
             memories=[PromptMemory(m.text, m.created_at) for m in state.get("memories", [])],
             recent=[PromptTurn(t.input_text, t.output_text or "") for t in state.get("recent", [])],
+            insights=state.get("insights", []),
+            style=variant_line(variant, language),
         )
         reply = await self.services.llm.ainvoke(messages)
         answer = reply.text.strip()
-        return {"answer": answer, "prompt_version": CHAT_PROMPT_VERSION}
+        return {"answer": answer, "prompt_version": versioned(CHAT_PROMPT_VERSION, variant)}
 
     async def write_memory(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         """Save the turn in SQL, then hand the vector copy to a background job.
@@ -104,5 +127,10 @@ class ChatNodes:
             thread=turn.conversation_id,
             index=False,
         )
-        self.services.jobs.enqueue("index_memories", ids=[memory_id])
+        jobs, settings = self.services.jobs, self.services.settings
+        jobs.enqueue("index_memories", ids=[memory_id])
+        if settings.consolidates:
+            jobs.enqueue("consolidate_memory", user_id=ctx.user_id, memory_id=memory_id)
+        if self.services.profiler.due(ctx.user_id):
+            jobs.enqueue("summarize_profile", user_id=ctx.user_id)
         return {"turn_id": turn.id, "conversation_id": turn.conversation_id}

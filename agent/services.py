@@ -14,16 +14,24 @@ from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.jobs import InlineJobs, InProcessJobs, JobRunner
+from agent.analysis.runner import Analyst
+from agent.consolidation import Consolidator
+from agent.jobs import InlineJobs, InProcessJobs, JobFunction, JobRunner
 from agent.llm import make_chat_model, model_label
+from agent.profile import Profiler
+from agent.recommend import Advisor
 from memadvisor.settings import Settings
-from memory.accounts import Accounts
+from memory.accounts import Accounts, Profile
 from memory.db import make_engine, make_session_factory, upgrade
 from memory.embeddings import make_embeddings
+from memory.feedback import FeedbackStore
 from memory.history import ChatHistory
+from memory.insights import InsightStore
 from memory.privacy import PrivacyService
 from memory.store import MemoryStore
+from memory.userdata import Consents, UserDataStore
 from memory.vectors import VectorIndex
+from prompts.variants import check_variants
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +47,56 @@ class Services:
     history: ChatHistory
     memory: MemoryStore
     privacy: PrivacyService
-    jobs: JobRunner = field(repr=False)
+    user_data: UserDataStore
+    insights: InsightStore
+    feedback: FeedbackStore
     chat_model: BaseChatModel | None = field(default=None, repr=False)
+    jobs: JobRunner = field(init=False, repr=False)
+    """Set by `build_services` once the job functions can be bound to these services."""
+
+    @cached_property
+    def profiler(self) -> Profiler:
+        """The LLM summariser of profiles."""
+        return Profiler(
+            llm=self.llm,
+            accounts=self.accounts,
+            history=self.history,
+            every_turns=self.settings.summary_every_turns,
+            window_turns=self.settings.summary_window_turns,
+        )
+
+    def summarize_profile(self, user_id: int, *, force: bool = False) -> Profile:
+        """Refresh one user's profile in their language (the job, and the on-demand path)."""
+        return self.profiler.refresh(user_id, self.analyst.language(user_id), force=force)
+
+    @cached_property
+    def advisor(self) -> Advisor:
+        """Recommendations, cached per user."""
+        return Advisor(
+            llm=self.llm,
+            sessions=self.sessions,
+            accounts=self.accounts,
+            user_data=self.user_data,
+            insights=self.insights,
+            memory=self.memory,
+            items=self.settings.recommendation_items,
+            variants=self.settings.prompt_variants,
+            model_name=self.model_name,
+        )
+
+    @cached_property
+    def consolidator(self) -> Consolidator:
+        """Merges new facts with stored ones."""
+        return Consolidator(llm=self.llm, memory=self.memory)
+
+    def consolidate_memory(self, user_id: int, memory_id: str) -> list[str]:
+        """Consolidate the facts of one chat turn (the job)."""
+        return self.consolidator.consolidate(user_id, memory_id, self.analyst.language(user_id))
+
+    @cached_property
+    def analyst(self) -> Analyst:
+        """The rule-based analysers."""
+        return Analyst(user_data=self.user_data, insights=self.insights, history=self.history)
 
     @cached_property
     def llm(self) -> BaseChatModel:
@@ -68,6 +124,7 @@ def build_services(
     inline_jobs: bool | None = None,
 ) -> Services:
     """Wire the stores, the model and the job runner described by `settings`."""
+    check_variants(settings.prompt_variants)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if migrate:
         upgrade(settings.sqlalchemy_url)
@@ -80,10 +137,7 @@ def build_services(
         persist_dir=settings.chroma_dir,
     )
     memory = MemoryStore(sessions=sessions, vectors=vectors, embeddings=embeddings)
-    registry = {"index_memories": memory.index_pending}
-    inline = (not settings.index_in_background) if inline_jobs is None else inline_jobs
-    jobs: JobRunner = InlineJobs(registry) if inline else InProcessJobs(registry)
-    return Services(
+    services = Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -91,6 +145,22 @@ def build_services(
         history=ChatHistory(sessions),
         memory=memory,
         privacy=PrivacyService(sessions=sessions, memory=memory),
-        jobs=jobs,
+        user_data=UserDataStore(sessions=sessions, memory=memory, consents=Consents(sessions)),
+        insights=InsightStore(sessions),
+        feedback=FeedbackStore(sessions),
         chat_model=chat_model,
     )
+    registry = job_registry(services)
+    inline = (not settings.index_in_background) if inline_jobs is None else inline_jobs
+    services.jobs = InlineJobs(registry) if inline else InProcessJobs(registry)
+    return services
+
+
+def job_registry(services: Services) -> dict[str, JobFunction]:
+    """Every background job by name, bound to `services` (kwargs are JSON-able for queues)."""
+    return {
+        "index_memories": services.memory.index_pending,
+        "analyse_user": lambda user_id: services.analyst.analyse_user(user_id),
+        "summarize_profile": lambda user_id: services.summarize_profile(user_id),
+        "consolidate_memory": services.consolidate_memory,
+    }

@@ -42,5 +42,9 @@ class State(InputState, OutputState, total=False):
     """The last answered turns of this conversation, oldest first."""
     profile_summary: str
     """The user's profile summary (empty until the summariser has run)."""
+    insights: list[str]
+    """The most pressing insights from the user's consented data, as sentences."""
+    variant: str
+    """The user's prompt variant (A/B arm)."""
     prompt_version: str
-    """Which prompt produced the answer (recorded with the turn)."""
+    """Which prompt and variant produced the answer (recorded with the turn)."""

@@ -16,7 +16,17 @@ from api.errors import install_error_handlers
 from api.langserve_routes import add_advisor_routes
 from api.openapi import publish_schemas
 from api.ratelimit import LoginLimiter
-from api.routes import auth, chat, conversations, me, memories
+from api.routes import (
+    auth,
+    chat,
+    conversations,
+    feedback,
+    me,
+    memories,
+    profile,
+    recommendations,
+    user_data,
+)
 from api.web import DEFAULT_DIST, mount_web
 from memadvisor.settings import Settings, get_settings
 
@@ -62,7 +72,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.login_limiter = LoginLimiter(resolved.login_failures_allowed)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, me, chat, conversations, memories):
+    for module in (
+        auth,
+        me,
+        chat,
+        conversations,
+        memories,
+        user_data,
+        profile,
+        recommendations,
+        feedback,
+    ):
         api.include_router(module.router)
 
     @api.get("/health", tags=["health"])

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from memory.accounts import Preferences
 from memory.datatypes import (
     BehaviorRecord,
     DataType,
     EducationRecord,
     FinanceRecord,
     HealthRecord,
+    check_recorded_at,
 )
 
 MAX_MESSAGE_CHARS = 8000
@@ -163,18 +165,7 @@ class _DataIn(BaseModel):
     recorded_at: datetime | None = None
     """When it was measured; default now. Not in the future, not before 1900."""
 
-    @field_validator("recorded_at")
-    @classmethod
-    def _plausible_time(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        if value > datetime.now(UTC) + timedelta(days=1):
-            raise ValueError("must not be in the future")
-        if value.year < 1900:
-            raise ValueError("must be after 1900")
-        return value
+    _plausible_time = field_validator("recorded_at")(check_recorded_at)
 
 
 class HealthDataIn(_DataIn):
@@ -293,20 +284,6 @@ class InsightOut(BaseModel):
     figures: dict[str, Any]
     sources: list[SourceRef]
     created_at: datetime
-
-
-ListItem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-class Preferences(BaseModel):
-    """What the assistant knows you want, like, dislike and must respect."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    goals: Annotated[list[ListItem], Field(max_length=30)] = []
-    likes: Annotated[list[ListItem], Field(max_length=30)] = []
-    dislikes: Annotated[list[ListItem], Field(max_length=30)] = []
-    constraints: Annotated[list[ListItem], Field(max_length=30)] = []
 
 
 class ProfileOut(BaseModel):

@@ -79,6 +79,22 @@ class Settings(BaseSettings):
     recent_turns: int = Field(default=4, ge=0, le=50)
     """Turns of the current conversation replayed to the model."""
 
+    # --- analysis and advice -------------------------------------------------------------------
+    summary_every_turns: int = Field(default=10, ge=1)
+    """The profile summary is rewritten after this many new answered turns."""
+    summary_window_turns: int = Field(default=30, ge=1, le=500)
+    """How many of the user's latest turns the summariser reads."""
+    consolidate_facts: bool | None = None
+    """After each turn, extract facts and merge them with stored ones (add/update/delete).
+    Default: on with Ollama, off with the tiny bundled model (its facts are unreliable)."""
+    prompt_insights: int = Field(default=3, ge=0, le=20)
+    """How many insights (most pressing first) the chat prompt carries."""
+    recommendation_items: int = Field(default=3, ge=1, le=10)
+    """Most pieces of advice per dimension."""
+    prompt_variants: list[str] = ["standard"]
+    """Active prompt variants (A/B arms, a JSON list of names from `prompts/variants.py`);
+    each user is assigned one stably."""
+
     # --- API and accounts ------------------------------------------------------------------------
     secret_key: str = DEFAULT_SECRET_KEY
     """Signs access tokens. Must be set (32+ characters) outside development."""
@@ -116,6 +132,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'memadvisor.db').resolve()}"
+
+    @property
+    def consolidates(self) -> bool:
+        """Whether fact consolidation runs after each turn."""
+        if self.consolidate_facts is None:
+            return self.llm_provider == "ollama"
+        return self.consolidate_facts
 
     @property
     def chroma_dir(self) -> Path:

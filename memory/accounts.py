@@ -3,25 +3,46 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from memory.models import User, UserProfile
+from memory.models import User, UserProfile, utcnow
 
 
 class UsernameTakenError(ValueError):
     """Another account already has this username."""
 
 
+PreferenceItem = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
+
+
+class Preferences(BaseModel):
+    """What the user wants, likes, dislikes and must respect (the profile's structured part)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    goals: Annotated[list[PreferenceItem], Field(max_length=30)] = []
+    likes: Annotated[list[PreferenceItem], Field(max_length=30)] = []
+    dislikes: Annotated[list[PreferenceItem], Field(max_length=30)] = []
+    constraints: Annotated[list[PreferenceItem], Field(max_length=30)] = []
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """What `load_profile` puts in front of the model."""
+    """What the assistant has concluded about a user (what `load_profile` gives the model)."""
 
     summary: str = ""
     preferences: dict[str, Any] = field(default_factory=dict)
+    edited_by_user: bool = False
+    summarized_turns: int = 0
+    updated_at: datetime | None = None
 
 
 class Accounts:
@@ -70,4 +91,36 @@ class Accounts:
             row = session.get(UserProfile, user_id)
             if row is None:
                 return Profile()
-            return Profile(summary=row.summary or "", preferences=dict(row.preferences or {}))
+            return Profile(
+                summary=row.summary or "",
+                preferences=dict(row.preferences or {}),
+                edited_by_user=row.edited_by_user,
+                summarized_turns=row.summarized_turns,
+                updated_at=row.updated_at,
+            )
+
+    def update_profile(
+        self,
+        user_id: int,
+        *,
+        summary: str | None = None,
+        preferences: Preferences | None = None,
+        by_user: bool = False,
+        summarized_turns: int | None = None,
+    ) -> Profile:
+        """Change the profile; a change by the user is marked so the summariser respects it."""
+        with self._sessions.begin() as session:
+            row = session.get(UserProfile, user_id)
+            if row is None:
+                row = UserProfile(user_id=user_id)
+                session.add(row)
+            if summary is not None:
+                row.summary = summary
+            if preferences is not None:
+                row.preferences = preferences.model_dump()
+            if by_user:
+                row.edited_by_user = True
+            if summarized_turns is not None:
+                row.summarized_turns = summarized_turns
+            row.updated_at = utcnow()
+        return self.profile(user_id)

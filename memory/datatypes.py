@@ -7,7 +7,7 @@ Each record also becomes a short bilingual sentence (`describe`), stored as a me
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -119,6 +119,19 @@ _LABELS: dict[str, tuple[str, str]] = {
     "duration_minutes": ("duration (minutes)", "时长分钟"),
     "note": ("note", "备注"),
 }
+
+
+def check_recorded_at(value: datetime | None) -> datetime | None:
+    """A plausible measurement time as aware UTC: not in the future, not before 1900."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if value > datetime.now(UTC) + timedelta(days=1):
+        raise ValueError("must not be in the future")
+    if value.year < 1900:
+        raise ValueError("must be after 1900")
+    return value.astimezone(UTC)
 
 
 def validate_record(data_type: DataType, data: dict[str, Any]) -> dict[str, Any]:

@@ -133,6 +133,36 @@ class ChatHistory:
             rows = list(session.scalars(stmt))
         return [Turn.from_row(row) for row in reversed(rows)]
 
+    def answered_count(self, user_id: int) -> int:
+        """How many answered turns the user has in all (the summariser's clock)."""
+        with self._sessions() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).where(
+                        ConversationTurn.user_id == user_id, ConversationTurn.status == "answered"
+                    )
+                )
+                or 0
+            )
+
+    def latest_turns(self, user_id: int, limit: int) -> list[Turn]:
+        """The user's last answered turns across conversations, oldest first."""
+        stmt = (
+            select(ConversationTurn)
+            .where(ConversationTurn.user_id == user_id, ConversationTurn.status == "answered")
+            .order_by(ConversationTurn.created_at.desc(), ConversationTurn.id.desc())
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            rows = list(session.scalars(stmt))
+        return [Turn.from_row(row) for row in reversed(rows)]
+
+    def get_turn(self, user_id: int, turn_id: int) -> Turn | None:
+        """One of the user's turns, or None (someone else's turn is None too)."""
+        with self._sessions() as session:
+            row = session.get(ConversationTurn, turn_id)
+            return Turn.from_row(row) if row is not None and row.user_id == user_id else None
+
     def turns(self, user_id: int, conversation_id: str) -> list[Turn]:
         """Every turn of one of the user's conversations, oldest first."""
         with self._sessions() as session:

@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.keyword import KeywordIndex
-from memory.models import MemoryRow, new_id, utcnow
+from memory.models import MemoryChange, MemoryRow, new_id, utcnow
 from memory.tokenize import tokenize
 from memory.vectors import VectorIndex
 
@@ -264,6 +264,82 @@ class MemoryStore:
                         found[member.id] = text
         return found
 
+    def update(
+        self, user_id: int, memory_id: str, text: str, *, source_id: str | None = None
+    ) -> Memory | None:
+        """Change what a memory says, keeping the old text in its history; None if not theirs.
+
+        The vector copy is rewritten at once, so search finds the new text and not the old.
+        """
+        if not text.strip():
+            raise ValueError("a memory needs some text")
+        with self._sessions.begin() as session:
+            row = session.get(MemoryRow, memory_id)
+            if row is None or row.user_id != user_id:
+                return None
+            if row.text != text:
+                session.add(
+                    MemoryChange(
+                        user_id=user_id,
+                        memory_id=memory_id,
+                        event="update",
+                        old_text=row.text,
+                        new_text=text,
+                        source_id=source_id,
+                    )
+                )
+                row.text = text
+                row.terms = " ".join(tokenize(text))
+                row.updated_at = utcnow()
+                row.indexed_at = None
+            session.flush()
+            updated = Memory.from_row(row)
+        self.index_pending([memory_id])
+        return updated
+
+    def add_fact(self, user_id: int, text: str, *, source_id: str | None = None) -> str:
+        """Store a consolidated fact (indexed at once) and start its history."""
+        memory_id = self.add(user_id, text, kind="fact", source_id=source_id)
+        with self._sessions.begin() as session:
+            session.add(
+                MemoryChange(
+                    user_id=user_id,
+                    memory_id=memory_id,
+                    event="add",
+                    new_text=text,
+                    source_id=source_id,
+                )
+            )
+        return memory_id
+
+    def forget_fact(self, user_id: int, memory_id: str, *, source_id: str | None = None) -> bool:
+        """Delete a fact that no longer holds, recording what it said."""
+        memory = self.get(user_id, memory_id)
+        if memory is None or not self.delete(user_id, memory_id):
+            return False
+        with self._sessions.begin() as session:
+            session.add(
+                MemoryChange(
+                    user_id=user_id,
+                    memory_id=memory_id,
+                    event="delete",
+                    old_text=memory.text,
+                    source_id=source_id,
+                )
+            )
+        return True
+
+    def history(self, user_id: int, memory_id: str) -> list[MemoryChange]:
+        """How a memory changed, oldest first (empty for someone else's memory)."""
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(MemoryChange)
+                    .where(MemoryChange.user_id == user_id, MemoryChange.memory_id == memory_id)
+                    .order_by(MemoryChange.created_at, MemoryChange.id)
+                )
+            )
+
     # --- reading ----------------------------------------------------------------------------------
 
     def search(self, user_id: int, query: str, k: int = 5) -> list[Memory]:
@@ -371,15 +447,42 @@ class MemoryStore:
     # --- forgetting -------------------------------------------------------------------------------
 
     def delete(self, user_id: int, memory_id: str) -> bool:
-        """Forget one memory of the user; False if there was none (or it is someone else's)."""
+        """Forget one memory of the user, with its history; False if there was none (or theirs)."""
         with self._sessions.begin() as session:
             result = session.execute(
                 delete(MemoryRow).where(MemoryRow.id == memory_id, MemoryRow.user_id == user_id)
             )
             deleted = bool(getattr(result, "rowcount", 0))
+            if deleted:
+                session.execute(
+                    delete(MemoryChange).where(
+                        MemoryChange.user_id == user_id, MemoryChange.memory_id == memory_id
+                    )
+                )
         if deleted:
             self._vectors.delete([memory_id])
         return deleted
+
+    def delete_sources(self, user_id: int, kind: str, source_ids: Iterable[str]) -> int:
+        """Forget the memories made from these rows (e.g. deleted records), in every store."""
+        wanted = list(source_ids)
+        if not wanted:
+            return 0
+        with self._sessions.begin() as session:
+            ids = list(
+                session.scalars(
+                    select(MemoryRow.id).where(
+                        MemoryRow.user_id == user_id,
+                        MemoryRow.kind == kind,
+                        MemoryRow.source_id.in_(wanted),
+                    )
+                )
+            )
+            if ids:
+                session.execute(delete(MemoryRow).where(MemoryRow.id.in_(ids)))
+        if ids:
+            self._vectors.delete(ids)
+        return len(ids)
 
     def delete_user(self, user_id: int) -> int:
         """Forget every memory of a user, in SQL, the vector index and the keyword cache."""

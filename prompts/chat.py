@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from prompts.language import Language
 
-CHAT_PROMPT_VERSION = "chat-v2"
+CHAT_PROMPT_VERSION = "chat-v3"
 
 SYSTEM = {
     "en": "You are MemAdvisor, a helpful assistant that remembers the user.",
@@ -29,6 +29,11 @@ KNOWN = {
 }
 
 PROFILE = {"en": "- profile: {summary}", "zh": "- 概况：{summary}"}
+
+INSIGHTS = {
+    "en": "What their own data shows (computed, reliable):",
+    "zh": "用户自己的数据显示（计算得出，可靠）：",
+}
 
 NOTHING_KNOWN = {
     "en": "You do not remember anything about this yet.",
@@ -80,6 +85,8 @@ def render_chat_messages(
     profile_summary: str = "",
     memories: Sequence[PromptMemory] = (),
     recent: Sequence[PromptTurn] = (),
+    insights: Sequence[str] = (),
+    style: str = "",
 ) -> list[BaseMessage]:
     """The messages sent to the chat model for one turn.
 
@@ -95,7 +102,12 @@ def render_chat_messages(
             lines.append(render_memories(memories))
     else:
         lines.append(NOTHING_KNOWN[language])
+    if insights:
+        lines.append(INSIGHTS[language])
+        lines.extend(f"- {quote(text)}" for text in insights)
     lines.append(RULES[language])
+    if style:
+        lines.append(style)
     messages: list[BaseMessage] = [SystemMessage("\n".join(lines))]
     for turn in recent:
         messages += [HumanMessage(turn.user), AIMessage(turn.assistant)]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentUser, ServicesDep
-from api.schemas import UserOut
+from api.schemas import ConsentChange, ConsentOut, ConsentUpdate, UserOut
+from memory.datatypes import DataType
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -35,3 +36,27 @@ async def delete_me(user: CurrentUser, services: ServicesDep) -> Response:
     """Right to erasure: delete your account and everything held about you, in every store."""
     await asyncio.to_thread(services.privacy.erase, user.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/consent")
+async def get_consent(user: CurrentUser, services: ServicesDep) -> ConsentOut:
+    """Which types of data you allow to be collected and used (all off until you turn them on)."""
+    return ConsentOut(**await asyncio.to_thread(services.user_data.consents.get, user.id))
+
+
+@router.put("/consent")
+async def set_consent(
+    body: ConsentUpdate, user: CurrentUser, services: ServicesDep
+) -> ConsentChange:
+    """Turn types on or off; omitted types stay as they are.
+
+    Off stops collection and use at once (and drops the insights drawn from that type); the
+    records stay until you delete them: `records_kept` says how many.
+    """
+    changes = cast(dict[DataType, bool], body.model_dump(exclude_none=True))
+    consents = await asyncio.to_thread(services.user_data.consents.set, user.id, changes)
+    counts = await asyncio.to_thread(services.user_data.counts, user.id)
+    kept = {t: counts[t] for t, on in changes.items() if not on and counts.get(t)}
+    if any(not on for on in changes.values()):
+        services.jobs.enqueue("analyse_user", user_id=user.id)
+    return ConsentChange(**consents, records_kept=kept)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 
 from api.deps import CurrentUser, ServicesDep
-from api.schemas import ErrorOut, MemoryOut
+from api.schemas import ErrorOut, MemoryChangeOut, MemoryOut, MemoryUpdate
 
 router = APIRouter(prefix="/memories", tags=["memories"])
 
@@ -36,3 +36,25 @@ async def delete_memory(memory_id: str, user: CurrentUser, services: ServicesDep
     """Forget one memory, everywhere it is stored."""
     if not await asyncio.to_thread(services.memory.delete, user.id, memory_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such memory.")
+
+
+@router.patch("/{memory_id}", responses={404: {"model": ErrorOut}})
+async def edit_memory(
+    memory_id: str, body: MemoryUpdate, user: CurrentUser, services: ServicesDep
+) -> MemoryOut:
+    """Correct what a memory says; the old text is kept in its history."""
+    updated = await asyncio.to_thread(services.memory.update, user.id, memory_id, body.text)
+    if updated is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such memory.")
+    return MemoryOut.model_validate(updated)
+
+
+@router.get("/{memory_id}/history", responses={404: {"model": ErrorOut}})
+async def memory_history(
+    memory_id: str, user: CurrentUser, services: ServicesDep
+) -> list[MemoryChangeOut]:
+    """How a memory changed (edits, and facts consolidated from later messages), oldest first."""
+    if await asyncio.to_thread(services.memory.get, user.id, memory_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such memory.")
+    changes = await asyncio.to_thread(services.memory.history, user.id, memory_id)
+    return [MemoryChangeOut.model_validate(change) for change in changes]

@@ -25,7 +25,7 @@ async def test_a_turn_is_answered_saved_and_remembered(services: Services) -> No
     assert [(t.input_text, t.output_text, t.status) for t in turns] == [
         ("My dog is called Bao and I live in Hangzhou", "Noted. 好的。", "answered")
     ]
-    assert turns[0].prompt_version == CHAT_PROMPT_VERSION
+    assert turns[0].prompt_version == f"{CHAT_PROMPT_VERSION}/standard"
     [memory] = services.memory.list(alice)
     assert (memory.kind, memory.source_id) == ("turn", str(turns[0].id))
     assert services.memory.vector_count(alice) == 1

@@ -30,7 +30,11 @@ async def test_chat_streams_from_ollama_and_sends_model_messages_and_options(
     fake = OllamaProtocolFake(["qwen2.5:3b"], reply="You live in Hangzhou.")
     with fake.serve() as url:
         services = make_services(
-            None, llm_provider="ollama", ollama_base_url=url, ollama_num_ctx=4096
+            None,
+            llm_provider="ollama",
+            ollama_base_url=url,
+            ollama_num_ctx=4096,
+            consolidate_facts=False,
         )
         graph = compile_graph(services)
         alice = services.accounts.local("alice").id

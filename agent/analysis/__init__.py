@@ -1,0 +1,1 @@
+"""Deterministic analysis of a user's records: the rule-based half of the analysis module."""

@@ -1,0 +1,51 @@
+"""What an analyser returns, and the helpers the analysers share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from statistics import fmean
+from typing import Any, Literal
+
+from memory.models import UserData
+
+Severity = Literal["info", "good", "warning", "alert"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One conclusion of a rule: its key names the rule (and the text template), figures say why."""
+
+    key: str
+    severity: Severity
+    figures: dict[str, Any]
+    records: list[int] = field(default_factory=list)
+    """Ids of the records it rests on."""
+
+
+Analyser = Callable[[Sequence[UserData], datetime], list[Finding]]
+"""Takes a user's records of one type (oldest first, the last 60 days) and the time of analysis."""
+
+
+def within(records: Sequence[UserData], now: datetime, days: int) -> list[UserData]:
+    """The records of the last `days` days."""
+    start = now - timedelta(days=days)
+    return [r for r in records if start < r.recorded_at <= now]
+
+
+def daily_values(records: Sequence[UserData], name: str) -> tuple[dict[str, float], list[int]]:
+    """One value per calendar day (the day's mean), and the ids of the records that had it."""
+    by_day: dict[str, list[float]] = {}
+    ids = []
+    for record in records:
+        value = record.data.get(name)
+        if isinstance(value, int | float):
+            by_day.setdefault(f"{record.recorded_at:%Y-%m-%d}", []).append(float(value))
+            ids.append(record.id)
+    return {day: fmean(values) for day, values in by_day.items()}, ids
+
+
+def mean_or_none(values: Sequence[float]) -> float | None:
+    """The mean, or None for no values."""
+    return round(fmean(values), 2) if values else None

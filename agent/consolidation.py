@@ -1,0 +1,91 @@
+"""Memory consolidation: a new fact updates the stored one it repeats or contradicts.
+
+After a turn, the model extracts lasting facts from the user's message; each is compared with the
+closest stored facts and becomes an `add`, `update`, `delete` or nothing (mem0's events). Updates
+and deletions keep the old text in `memory_history`, so "I live in Beijing" followed by "I moved
+to Shanghai" leaves one current fact and the record of the move.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Literal
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel, Field, StringConstraints
+
+from agent.structured import generate
+from memory.store import MemoryStore
+from prompts.facts import render_decide_messages, render_extract_messages
+from prompts.language import Language
+
+logger = logging.getLogger(__name__)
+
+FactText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
+CANDIDATES = 5
+
+
+class Facts(BaseModel):
+    """The facts in one message."""
+
+    facts: Annotated[list[FactText], Field(max_length=5)] = []
+
+
+class Decision(BaseModel):
+    """How one new fact meets the stored ones."""
+
+    event: Literal["add", "update", "delete", "none"]
+    target: str | None = None
+    text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+
+
+class Consolidator:
+    """Turns chat messages into a current, de-duplicated set of `fact` memories."""
+
+    def __init__(self, *, llm: BaseChatModel, memory: MemoryStore) -> None:
+        self._llm = llm
+        self._memory = memory
+
+    def consolidate(self, user_id: int, memory_id: str, language: Language) -> list[str]:
+        """Consolidate the facts of one `turn` memory; returns the events applied."""
+        source = self._memory.get(user_id, memory_id)
+        if source is None or source.kind != "turn":
+            return []
+        extracted = generate(
+            self._llm, render_extract_messages(language, source.text), Facts, language=language
+        )
+        events = []
+        for fact in dict.fromkeys(extracted.facts):
+            events.append(self._merge(user_id, fact, memory_id, language))
+        return events
+
+    def _merge(self, user_id: int, fact: str, source_id: str, language: Language) -> str:
+        stored = [m for m in self._memory.search(user_id, fact, 4 * CANDIDATES) if m.kind == "fact"]
+        stored = stored[:CANDIDATES]
+        if not stored:
+            self._memory.add_fact(user_id, fact, source_id=source_id)
+            return "add"
+        labels = {f"F{n}": m for n, m in enumerate(stored, start=1)}
+
+        def check(decision: Decision) -> None:
+            if decision.event in ("update", "delete") and decision.target not in labels:
+                raise ValueError(f"target must be one of {', '.join(labels)}")
+            if decision.event in ("add", "update") and not decision.text:
+                raise ValueError("text is required for add and update")
+
+        decision = generate(
+            self._llm,
+            render_decide_messages(language, fact, [(k, m.text) for k, m in labels.items()]),
+            Decision,
+            check=check,
+            language=language,
+        )
+        if decision.event == "add":
+            self._memory.add_fact(user_id, decision.text, source_id=source_id)
+        elif decision.event == "update":
+            target = labels[decision.target or ""]
+            self._memory.update(user_id, target.id, decision.text, source_id=source_id)
+        elif decision.event == "delete":
+            self._memory.forget_fact(user_id, labels[decision.target or ""].id, source_id=source_id)
+        logger.info("consolidated a fact of user %s: %s", user_id, decision.event)
+        return decision.event

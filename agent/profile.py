@@ -1,0 +1,81 @@
+"""The LLM half of the analysis: a profile summary and structured preferences from conversations.
+
+Runs every `summary_every_turns` answered turns (a background job after chat) and on demand. The
+output is schema-constrained and validated; an invalid answer changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from agent.structured import generate
+from memory.accounts import Accounts, Preferences, Profile
+from memory.history import ChatHistory
+from prompts.language import Language
+from prompts.profile import render_profile_messages
+
+logger = logging.getLogger(__name__)
+
+
+class ProfileDraft(BaseModel):
+    """What the model must return."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+    preferences: Preferences = Field(default_factory=Preferences)
+
+
+class Profiler:
+    """Keeps each user's profile up to date from their conversations."""
+
+    def __init__(
+        self,
+        *,
+        llm: BaseChatModel,
+        accounts: Accounts,
+        history: ChatHistory,
+        every_turns: int,
+        window_turns: int,
+    ) -> None:
+        self._llm = llm
+        self._accounts = accounts
+        self._history = history
+        self.every_turns = every_turns
+        self.window_turns = window_turns
+
+    def due(self, user_id: int) -> bool:
+        """Whether enough new turns arrived since the last summary."""
+        done = self._accounts.profile(user_id).summarized_turns
+        return self._history.answered_count(user_id) - done >= self.every_turns
+
+    def refresh(self, user_id: int, language: Language, *, force: bool = False) -> Profile:
+        """Rewrite summary and preferences from the latest turns (when due, or `force`).
+
+        Raises StructuredOutputError (and stores nothing) when the model's answer stays invalid.
+        """
+        profile = self._accounts.profile(user_id)
+        count = self._history.answered_count(user_id)
+        if not force and count - profile.summarized_turns < self.every_turns:
+            return profile
+        turns = self._history.latest_turns(user_id, self.window_turns)
+        if not turns:
+            return profile
+        messages = render_profile_messages(
+            language=language,
+            summary=profile.summary,
+            preferences=profile.preferences,
+            user_messages=[turn.input_text for turn in turns],
+        )
+        draft = generate(self._llm, messages, ProfileDraft, language=language)
+        logger.info("profile of user %s summarised from %d turns", user_id, len(turns))
+        return self._accounts.update_profile(
+            user_id,
+            summary=draft.summary,
+            preferences=draft.preferences,
+            summarized_turns=count,
+        )

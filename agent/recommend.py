@@ -1,0 +1,235 @@
+"""Personalised, explainable recommendations per dimension, each citing what it rests on.
+
+The notes given to the model are the user's own insights, latest records and relevant memories,
+of consented data types only. The model cites them by label; the JSON schema it is constrained
+to lists exactly those labels, and the result is validated again before it is cached. A cached
+set is served until its basis (data, insights, memories, profile, consents, language, variant)
+changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent.structured import generate
+from memory.accounts import Accounts
+from memory.datatypes import DataType, describe
+from memory.insights import InsightStore
+from memory.models import MemoryRow, Recommendation, UserData, UserInsight, UserProfile, new_id
+from memory.store import MemoryStore
+from memory.userdata import UserDataStore
+from prompts.insights import render_insight
+from prompts.language import Language
+from prompts.recommend import RECOMMEND_PROMPT_VERSION, render_recommend_messages
+from prompts.variants import assign_variant, variant_line
+
+logger = logging.getLogger(__name__)
+
+DIMENSIONS = ("health", "finance", "education")
+RECORDS_PER_TYPE = 5
+MEMORIES = 6
+MEMORY_QUERY = {
+    "en": "my health, money, study, goals and plans",
+    "zh": "我的健康、财务、学习、目标和计划",
+}
+
+Advice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=600)]
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A labelled piece of context and the row it stands for."""
+
+    label: str
+    text: str
+    kind: Literal["memories", "user_data", "user_insights"]
+    id: int | str
+
+
+@dataclass(frozen=True, slots=True)
+class Advised:
+    """A stored set of recommendations and whether it came from the cache."""
+
+    row: Recommendation
+    cached: bool
+
+
+class Advisor:
+    """Computes, validates and caches a user's recommendations."""
+
+    def __init__(
+        self,
+        *,
+        llm: BaseChatModel,
+        sessions: sessionmaker[Session],
+        accounts: Accounts,
+        user_data: UserDataStore,
+        insights: InsightStore,
+        memory: MemoryStore,
+        items: int,
+        variants: list[str],
+        model_name: str,
+    ) -> None:
+        self._llm = llm
+        self._sessions = sessions
+        self._accounts = accounts
+        self._data = user_data
+        self._insights = insights
+        self._memory = memory
+        self._items = items
+        self._variants = variants
+        self._model_name = model_name
+
+    def recommend(self, user_id: int, language: Language, *, refresh: bool = False) -> Advised:
+        """The user's recommendations: cached when nothing changed, else computed and stored.
+
+        Raises StructuredOutputError (storing nothing) when the model's answer stays invalid.
+        """
+        variant = assign_variant(user_id, self._variants)
+        basis = self.basis(user_id, language, variant)
+        if not refresh and (cached := self._cached(user_id, basis)) is not None:
+            return Advised(cached, cached=True)
+        allowed = self._data.consents.granted(user_id)
+        # The seed's three dimensions are always answered (conversations can inform them too).
+        dimensions = list(DIMENSIONS)
+        counts = self._data.counts(user_id)
+        if "behavior" in allowed and counts.get("behavior"):
+            dimensions.append("behavior")
+        notes = self.notes(user_id, language, allowed)
+        payload = self._ask(user_id, language, variant, dimensions, notes) if notes else {}
+        row = Recommendation(
+            id=new_id(),
+            user_id=user_id,
+            payload={d: payload.get(d, []) for d in dimensions},
+            basis=basis,
+            language=language,
+            prompt_version=RECOMMEND_PROMPT_VERSION,
+            variant=variant,
+            model_name=self._model_name,
+        )
+        for dimension, items in row.payload.items():
+            for n, item in enumerate(items, start=1):
+                item["id"] = f"{row.id}-{dimension}-{n}"
+        with self._sessions.begin() as session:
+            session.add(row)
+            session.flush()
+            session.expunge(row)
+        return Advised(row, cached=False)
+
+    def notes(self, user_id: int, language: Language, allowed: set[DataType]) -> list[Note]:
+        """The labelled context: insights, latest records per type, relevant memories."""
+        notes: list[Note] = []
+        for n, insight in enumerate(self._insights.list(user_id, set(allowed)), start=1):
+            text = f"({insight.category}) {render_insight(insight.key, insight.figures, language)}"
+            notes.append(Note(f"I{n}", text, "user_insights", insight.id))
+        n = 0
+        for data_type in sorted(allowed):
+            for record in self._data.list(user_id, data_type=data_type, limit=RECORDS_PER_TYPE):
+                n += 1
+                text = describe(record.data_type, record.data, record.recorded_at)  # type: ignore[arg-type]
+                notes.append(Note(f"D{n}", text, "user_data", record.id))
+        found = self._memory.search(user_id, MEMORY_QUERY[language], 3 * MEMORIES)
+        usable = [
+            m for m in found if m.kind in ("turn", "fact") or m.metadata.get("data_type") in allowed
+        ]
+        for n, memory in enumerate(usable[:MEMORIES], start=1):
+            notes.append(Note(f"M{n}", memory.text, "memories", memory.id))
+        return notes
+
+    def _ask(
+        self,
+        user_id: int,
+        language: Language,
+        variant: str,
+        dimensions: list[str],
+        notes: list[Note],
+    ) -> dict[str, list[dict[str, Any]]]:
+        by_label = {note.label: note for note in notes}
+        schema = _draft_model(dimensions, list(by_label), self._items)
+        profile = self._accounts.profile(user_id).summary
+        messages = render_recommend_messages(
+            language=language,
+            dimensions=dimensions,
+            items=self._items,
+            profile=profile,
+            notes=[(note.label, note.text) for note in notes],
+            style=variant_line(variant, language),
+        )
+        draft = generate(self._llm, messages, schema, language=language)
+        payload: dict[str, list[dict[str, Any]]] = {}
+        for dimension in dimensions:
+            payload[dimension] = [
+                {
+                    "advice": item.advice,
+                    "rationale": item.rationale,
+                    "sources": [
+                        {"kind": by_label[label].kind, "id": by_label[label].id}
+                        for label in dict.fromkeys(item.sources)
+                    ],
+                }
+                for item in getattr(draft, dimension)
+            ]
+        return payload
+
+    def basis(self, user_id: int, language: str, variant: str) -> str:
+        """A fingerprint of everything a recommendation rests on."""
+        with self._sessions() as session:
+            parts: list[Any] = [language, variant, RECOMMEND_PROMPT_VERSION, self._items]
+            for model, stamp in (
+                (UserData, UserData.id),
+                (UserInsight, UserInsight.id),
+                (MemoryRow, MemoryRow.updated_at),
+            ):
+                parts += session.execute(
+                    select(func.count(), func.max(stamp)).where(model.user_id == user_id)
+                ).one()
+            parts.append(
+                session.scalar(select(UserProfile.updated_at).where(UserProfile.user_id == user_id))
+            )
+        parts.append(sorted(self._data.consents.granted(user_id)))
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+    def _cached(self, user_id: int, basis: str) -> Recommendation | None:
+        with self._sessions() as session:
+            return session.scalar(
+                select(Recommendation)
+                .where(Recommendation.user_id == user_id, Recommendation.basis == basis)
+                .order_by(Recommendation.created_at.desc())
+                .limit(1)
+            )
+
+    def latest(self, user_id: int) -> list[Recommendation]:
+        """The user's stored recommendation sets, newest first (feedback looks items up here)."""
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(Recommendation)
+                    .where(Recommendation.user_id == user_id)
+                    .order_by(Recommendation.created_at.desc())
+                )
+            )
+
+
+def _draft_model(dimensions: list[str], labels: list[str], items: int) -> type[BaseModel]:
+    """The schema the model must follow: sources can only be the labels it was given."""
+    label_type: Any = Literal[tuple(labels)]
+    sources: Any = Annotated[list[label_type], Field(min_length=1, max_length=5)]
+    item_model: Any = create_model(
+        "AdviceItem",
+        __config__=ConfigDict(extra="ignore"),
+        advice=(Advice, ...),
+        rationale=(Advice, ...),
+        sources=(sources, ...),
+    )
+    fields: dict[str, Any] = {
+        d: (Annotated[list[item_model], Field(max_length=items)], ...) for d in dimensions
+    }
+    return create_model("Recommendations", __config__=ConfigDict(extra="ignore"), **fields)

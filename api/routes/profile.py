@@ -1,0 +1,83 @@
+"""The profile: what the assistant concluded about you (summary, preferences, insights)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+
+from agent.services import Services
+from agent.structured import StructuredOutputError
+from api.deps import CurrentUser, ServicesDep
+from api.language import response_language
+from api.schemas import ErrorOut, InsightOut, ProfileOut, ProfileUpdate
+from memory.accounts import Preferences
+from memory.models import UserInsight
+from prompts.insights import render_insight
+from prompts.language import Language
+
+router = APIRouter(prefix="/profile", tags=["profile"])
+
+LanguageDep = Annotated[Language, Depends(response_language)]
+
+
+def insight_out(row: UserInsight, language: Language) -> InsightOut:
+    """An insight with its sentence in the reader's language."""
+    out = InsightOut.model_validate(row)
+    out.text = render_insight(row.key, row.figures, language)
+    return out
+
+
+def _profile(services: Services, user_id: int, language: Language) -> ProfileOut:
+    profile = services.accounts.profile(user_id)
+    allowed = services.user_data.consents.granted(user_id)
+    insights = services.insights.list(user_id, set(allowed))
+    return ProfileOut(
+        summary=profile.summary,
+        preferences=Preferences.model_validate(profile.preferences or {}),
+        insights=[insight_out(row, language) for row in insights],
+        edited_by_user=profile.edited_by_user,
+        summarized_turns=profile.summarized_turns,
+        updated_at=profile.updated_at,
+    )
+
+
+@router.get("")
+async def get_profile(
+    user: CurrentUser, services: ServicesDep, language: LanguageDep
+) -> ProfileOut:
+    """Your summary, preferences and current insights."""
+    return await asyncio.to_thread(_profile, services, user.id, language)
+
+
+@router.put("")
+async def update_profile(
+    body: ProfileUpdate, user: CurrentUser, services: ServicesDep, language: LanguageDep
+) -> ProfileOut:
+    """Correct the summary or preferences; later summaries build on your corrections."""
+    await asyncio.to_thread(
+        services.accounts.update_profile,
+        user.id,
+        summary=body.summary,
+        preferences=body.preferences,
+        by_user=True,
+    )
+    return await asyncio.to_thread(_profile, services, user.id, language)
+
+
+@router.post("/refresh", responses={503: {"model": ErrorOut}})
+async def refresh_profile(
+    user: CurrentUser, services: ServicesDep, language: LanguageDep
+) -> ProfileOut:
+    """Rerun the analysers and the summariser now (the summariser needs the model)."""
+    await asyncio.to_thread(services.analyst.analyse_user, user.id)
+    try:
+        await asyncio.to_thread(services.summarize_profile, user.id, force=True)
+    except StructuredOutputError as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail="The model could not write a valid profile this time; nothing was changed. "
+            "Please try again.",
+        ) from exc
+    return await asyncio.to_thread(_profile, services, user.id, language)

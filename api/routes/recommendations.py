@@ -1,0 +1,50 @@
+"""Personalised recommendations per dimension, each with its rationale and sources."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+
+from agent.structured import StructuredOutputError
+from api.deps import CurrentUser, ServicesDep
+from api.language import response_language
+from api.schemas import ErrorOut, RecommendationsOut
+from prompts.language import Language
+
+router = APIRouter(prefix="/recommendations", tags=["recommendations"])
+
+
+@router.get("", responses={503: {"model": ErrorOut}}, response_model_exclude_none=True)
+async def get_recommendations(
+    user: CurrentUser,
+    services: ServicesDep,
+    language: Annotated[Language, Depends(response_language)],
+    refresh: Annotated[bool, Query(description="Compute anew even if nothing changed.")] = False,
+) -> RecommendationsOut:
+    """Advice on health, finance and education (and behaviour when there is data).
+
+    Served from the cache until your data, insights, memories, profile or consents change;
+    computing anew takes the model a while.
+    """
+    try:
+        advised = await asyncio.to_thread(
+            services.advisor.recommend, user.id, language, refresh=refresh
+        )
+    except StructuredOutputError as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail="The model could not produce valid advice this time; please try again.",
+        ) from exc
+    row = advised.row
+    return RecommendationsOut(
+        id=row.id,
+        **row.payload,
+        language=row.language,
+        prompt_version=row.prompt_version,
+        variant=row.variant,
+        model_name=row.model_name,
+        created_at=row.created_at,
+        cached=advised.cached,
+    )

@@ -1,0 +1,210 @@
+"""Typed user data and the consent that gates it, in SQL, each record mirrored as a memory.
+
+A record is stored only when the user consented to its type; withdrawing consent stops its use
+(analysis, prompts) at once, and the records stay until the user deletes them.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from memory.datatypes import DATA_TYPES, DataType, describe
+from memory.models import Consent, UserData, UserInsight, utcnow
+from memory.store import MemoryStore, NewMemory
+
+
+class ConsentRequiredError(PermissionError):
+    """The user has not agreed to the collection of this type of data."""
+
+    def __init__(self, data_type: str) -> None:
+        super().__init__(
+            f"You have not agreed to store {data_type} data. Turn on consent for {data_type} "
+            "under My data first."
+        )
+        self.data_type = data_type
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A validated record to store (see `memory.datatypes.validate_record`)."""
+
+    data_type: DataType
+    data: dict[str, Any]
+    recorded_at: datetime | None = None
+
+
+class Consents:
+    """Per-user, per-type consent; no row means no."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def get(self, user_id: int) -> dict[DataType, bool]:
+        """Every type with its consent."""
+        with self._sessions() as session:
+            granted = {
+                row.data_type: row.granted
+                for row in session.scalars(select(Consent).where(Consent.user_id == user_id))
+            }
+        return {data_type: bool(granted.get(data_type, False)) for data_type in DATA_TYPES}
+
+    def granted(self, user_id: int) -> set[DataType]:
+        """The types the user allows to be collected and used."""
+        return {data_type for data_type, on in self.get(user_id).items() if on}
+
+    def set(self, user_id: int, changes: dict[DataType, bool]) -> dict[DataType, bool]:
+        """Record consent changes; withdrawing one drops the insights drawn from that type."""
+        with self._sessions.begin() as session:
+            for data_type, on in changes.items():
+                row = session.get(Consent, (user_id, data_type))
+                if row is None:
+                    session.add(
+                        Consent(
+                            user_id=user_id, data_type=data_type, granted=on, updated_at=utcnow()
+                        )
+                    )
+                elif row.granted != on:
+                    row.granted, row.updated_at = on, utcnow()
+                if not on:
+                    session.execute(
+                        delete(UserInsight).where(
+                            UserInsight.user_id == user_id, UserInsight.category == data_type
+                        )
+                    )
+        return self.get(user_id)
+
+
+class UserDataStore:
+    """Add, list and delete a user's records; each record is also a `data` memory."""
+
+    def __init__(
+        self, *, sessions: sessionmaker[Session], memory: MemoryStore, consents: Consents
+    ) -> None:
+        self._sessions = sessions
+        self._memory = memory
+        self.consents = consents
+
+    def add_many(self, user_id: int, records: Sequence[NewRecord]) -> list[UserData]:
+        """Store records in one transaction (all or none); their memories are indexed later.
+
+        Raises ConsentRequiredError, before writing anything, for a type without consent.
+        """
+        allowed = self.consents.granted(user_id)
+        for record in records:
+            if record.data_type not in allowed:
+                raise ConsentRequiredError(record.data_type)
+        if not records:
+            return []
+        with self._sessions.begin() as session:
+            rows = [
+                UserData(
+                    user_id=user_id,
+                    data_type=record.data_type,
+                    data=record.data,
+                    recorded_at=record.recorded_at or utcnow(),
+                )
+                for record in records
+            ]
+            session.add_all(rows)
+            session.flush()
+            stored = list(rows)
+            session.expunge_all()
+        try:
+            self._memory.add_many(
+                user_id,
+                [
+                    NewMemory(
+                        describe(row.data_type, row.data, row.recorded_at),  # type: ignore[arg-type]
+                        kind="data",
+                        created_at=row.recorded_at,
+                        source_id=str(row.id),
+                        metadata={"data_type": row.data_type},
+                    )
+                    for row in stored
+                ],
+                index=False,
+            )
+        except Exception:
+            # The records and their memories stand or fall together.
+            self.delete_ids(user_id, [row.id for row in stored])
+            raise
+        return stored
+
+    def list(
+        self,
+        user_id: int,
+        *,
+        data_type: DataType | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[UserData]:
+        """The user's records, newest first."""
+        stmt = select(UserData).where(UserData.user_id == user_id)
+        if data_type:
+            stmt = stmt.where(UserData.data_type == data_type)
+        if since:
+            stmt = stmt.where(UserData.recorded_at >= since)
+        stmt = stmt.order_by(UserData.recorded_at.desc(), UserData.id.desc()).limit(limit)
+        with self._sessions() as session:
+            return list(session.scalars(stmt.offset(offset)))
+
+    def window(self, user_id: int, data_type: DataType, since: datetime) -> builtins.list[UserData]:
+        """Records of one type since a time, oldest first (what the analysers read)."""
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(UserData)
+                    .where(
+                        UserData.user_id == user_id,
+                        UserData.data_type == data_type,
+                        UserData.recorded_at >= since,
+                    )
+                    .order_by(UserData.recorded_at, UserData.id)
+                )
+            )
+
+    def counts(self, user_id: int) -> dict[str, int]:
+        """How many records of each type the user has."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(UserData.data_type, func.count())
+                .where(UserData.user_id == user_id)
+                .group_by(UserData.data_type)
+            ).all()
+        return {str(data_type): int(n) for data_type, n in rows}
+
+    def delete_ids(self, user_id: int, ids: Iterable[int]) -> int:
+        """Delete these records of the user (others' ids are ignored) and their memories."""
+        wanted = list(ids)
+        if not wanted:
+            return 0
+        with self._sessions.begin() as session:
+            found = list(
+                session.scalars(
+                    select(UserData.id).where(UserData.user_id == user_id, UserData.id.in_(wanted))
+                )
+            )
+            if found:
+                session.execute(delete(UserData).where(UserData.id.in_(found)))
+        self._memory.delete_sources(user_id, "data", [str(i) for i in found])
+        return len(found)
+
+    def delete_type(self, user_id: int, data_type: DataType) -> int:
+        """Delete every record of one type (offered when consent is withdrawn)."""
+        with self._sessions() as session:
+            ids = list(
+                session.scalars(
+                    select(UserData.id).where(
+                        UserData.user_id == user_id, UserData.data_type == data_type
+                    )
+                )
+            )
+        return self.delete_ids(user_id, ids)
