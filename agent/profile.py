@@ -10,7 +10,7 @@ import logging
 from typing import Annotated
 
 from langchain_core.language_models import BaseChatModel
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from agent.structured import generate
 from memory.accounts import Accounts, Preferences, Profile
@@ -20,14 +20,26 @@ from prompts.profile import render_profile_messages
 
 logger = logging.getLogger(__name__)
 
+SUMMARY_CHARS = 2000
+
 
 class ProfileDraft(BaseModel):
     """What the model must return."""
 
     model_config = ConfigDict(extra="ignore")
 
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=SUMMARY_CHARS)]
     preferences: Preferences = Field(default_factory=Preferences)
+
+    @field_validator("summary", mode="before")
+    @classmethod
+    def _cut_long_summary(cls, value: object) -> object:
+        """A rambling summary is cut at the last sentence that fits (a repair, not a refusal)."""
+        if isinstance(value, str) and len(value) > SUMMARY_CHARS:
+            cut = value[:SUMMARY_CHARS]
+            end = max(cut.rfind(mark) for mark in ".。!！?？")
+            return cut[: end + 1] if end > 0 else cut
+        return value
 
 
 class Profiler:

@@ -41,7 +41,8 @@ MEMORY_QUERY = {
     "zh": "我的健康、财务、学习、目标和计划",
 }
 
-Advice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=600)]
+Advice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
+Rationale = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=400)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +227,7 @@ def _draft_model(dimensions: list[str], labels: list[str], items: int) -> type[B
         "AdviceItem",
         __config__=ConfigDict(extra="ignore"),
         advice=(Advice, ...),
-        rationale=(Advice, ...),
+        rationale=(Rationale, ...),
         sources=(sources, ...),
     )
     fields: dict[str, Any] = {

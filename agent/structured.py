@@ -34,17 +34,48 @@ class StructuredOutputError(RuntimeError):
     """The model gave no valid answer, even after a repair and a retry."""
 
 
+MAX_TOKENS = 2048
+"""Room for a whole JSON answer: a cut-off object is invalid (chat answers have their own cap)."""
+
+
 def constrained(llm: BaseChatModel, schema: dict[str, Any]) -> Runnable[Any, BaseMessage]:
     """The model bound to emit JSON of `schema`, by the means its runtime offers."""
     kind = type(llm).__name__
     if "Ollama" in kind:
-        return llm.bind(format=schema)
+        roomy = llm.model_copy(update={"num_predict": MAX_TOKENS})
+        return roomy.bind(format=schema)
     if "LlamaCpp" in kind:
         # Grammar-constrained sampling; no repeat penalty, which would punish JSON's own syntax.
         return llm.bind(
-            response_format={"type": "json_object", "schema": schema}, repeat_penalty=1.0
+            response_format={"type": "json_object", "schema": grammar_schema(schema)},
+            repeat_penalty=1.0,
+            max_tokens=MAX_TOKENS,
         )
     return llm
+
+
+GRAMMAR_MAX_LENGTH = 400
+GRAMMAR_MAX_ITEMS = 10
+
+
+def grammar_schema(schema: Any) -> Any:
+    """The schema without large length bounds, for llama.cpp's grammar.
+
+    llama.cpp unrolls bounds into nested rules, and a deep one crashes sampling (seen:
+    `maxLength: 2000` segfaults). Pydantic still checks every bound afterwards.
+    """
+    if isinstance(schema, list):
+        return [grammar_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key == "maxLength" and value > GRAMMAR_MAX_LENGTH:
+            continue
+        if key == "maxItems" and value > GRAMMAR_MAX_ITEMS:
+            continue
+        out[key] = grammar_schema(value)
+    return out
 
 
 def generate(

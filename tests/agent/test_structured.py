@@ -1,0 +1,46 @@
+"""Structured output: valid answers pass, broken ones are repaired or retried, never returned."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.messages import HumanMessage
+from pydantic import BaseModel
+
+from agent.structured import StructuredOutputError, generate
+from tests.fakes.models import scripted
+
+
+class Answer(BaseModel):
+    summary: str
+    items: list[str] = []
+
+
+def test_a_valid_answer_is_returned() -> None:
+    model = scripted(['{"summary": "ok", "items": ["a"]}'])
+    assert generate(model, [HumanMessage("hi")], Answer) == Answer(summary="ok", items=["a"])
+
+
+def test_a_cut_off_answer_is_repaired_without_asking_again() -> None:
+    model = scripted(['{"summary": "ok", "items": ["a", "b"'])
+    assert generate(model, [HumanMessage("hi")], Answer).items == ["a", "b"]
+    assert len(model.calls) == 1
+
+
+def test_an_invalid_answer_is_retried_once_with_the_error() -> None:
+    model = scripted(['{"items": []}', '{"summary": "second try"}'])
+    assert generate(model, [HumanMessage("hi")], Answer).summary == "second try"
+    assert "summary" in model.last_prompt and "not valid" in model.last_prompt
+
+
+def test_two_invalid_answers_raise_and_a_check_counts_as_validation() -> None:
+    model = scripted(["I cannot do JSON", "still no"])
+    with pytest.raises(StructuredOutputError):
+        generate(model, [HumanMessage("hi")], Answer)
+
+    def no_empty(answer: Answer) -> None:
+        if not answer.items:
+            raise ValueError("items must not be empty")
+
+    model = scripted(['{"summary": "a"}', '{"summary": "b"}'])
+    with pytest.raises(StructuredOutputError, match="items must not be empty"):
+        generate(model, [HumanMessage("hi")], Answer, check=no_empty)

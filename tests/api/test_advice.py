@@ -1,0 +1,258 @@
+"""Profile, recommendations and feedback through HTTP, with a scripted model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from agent.context import Context
+from agent.graph import compile_graph
+from agent.services import Services
+from api.main import create_app
+from tests.accounts import sign_up
+from tests.api.sse import parse_sse
+from tests.fakes.models import RecordingFakeModel, scripted
+
+Headers = dict[str, str]
+ADVICE = {
+    "health": [
+        {
+            "advice": "Walk 20 minutes after lunch.",
+            "rationale": "About 3,000 steps a day.",
+            "sources": ["I1", "D1"],
+        }
+    ],
+    "finance": [],
+    "education": [],
+}
+
+
+@pytest.fixture
+def app_with(
+    make_services: Callable[..., Services],
+) -> Iterator[Callable[..., tuple[TestClient, Services]]]:
+    clients: list[TestClient] = []
+
+    def make(answers: list[str], **overrides: object) -> tuple[TestClient, Services]:
+        services = make_services(scripted(answers), **overrides)
+        client = TestClient(create_app(services=services))
+        client.__enter__()
+        clients.append(client)
+        return client, services
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def chat(client: TestClient, headers: Headers, message: str) -> dict[str, object]:
+    """One streamed turn; its final event."""
+    response = client.post("/api/chat/stream", json={"message": message}, headers=headers)
+    events = parse_sse(response.text)
+    assert events[-1][0] == "final", events
+    final: dict[str, object] = events[-1][1]
+    return final
+
+
+def walker(client: TestClient, name: str = "alice") -> Headers:
+    headers = sign_up(client, name)
+    client.put("/api/me/consent", json={"health": True}, headers=headers)
+    for day in range(7):
+        recorded = (datetime.now(UTC) - timedelta(days=day, hours=1)).isoformat()
+        body = {"data_type": "health", "data": {"steps": 3000}, "recorded_at": recorded}
+        assert client.post("/api/user-data", json=body, headers=headers).status_code == 201
+    return headers
+
+
+def export_ids(client: TestClient, headers: Headers) -> dict[str, set[object]]:
+    document = client.get("/api/me/export", headers=headers).json()
+    return {
+        kind: {row["id"] for row in document[kind]}
+        for kind in ("memories", "user_data", "user_insights")
+    }
+
+
+def test_recommendations_cite_only_the_users_own_existing_rows_and_are_cached(
+    app_with: Callable[..., tuple[TestClient, Services]],
+) -> None:
+    client, services = app_with([json.dumps(ADVICE), json.dumps(ADVICE)])
+    alice = walker(client)
+    sign_up(client, "bob")
+
+    first = client.get("/api/recommendations?lang=en", headers=alice)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert set(body) >= {"health", "finance", "education"} and "behavior" not in body
+    [item] = body["health"]
+    assert item["advice"] == "Walk 20 minutes after lunch." and item["rationale"]
+    owned = export_ids(client, alice)
+    assert item["sources"]
+    for source in item["sources"]:
+        assert source["id"] in owned[source["kind"]]
+    assert body["cached"] is False and body["variant"] == "standard"
+
+    model = services.llm
+    assert isinstance(model, RecordingFakeModel)
+    calls = len(model.calls)
+    again = client.get("/api/recommendations?lang=en", headers=alice).json()
+    assert again["cached"] is True and again["id"] == body["id"] and len(model.calls) == calls
+
+    # New data changes the basis: computed anew.
+    client.post(
+        "/api/user-data", json={"data_type": "health", "data": {"steps": 5000}}, headers=alice
+    )
+    assert client.get("/api/recommendations?lang=en", headers=alice).json()["cached"] is False
+
+
+def test_invalid_advice_is_refused_and_never_stored(
+    app_with: Callable[..., tuple[TestClient, Services]],
+) -> None:
+    bad = dict(ADVICE, health=[{"advice": "Trust me.", "rationale": "x y", "sources": ["X9"]}])
+    client, _ = app_with([json.dumps(bad), "not even JSON"])
+    alice = walker(client)
+    response = client.get("/api/recommendations", headers=alice)
+    assert response.status_code == 503
+    assert "try again" in response.json()["detail"]
+    assert client.get("/api/me/export", headers=alice).json()["recommendations"] == []
+
+
+def test_without_any_notes_no_model_is_asked(
+    app_with: Callable[..., tuple[TestClient, Services]],
+) -> None:
+    client, _ = app_with([])
+    alice = sign_up(client, "alice")
+    body = client.get("/api/recommendations", headers=alice).json()
+    assert body["health"] == body["finance"] == body["education"] == []
+
+
+def test_feedback_on_recommendations_and_answers_with_stats_per_variant(
+    app_with: Callable[..., tuple[TestClient, Services]],
+) -> None:
+    client, _ = app_with([json.dumps(ADVICE), "Sure."])
+    alice = walker(client)
+    bob = sign_up(client, "bob")
+    item = client.get("/api/recommendations", headers=alice).json()["health"][0]
+
+    vote = {"target_type": "recommendation", "target_id": item["id"], "rating": 1, "adopted": True}
+    assert client.post("/api/feedback", json=vote, headers=bob).status_code == 404
+    given = client.post("/api/feedback", json=vote, headers=alice)
+    assert given.status_code == 201, given.text
+    assert given.json()["prompt_version"] == "recommend-v1"
+    assert given.json()["variant"] == "standard"
+
+    turn_id = chat(client, alice, "hello")["turn_id"]
+    down = {"target_type": "turn", "target_id": str(turn_id), "rating": -1, "comment": "too vague"}
+    assert client.post("/api/feedback", json=down, headers=bob).status_code == 404
+    assert client.post("/api/feedback", json=down, headers=alice).status_code == 201
+    bad = {"target_type": "turn", "target_id": "1", "rating": 5}
+    assert client.post("/api/feedback", json=bad, headers=alice).status_code == 422
+
+    stats = {
+        (r["target_type"], r["prompt_version"], r["variant"]): r
+        for r in client.get("/api/stats/feedback", headers=bob).json()
+    }
+    assert stats[("recommendation", "recommend-v1", "standard")]["approval_rate"] == 1.0
+    assert stats[("recommendation", "recommend-v1", "standard")]["adoption_rate"] == 1.0
+    assert stats[("turn", "chat-v3", "standard")]["approval_rate"] == 0.0
+
+
+def test_profile_can_be_corrected_and_refreshed_and_invalid_summaries_change_nothing(
+    app_with: Callable[..., tuple[TestClient, Services]],
+) -> None:
+    summary = {
+        "summary": "Alice trains for a marathon.",
+        "preferences": {"goals": ["run a marathon"], "dislikes": ["mornings"]},
+    }
+    client, _ = app_with(["Great!", json.dumps(summary), "nope", "still nope"])
+    alice = sign_up(client, "alice")
+    chat(client, alice, "I train for a marathon and hate mornings")
+
+    refreshed = client.post("/api/profile/refresh", headers=alice)
+    assert refreshed.status_code == 200, refreshed.text
+    profile = refreshed.json()
+    assert profile["summary"] == "Alice trains for a marathon."
+    assert profile["preferences"]["goals"] == ["run a marathon"]
+    assert profile["summarized_turns"] == 1
+
+    edit = {
+        "preferences": {
+            "goals": ["run a half marathon"],
+            "likes": [],
+            "dislikes": ["mornings"],
+            "constraints": ["bad knee"],
+        }
+    }
+    corrected = client.put("/api/profile", json=edit, headers=alice).json()
+    assert corrected["edited_by_user"] is True
+    assert corrected["summary"] == "Alice trains for a marathon."
+    assert corrected["preferences"]["constraints"] == ["bad knee"]
+    assert (
+        client.put("/api/profile", json={"preferences": {"hobbies": []}}, headers=alice).status_code
+        == 422
+    )
+
+    failed = client.post("/api/profile/refresh", headers=alice)
+    assert failed.status_code == 503
+    assert client.get("/api/profile", headers=alice).json()["preferences"]["goals"] == [
+        "run a half marathon"
+    ]
+
+
+async def test_the_summariser_runs_after_every_n_turns(
+    make_services: Callable[..., Services],
+) -> None:
+    summary = json.dumps({"summary": "Likes tea.", "preferences": {"likes": ["tea"]}})
+    model = scripted(["ok", "ok", summary, "ok"])
+    services = make_services(model, summary_every_turns=2)
+    graph = compile_graph(services)
+    alice = services.accounts.local("alice").id
+    await graph.ainvoke({"message": "I like tea"}, context=Context(user_id=alice))
+    assert services.accounts.profile(alice).summary == ""
+    await graph.ainvoke({"message": "Green tea most"}, context=Context(user_id=alice))
+    assert services.accounts.profile(alice).summary == "Likes tea."
+    await graph.ainvoke({"message": "What do I like?"}, context=Context(user_id=alice))
+    assert '"Likes tea."' in model.last_prompt
+
+
+async def test_the_chat_prompt_carries_insights_of_consented_types_only(
+    make_services: Callable[..., Services],
+) -> None:
+    model = scripted(["ok", "ok"])
+    services = make_services(model)
+    graph = compile_graph(services)
+    alice = services.accounts.local("alice").id
+    services.user_data.consents.set(alice, {"health": True})
+    from memory.userdata import NewRecord
+
+    services.user_data.add_many(alice, [NewRecord("health", {"sleep_hours": 5})])
+    services.analyst.analyse_user(alice)
+    await graph.ainvoke({"message": "How should I sleep?"}, context=Context(user_id=alice))
+    assert "5.0 hours" in model.last_prompt
+    services.user_data.consents.set(alice, {"health": False})
+    await graph.ainvoke({"message": "How should I sleep?"}, context=Context(user_id=alice))
+    assert "5.0 hours" not in model.last_prompt and "sleep (hours)" not in model.last_prompt
+
+
+def test_prompt_variants_are_assigned_stably_and_recorded(
+    app_with: Callable[..., tuple[TestClient, Services]],
+) -> None:
+    from prompts.variants import assign_variant
+
+    arms = ["standard", "brief"]
+    assigned = {assign_variant(user_id, arms) for user_id in range(1, 41)}
+    assert assigned == set(arms)
+    assert all(assign_variant(7, arms) == assign_variant(7, arms) for _ in range(3))
+    client, _ = app_with(["Sure."], prompt_variants=arms)
+    alice = sign_up(client, "alice")
+    turn = chat(client, alice, "hi")
+    conversation = client.get(f"/api/conversations/{turn['conversation_id']}", headers=alice).json()
+    assert conversation["messages"][0]["prompt_version"].split("/")[1] in arms
+
+
+def test_unknown_prompt_variants_are_refused(make_services: Callable[..., Services]) -> None:
+    with pytest.raises(ValueError, match="unknown prompt variants"):
+        make_services(scripted([]), prompt_variants=["fancy"])
