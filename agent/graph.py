@@ -9,12 +9,13 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from agent.context import Context
-from agent.nodes import ChatNodes
+from agent.nodes import ChatNodes, RecommendNodes
 from agent.services import Services, build_services
-from agent.state import InputState, OutputState, State
+from agent.state import InputState, OutputState, RecommendInput, RecommendState, State
 from memadvisor.settings import get_settings
 
 ChatGraph = CompiledStateGraph[State, Context, InputState, OutputState]
+RecommendGraph = CompiledStateGraph[RecommendState, Context, RecommendInput, RecommendState]
 
 
 def build_graph(services: Services) -> StateGraph[State, Context, InputState, OutputState]:
@@ -35,6 +36,30 @@ def build_graph(services: Services) -> StateGraph[State, Context, InputState, Ou
     return builder
 
 
+def build_recommend_graph(
+    services: Services,
+) -> StateGraph[RecommendState, Context, RecommendInput, RecommendState]:
+    """The recommend path: `analyse → recommend`."""
+    nodes = RecommendNodes(services)
+    builder = StateGraph(
+        RecommendState,
+        context_schema=Context,
+        input_schema=RecommendInput,
+        output_schema=RecommendState,
+    )
+    builder.add_node("analyse", nodes.analyse)
+    builder.add_node("recommend", nodes.recommend)
+    builder.add_edge(START, "analyse")
+    builder.add_edge("analyse", "recommend")
+    builder.add_edge("recommend", END)
+    return builder
+
+
+def compile_recommend_graph(services: Services) -> RecommendGraph:
+    """The compiled recommend graph."""
+    return build_recommend_graph(services).compile(name="memadvisor-recommend")
+
+
 def compile_graph(services: Services) -> ChatGraph:
     """The compiled chat graph, named for traces and the LangGraph Studio."""
     return build_graph(services).compile(name="memadvisor-chat")
@@ -49,8 +74,18 @@ async def make_graph() -> ChatGraph:
     return await asyncio.to_thread(_graph_from_settings)
 
 
+async def make_recommend_graph() -> RecommendGraph:
+    """Entry point for `langgraph.json`: the recommend graph on the settings' services."""
+    return await asyncio.to_thread(lambda: compile_recommend_graph(_services_from_settings()))
+
+
 @lru_cache(maxsize=1)
-def _graph_from_settings() -> ChatGraph:
+def _services_from_settings() -> Services:
     services = build_services(get_settings())
     _ = services.llm  # load the model now, not inside a node on the event loop
-    return compile_graph(services)
+    return services
+
+
+@lru_cache(maxsize=1)
+def _graph_from_settings() -> ChatGraph:
+    return compile_graph(_services_from_settings())

@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import Context
 from agent.services import Services
-from agent.state import State
+from agent.state import RecommendState, State
 from prompts.budget import fit_to_budget
 from prompts.chat import CHAT_PROMPT_VERSION, PromptMemory, PromptTurn, render_chat_messages
 from prompts.insights import render_insight
@@ -134,3 +134,29 @@ class ChatNodes:
         if self.services.profiler.due(ctx.user_id):
             jobs.enqueue("summarize_profile", user_id=ctx.user_id)
         return {"turn_id": turn.id, "conversation_id": turn.conversation_id}
+
+
+class RecommendNodes:
+    """`analyse → recommend`: fresh insights, then cited advice (cached while nothing changes)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def analyse(self, state: RecommendState, runtime: Runtime[Context]) -> dict[str, Any]:
+        """Recompute the user's insights from their consented data."""
+        count = await asyncio.to_thread(self.services.analyst.analyse_user, runtime.context.user_id)
+        return {"insights": count}
+
+    async def recommend(self, state: RecommendState, runtime: Runtime[Context]) -> dict[str, Any]:
+        """Ask the advisor; raises StructuredOutputError when the model's answer stays invalid."""
+        advised = await asyncio.to_thread(
+            self.services.advisor.recommend,
+            runtime.context.user_id,
+            state.get("language", "en"),
+            refresh=state.get("refresh", False),
+        )
+        return {
+            "recommendation_id": advised.row.id,
+            "recommendations": advised.row.payload,
+            "cached": advised.cached,
+        }

@@ -207,16 +207,11 @@ class Advisor:
                 .limit(1)
             )
 
-    def latest(self, user_id: int) -> list[Recommendation]:
-        """The user's stored recommendation sets, newest first (feedback looks items up here)."""
+    def get(self, user_id: int, recommendation_id: str) -> Recommendation | None:
+        """One of the user's recommendation sets (someone else's is None)."""
         with self._sessions() as session:
-            return list(
-                session.scalars(
-                    select(Recommendation)
-                    .where(Recommendation.user_id == user_id)
-                    .order_by(Recommendation.created_at.desc())
-                )
-            )
+            row = session.get(Recommendation, recommendation_id)
+            return row if row is not None and row.user_id == user_id else None
 
 
 def _draft_model(dimensions: list[str], labels: list[str], items: int) -> type[BaseModel]:

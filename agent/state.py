@@ -6,6 +6,8 @@ on Python 3.11.
 
 from __future__ import annotations
 
+from typing import Any
+
 from typing_extensions import TypedDict
 
 from memory.history import Turn
@@ -48,3 +50,25 @@ class State(InputState, OutputState, total=False):
     """The user's prompt variant (A/B arm)."""
     prompt_version: str
     """Which prompt and variant produced the answer (recorded with the turn)."""
+
+
+class RecommendInput(TypedDict, total=False):
+    """What a caller of the recommend graph sends (the user comes from the run's context)."""
+
+    language: Language
+    """The language of the advice; default English."""
+    refresh: bool
+    """Compute anew even if nothing changed since the cached set."""
+
+
+class RecommendState(RecommendInput, total=False):
+    """The recommend graph's state."""
+
+    insights: int
+    """How many insights the analysers produced for this run."""
+    recommendation_id: str
+    """The stored (or cached) recommendation set."""
+    recommendations: dict[str, Any]
+    """Advice per dimension: `{"health": [{"id", "advice", "rationale", "sources"}], ...}`."""
+    cached: bool
+    """Whether the set came from the cache."""

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
-from agent.graph import ChatGraph
+from agent.graph import ChatGraph, RecommendGraph
 from agent.services import Services
 from api.security import InvalidTokenError, decode_access_token
 from memory.models import User
@@ -32,7 +32,14 @@ def get_graph(request: Request) -> ChatGraph:
     return graph
 
 
+def get_recommend_graph(request: Request) -> RecommendGraph:
+    """The compiled recommend graph built by the app's lifespan."""
+    graph: RecommendGraph = request.app.state.recommend_graph
+    return graph
+
+
 ServicesDep = Annotated[Services, Depends(get_services)]
+RecommendGraphDep = Annotated[RecommendGraph, Depends(get_recommend_graph)]
 GraphDep = Annotated[ChatGraph, Depends(get_graph)]
 
 

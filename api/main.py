@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from agent.graph import compile_graph
+from agent.graph import compile_graph, compile_recommend_graph
 from agent.services import Services, build_services
 from api.errors import install_error_handlers
 from api.langserve_routes import add_advisor_routes
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         current = services or build_services(resolved, migrate=resolved.migrate_on_start)
         app.state.services = current
         app.state.graph = compile_graph(current)
+        app.state.recommend_graph = compile_recommend_graph(current)
         # Memories whose vector copy was still owed when the process last stopped.
         if (pending := await asyncio.to_thread(current.memory.count_pending)) > 0:
             logger.info("indexing %d memories left over from an earlier run", pending)

@@ -53,3 +53,30 @@ def test_memories_of_an_unknown_user_is_a_clear_error() -> None:
     result = runner.invoke(app, ["memories", "--user", "nobody"])
     assert result.exit_code == 2
     assert "no user named 'nobody'" in result.output
+
+
+def test_import_needs_consent_reports_rejected_rows_and_indexes_the_rest(tmp_path: Path) -> None:
+    data = tmp_path / "health.csv"
+    data.write_text(
+        "data_type,recorded_at,steps,sleep_hours\n"
+        "health,2026-11-20,3000,6\n"
+        "health,2026-11-21,abc,6\n"
+        "finance,2026-11-21,,\n",
+        encoding="utf-8",
+    )
+    refused = runner.invoke(app, ["import", str(data), "--user", "carol"])
+    assert refused.exit_code == 1, refused.output
+    assert "no consent for health" in refused.output
+
+    assert runner.invoke(app, ["consent", "health", "--user", "carol"]).exit_code == 0
+    strict = runner.invoke(app, ["import", str(data), "--user", "carol", "--strict"])
+    assert strict.exit_code == 1 and "Nothing written" in strict.output
+
+    result = runner.invoke(app, ["import", str(data), "--user", "carol"])
+    assert result.exit_code == 0, result.output
+    assert "row 2" in result.output and "steps" in result.output
+    assert "row 3" in result.output and "give at least one of" in result.output
+    assert "Imported 1 records, rejected 2" in result.output
+
+    listed = runner.invoke(app, ["memories", "--user", "carol", "--query", "steps"])
+    assert "3000" in listed.output

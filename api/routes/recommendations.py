@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
+from agent.context import Context
 from agent.structured import StructuredOutputError
-from api.deps import CurrentUser, ServicesDep
+from api.deps import CurrentUser, RecommendGraphDep, ServicesDep
 from api.language import response_language
 from api.schemas import ErrorOut, RecommendationsOut
 from prompts.language import Language
@@ -20,24 +21,26 @@ router = APIRouter(prefix="/recommendations", tags=["recommendations"])
 async def get_recommendations(
     user: CurrentUser,
     services: ServicesDep,
+    graph: RecommendGraphDep,
     language: Annotated[Language, Depends(response_language)],
     refresh: Annotated[bool, Query(description="Compute anew even if nothing changed.")] = False,
 ) -> RecommendationsOut:
     """Advice on health, finance and education (and behaviour when there is data).
 
-    Served from the cache until your data, insights, memories, profile or consents change;
-    computing anew takes the model a while.
+    Runs the recommend graph (`analyse → recommend`). Served from the cache until your data,
+    insights, memories, profile or consents change; computing anew takes the model a while.
     """
     try:
-        advised = await asyncio.to_thread(
-            services.advisor.recommend, user.id, language, refresh=refresh
+        result = await graph.ainvoke(
+            {"language": language, "refresh": refresh}, context=Context(user_id=user.id)
         )
     except StructuredOutputError as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             detail="The model could not produce valid advice this time; please try again.",
         ) from exc
-    row = advised.row
+    row = await asyncio.to_thread(services.advisor.get, user.id, result["recommendation_id"])
+    assert row is not None  # just stored for this user
     return RecommendationsOut(
         id=row.id,
         **row.payload,
@@ -46,5 +49,5 @@ async def get_recommendations(
         variant=row.variant,
         model_name=row.model_name,
         created_at=row.created_at,
-        cached=advised.cached,
+        cached=result["cached"],
     )
