@@ -149,11 +149,10 @@ class RecommendNodes:
 
     async def recommend(self, state: RecommendState, runtime: Runtime[Context]) -> dict[str, Any]:
         """Ask the advisor; raises StructuredOutputError when the model's answer stays invalid."""
+        user_id, language = runtime.context.user_id, state.get("language", "en")
+        refresh = state.get("refresh", False)
         advised = await asyncio.to_thread(
-            self.services.advisor.recommend,
-            runtime.context.user_id,
-            state.get("language", "en"),
-            refresh=state.get("refresh", False),
+            lambda: self.services.advisor.recommend(user_id, language, refresh=refresh)
         )
         return {
             "recommendation_id": advised.row.id,

@@ -86,7 +86,7 @@ def _wait_until_indexed(url: str) -> None:
 def test_langgraph_dev_runs_the_chat_graph(langgraph_server: tuple[str, int, str]) -> None:
     base, user_id, url = langgraph_server
     assistants = httpx.post(f"{base}/assistants/search", json={}, timeout=10).json()
-    assert {a["graph_id"] for a in assistants} == {"chat"}
+    assert {a["graph_id"] for a in assistants} == {"chat", "recommend"}
 
     def run(message: str) -> dict[str, object]:
         response = httpx.post(
@@ -110,3 +110,15 @@ def test_langgraph_dev_runs_the_chat_graph(langgraph_server: tuple[str, int, str
     memories = second["memories"]
     assert isinstance(memories, list)
     assert memories[0]["text"] == "My dog is called Bao and I live in Hangzhou"
+
+    advice = httpx.post(
+        f"{base}/runs/wait",
+        json={
+            "assistant_id": "recommend",
+            "input": {"language": "en"},
+            "context": {"user_id": user_id},
+        },
+        timeout=300,
+    ).json()
+    assert "__error__" not in advice, advice
+    assert set(advice["recommendations"]) == {"health", "finance", "education"}
