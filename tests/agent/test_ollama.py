@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -101,3 +102,23 @@ def test_api_answers_503_with_the_fix_and_keeps_the_message(
         conversation = response.json()["conversation_id"]
         saved = client.get(f"/api/conversations/{conversation}", headers=headers).json()
         assert [(m["input_text"], m["status"]) for m in saved["messages"]] == [("Hello?", "failed")]
+
+
+def test_structured_output_sends_the_json_schema_as_ollamas_format(
+    make_services: Callable[..., Services],
+) -> None:
+    profile = {"summary": "Runs marathons.", "preferences": {"goals": ["sub-4 marathon"]}}
+    fake = OllamaProtocolFake(["qwen2.5:3b"], reply=json.dumps(profile))
+    with fake.serve() as url:
+        services = make_services(None, llm_provider="ollama", ollama_base_url=url)
+        alice = services.accounts.local("alice").id
+        turn = services.history.begin_turn(alice, None, "I run marathons")
+        services.history.finish_turn(
+            turn.id, "Great", prompt_version="t", model_name="t", memories_used=[]
+        )
+        summary = services.summarize_profile(alice, force=True)
+    assert summary.summary == "Runs marathons."
+    sent = fake.chat_requests[-1]
+    assert sent["format"]["properties"]["summary"]["type"] == "string"
+    assert "preferences" in sent["format"]["properties"]
+    assert sent["options"]["num_predict"] >= 1024
