@@ -1,7 +1,10 @@
 """Personalised, explainable recommendations per dimension, each citing what it rests on.
 
-The notes given to the model are the user's own insights, latest records and relevant memories,
-of consented data types only. The model cites them by label; the JSON schema it is constrained
+Two sources of advice. The rules (`prompts/advice.py`) turn each insight that calls for action
+into an item whose rationale is the insight and whose sources are its records: reliable, and the
+default with the tiny bundled model. The model (the default with Ollama) writes advice from
+numbered notes: the user's own insights, latest records and relevant memories, of consented
+data types only. The model cites them by label; the JSON schema it is constrained
 to lists exactly those labels, and the result is validated again before it is cached. A cached
 set is served until its basis (data, insights, memories, profile, consents, language, variant)
 changes.
@@ -26,6 +29,7 @@ from memory.insights import InsightStore
 from memory.models import MemoryRow, Recommendation, UserData, UserInsight, UserProfile, new_id
 from memory.store import MemoryStore
 from memory.userdata import UserDataStore
+from prompts.advice import RULES_PROMPT_VERSION, render_advice
 from prompts.insights import render_insight
 from prompts.language import Language
 from prompts.recommend import RECOMMEND_PROMPT_VERSION, render_recommend_messages
@@ -78,6 +82,7 @@ class Advisor:
         items: int,
         variants: list[str],
         model_name: str,
+        use_model: bool = True,
     ) -> None:
         self._llm = llm
         self._sessions = sessions
@@ -88,6 +93,8 @@ class Advisor:
         self._items = items
         self._variants = variants
         self._model_name = model_name
+        self.use_model = use_model
+        """False: advice comes from the rules per insight (`prompts/advice.py`), no model call."""
 
     def recommend(self, user_id: int, language: Language, *, refresh: bool = False) -> Advised:
         """The user's recommendations: cached when nothing changed, else computed and stored.
@@ -104,15 +111,20 @@ class Advisor:
         counts = self._data.counts(user_id)
         if "behavior" in allowed and counts.get("behavior"):
             dimensions.append("behavior")
-        notes = self.notes(user_id, language, allowed)
-        payload = self._ask(user_id, language, variant, dimensions, notes) if notes else {}
+        if self.use_model:
+            notes = self.notes(user_id, language, allowed)
+            payload = self._ask(user_id, language, variant, dimensions, notes) if notes else {}
+            version = RECOMMEND_PROMPT_VERSION
+        else:
+            payload = self._rules(user_id, language, allowed)
+            version = RULES_PROMPT_VERSION
         row = Recommendation(
             id=new_id(),
             user_id=user_id,
             payload={d: payload.get(d, []) for d in dimensions},
             basis=basis,
             language=language,
-            prompt_version=RECOMMEND_PROMPT_VERSION,
+            prompt_version=version,
             variant=variant,
             model_name=self._model_name,
         )
@@ -124,6 +136,21 @@ class Advisor:
             session.flush()
             session.expunge(row)
         return Advised(row, cached=False)
+
+    def _rules(
+        self, user_id: int, language: Language, allowed: set[DataType]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Advice from the rules: an item per insight that calls for action, most pressing first."""
+        payload: dict[str, list[dict[str, Any]]] = {}
+        for insight in self._insights.list(user_id, set(allowed)):
+            rendered = render_advice(insight.key, insight.severity, insight.figures, language)
+            items = payload.setdefault(insight.category, [])
+            if rendered is None or len(items) >= self._items:
+                continue
+            advice, rationale = rendered
+            sources = [{"kind": "user_insights", "id": insight.id}, *insight.sources]
+            items.append({"advice": advice, "rationale": rationale, "sources": sources})
+        return payload
 
     def notes(self, user_id: int, language: Language, allowed: set[DataType]) -> list[Note]:
         """The labelled context: insights, latest records per type, relevant memories."""
@@ -184,6 +211,7 @@ class Advisor:
         """A fingerprint of everything a recommendation rests on."""
         with self._sessions() as session:
             parts: list[Any] = [language, variant, RECOMMEND_PROMPT_VERSION, self._items]
+            parts += [self.use_model, RULES_PROMPT_VERSION]
             for model, stamp in (
                 (UserData, UserData.id),
                 (UserInsight, UserInsight.id),

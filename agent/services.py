@@ -82,6 +82,7 @@ class Services:
             items=self.settings.recommendation_items,
             variants=self.settings.prompt_variants,
             model_name=self.model_name,
+            use_model=self.settings.recommends_with_model,
         )
 
     @cached_property

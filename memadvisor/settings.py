@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     Default: on with Ollama, off with the tiny bundled model (its facts are unreliable)."""
     prompt_insights: int = Field(default=3, ge=0, le=20)
     """How many insights (most pressing first) the chat prompt carries."""
+    recommender: Literal["auto", "model", "rules"] = "auto"
+    """Who writes recommendations: the model, or the rules per insight; `auto` uses the model
+    with Ollama and the rules with the tiny bundled model (whose advice is not useful)."""
     recommendation_items: int = Field(default=3, ge=1, le=10)
     """Most pieces of advice per dimension."""
     prompt_variants: list[str] = ["standard"]
@@ -132,6 +135,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'memadvisor.db').resolve()}"
+
+    @property
+    def recommends_with_model(self) -> bool:
+        """Whether recommendations are written by the model (else by the rules)."""
+        if self.recommender == "auto":
+            return self.llm_provider == "ollama"
+        return self.recommender == "model"
 
     @property
     def consolidates(self) -> bool:

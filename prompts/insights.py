@@ -73,6 +73,11 @@ def render_insight(key: str, figures: dict[str, Any], language: Language) -> str
     template = TEMPLATES.get(key, {}).get(language)
     if template is None:
         return f"{key}: {figures}"
+    return template.format(**template_values(figures, language))
+
+
+def template_values(figures: dict[str, Any], language: Language) -> dict[str, Any]:
+    """The figures plus the derived values templates use (percentages, joined lists)."""
     values = dict(figures)
     headline = figures.get("avg_7d")
     values["avg"] = headline if headline is not None else figures.get("avg_30d", 0)
@@ -92,4 +97,4 @@ def render_insight(key: str, figures: dict[str, Any], language: Language) -> str
     for name in ("avg_7d", "avg_30d"):
         if values.get(name) is None:
             values[name] = "-"
-    return template.format(**values)
+    return values

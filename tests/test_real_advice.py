@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 def test_recommendations_and_profile_from_the_real_model(
     make_services: Callable[..., Services],
 ) -> None:
-    services = make_services(None, recommendation_items=1, llm_max_tokens=48)
+    services = make_services(None, recommendation_items=1, llm_max_tokens=48, recommender="model")
     with TestClient(create_app(services=services)) as client:
         alice = sign_up(client, "alice")
         bob = sign_up(client, "bob")

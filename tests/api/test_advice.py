@@ -38,6 +38,7 @@ def app_with(
     clients: list[TestClient] = []
 
     def make(answers: list[str], **overrides: object) -> tuple[TestClient, Services]:
+        overrides.setdefault("recommender", "model")
         services = make_services(scripted(answers), **overrides)
         client = TestClient(create_app(services=services))
         client.__enter__()
@@ -106,6 +107,24 @@ def test_recommendations_cite_only_the_users_own_existing_rows_and_are_cached(
         "/api/user-data", json={"data_type": "health", "data": {"steps": 5000}}, headers=alice
     )
     assert client.get("/api/recommendations?lang=en", headers=alice).json()["cached"] is False
+
+
+def test_rule_advice_needs_no_model_and_cites_the_insight_and_its_records(
+    app_with: Callable[..., tuple[TestClient, Services]],
+) -> None:
+    client, services = app_with([], recommender="rules")
+    alice = walker(client)
+    body = client.get("/api/recommendations?lang=zh", headers=alice).json()
+    [item] = body["health"]
+    assert "7,000" in item["advice"] and "步" in item["advice"]
+    assert "3,000" in item["rationale"]
+    kinds = [s["kind"] for s in item["sources"]]
+    assert kinds[0] == "user_insights" and kinds.count("user_data") == 7
+    owned = export_ids(client, alice)
+    assert all(s["id"] in owned[s["kind"]] for s in item["sources"])
+    assert body["prompt_version"] == "advice-rules-v1"
+    model = services.llm
+    assert isinstance(model, RecordingFakeModel) and model.calls == []
 
 
 def test_invalid_advice_is_refused_and_never_stored(
