@@ -95,6 +95,6 @@ def template_values(figures: dict[str, Any], language: Language) -> dict[str, An
         EVENTS[language].format(**item) for item in figures.get("top", [])
     )
     for name in ("avg_7d", "avg_30d"):
-        if values.get(name) is None:
-            values[name] = "-"
+        value = values.get(name)
+        values[name] = "-" if value is None else f"{value:,.1f}".removesuffix(".0")
     return values
