@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 
 from langchain_core.language_models import BaseChatModel
@@ -18,6 +19,7 @@ from agent.jobs import InlineJobs, InProcessJobs, JobRunner
 from agent.llm import make_chat_model, model_label
 from memadvisor.settings import Settings
 from memory.accounts import Accounts
+from memory.auth_sessions import AuthSessions
 from memory.db import make_engine, make_session_factory, upgrade
 from memory.embeddings import make_embeddings
 from memory.history import ChatHistory
@@ -36,6 +38,7 @@ class Services:
     engine: Engine
     sessions: sessionmaker[Session]
     accounts: Accounts
+    auth_sessions: AuthSessions
     history: ChatHistory
     memory: MemoryStore
     privacy: PrivacyService
@@ -88,6 +91,7 @@ def build_services(
         engine=engine,
         sessions=sessions,
         accounts=Accounts(sessions),
+        auth_sessions=AuthSessions(sessions, lifetime=timedelta(days=settings.refresh_token_days)),
         history=ChatHistory(sessions),
         memory=memory,
         privacy=PrivacyService(sessions=sessions, memory=memory),

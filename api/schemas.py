@@ -37,12 +37,24 @@ class UserLogin(BaseModel):
 
 
 class TokenOut(BaseModel):
-    """A bearer token for the `Authorization` header."""
+    """A short-lived bearer token, and the refresh token that renews it (`/api/auth/refresh`)."""
 
     access_token: str
     token_type: str = "bearer"
     expires_in: int
-    """Seconds until the token expires."""
+    """Seconds until the access token expires."""
+    refresh_token: str
+    """Single use: each refresh returns a new one; presenting a used one ends the session."""
+    refresh_expires_in: int
+    """Seconds until the sign-in ends and a password is needed again."""
+
+
+class RefreshRequest(BaseModel):
+    """A refresh token to exchange for new tokens, or to end its session with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: Annotated[str, Field(min_length=1, max_length=256)]
 
 
 class UserOut(BaseModel):

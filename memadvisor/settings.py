@@ -82,8 +82,10 @@ class Settings(BaseSettings):
     # --- API and accounts ------------------------------------------------------------------------
     secret_key: str = DEFAULT_SECRET_KEY
     """Signs access tokens. Must be set (32+ characters) outside development."""
-    access_token_minutes: int = Field(default=60 * 24, ge=1)
-    """Lifetime of an access token."""
+    access_token_minutes: int = Field(default=15, ge=1)
+    """Lifetime of an access token; clients renew it with their refresh token."""
+    refresh_token_days: int = Field(default=30, ge=1)
+    """Lifetime of a sign-in (its refresh tokens rotate on every use; logout ends it at once)."""
     login_failures_allowed: str = "10 per 15 minutes"
     """Failed sign-ins allowed per account and per client address before a 429 (`limits` syntax)."""
     dev_user: str | None = None

@@ -279,3 +279,53 @@ class Recommendation(Base):
     variant: Mapped[str | None] = mapped_column(String(32))
     model_name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuthSession(Base):
+    """One sign-in: the family of refresh tokens issued from one login, revocable as a whole.
+
+    Access tokens name their session (`sid`), so logging out or revoking it ends them at once.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """After this no refresh token of the session is accepted; the user signs in again."""
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Set by logout, or when a rotated refresh token is presented again (likely stolen)."""
+
+
+class RefreshToken(Base):
+    """A refresh token, stored only as a SHA-256 hash; each is used once and then rotated."""
+
+    __tablename__ = "refresh_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When it was exchanged for a new one; a second use revokes the whole session."""
+
+
+class AuditEntry(Base):
+    """Who read, wrote, deleted or exported which sensitive data, and when (the user can see it)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(16))
+    """`read`, `write`, `delete`, `export` or `login`."""
+    resource: Mapped[str] = mapped_column(String(32))
+    """`memories`, `conversation`, `profile`, `user_data`, `account` or `session`."""
+    resource_id: Mapped[str | None] = mapped_column(String(64))
+    client: Mapped[str | None] = mapped_column(String(64))
+    """The client address the request came from, when known."""
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
