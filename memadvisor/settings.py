@@ -5,6 +5,7 @@ Nothing here runs at import time: call `get_settings` (cached), or build `Settin
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,6 +14,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "memadvisor-development-only-secret-change-me"
+_ORIGIN = re.compile(r"https?://[^/\s:]+(:\d{1,5})?")
 
 Environment = Literal["development", "test", "production"]
 LLMProvider = Literal["llamacpp", "ollama"]
@@ -91,7 +93,8 @@ class Settings(BaseSettings):
     dev_user: str | None = None
     """Development only: requests without a token act as this (auto-created) user."""
     cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
-    """Browser origins allowed to call the API (a JSON list); the Vite dev server by default."""
+    """Browser origins allowed to call the API (a JSON list of `scheme://host[:port]`); the Vite
+    dev server by default. `*` (any origin, never with credentials) only in development."""
     web_dist: Path | None = None
     """The built web client served at `/`; default `web/dist` of the checkout (docs if absent)."""
     migrate_on_start: bool = True
@@ -109,6 +112,17 @@ class Settings(BaseSettings):
             if self.dev_user:
                 raise ValueError(
                     "MEMADVISOR_DEV_USER is only allowed when MEMADVISOR_ENV=development"
+                )
+            if "*" in self.cors_origins:
+                raise ValueError(
+                    "MEMADVISOR_CORS_ORIGINS may not contain `*` outside development; "
+                    'list the web client\'s origins, e.g. ["https://advisor.example.com"]'
+                )
+        for origin in self.cors_origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"MEMADVISOR_CORS_ORIGINS: {origin!r} is not an origin; write "
+                    "scheme://host[:port] with no path or trailing slash"
                 )
         return self
 
