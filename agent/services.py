@@ -19,6 +19,7 @@ from agent.jobs import InlineJobs, InProcessJobs, JobRunner
 from agent.llm import make_chat_model, model_label
 from memadvisor.settings import Settings
 from memory.accounts import Accounts
+from memory.audit import AuditLog
 from memory.auth_sessions import AuthSessions
 from memory.db import make_engine, make_session_factory, upgrade
 from memory.embeddings import make_embeddings
@@ -39,6 +40,7 @@ class Services:
     sessions: sessionmaker[Session]
     accounts: Accounts
     auth_sessions: AuthSessions
+    audit: AuditLog
     history: ChatHistory
     memory: MemoryStore
     privacy: PrivacyService
@@ -91,6 +93,7 @@ def build_services(
         engine=engine,
         sessions=sessions,
         accounts=Accounts(sessions),
+        audit=AuditLog(sessions),
         auth_sessions=AuthSessions(sessions, lifetime=timedelta(days=settings.refresh_token_days)),
         history=ChatHistory(sessions),
         memory=memory,

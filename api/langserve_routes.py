@@ -7,6 +7,7 @@ are not accepted (`config_keys=()`), so a user id in a request body or config is
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,7 @@ from langserve import add_routes
 from pydantic import BaseModel, Field
 
 from agent.context import Context
+from api.audit import client_address
 from api.deps import authenticate
 from api.schemas import MAX_MESSAGE_CHARS, MemoryOut
 
@@ -57,7 +59,11 @@ def _runnable(app: FastAPI) -> Runnable[Any, Any]:
 
 async def _with_user(config: dict[str, Any], request: Request) -> dict[str, Any]:
     scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
-    user = authenticate(token if scheme.lower() == "bearer" else None, request.app.state.services)
+    services = request.app.state.services
+    user = authenticate(token if scheme.lower() == "bearer" else None, services)
+    await asyncio.to_thread(
+        services.audit.record, user.id, "write", "conversation", client=client_address(request)
+    )
     configurable = {**config.get("configurable", {}), USER_KEY: user.id}
     return {**config, "configurable": configurable}
 

@@ -152,6 +152,21 @@ class ConversationDetail(ConversationOut):
     messages: list[TurnOut]
 
 
+class AuditEntryOut(BaseModel):
+    """One entry of the user's audit log."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    action: str
+    """`read`, `write`, `delete`, `export`, `login` or `logout`."""
+    resource: str
+    """`account`, `memories`, `conversation`, `profile`, `user_data`, `insights` or `session`."""
+    resource_id: str | None
+    client: str | None
+    """The address the request came from."""
+    at: datetime
+
+
 class ErrorOut(BaseModel):
     """Every 4xx/5xx answer carries a sentence a person can read in `detail`."""
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import ValidationError
 
 from agent.services import Services
+from api.audit import AuditorDep, client_address
 from api.deps import CurrentPrincipal, ServicesDep
 from api.ratelimit import LoginLimiter
 from api.schemas import ErrorOut, RefreshRequest, TokenOut, UserLogin, UserOut, UserRegister
@@ -80,6 +81,14 @@ async def login(request: Request, services: ServicesDep) -> TokenOut:
             headers={"WWW-Authenticate": "Bearer"},
         )
     grant = await asyncio.to_thread(services.auth_sessions.open, user.id)
+    await asyncio.to_thread(
+        services.audit.record,
+        user.id,
+        "login",
+        "session",
+        grant.session_id,
+        client=_client(request),
+    )
     return _tokens(grant, services)
 
 
@@ -108,6 +117,7 @@ async def refresh(body: RefreshRequest, services: ServicesDep) -> TokenOut:
 async def logout(
     principal: CurrentPrincipal,
     services: ServicesDep,
+    audit: AuditorDep,
     everywhere: Annotated[
         bool, Query(description="End every sign-in of the account, on every device.")
     ] = False,
@@ -116,6 +126,7 @@ async def logout(
     if everywhere or principal.session_id is not None:
         session_id = None if everywhere else principal.session_id
         await asyncio.to_thread(services.auth_sessions.revoke, principal.user.id, session_id)
+        await audit("logout", "session", session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -136,7 +147,7 @@ def _tokens(grant: Grant, services: Services) -> TokenOut:
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request) or "unknown"
 
 
 async def _read_credentials(request: Request) -> UserLogin:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import ConversationDetail, ConversationOut, ErrorOut, MemoryOut, TurnOut
 from memory.history import ConversationNotFoundError, Turn
@@ -15,7 +16,7 @@ from memory.store import Memory
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 
 
-@router.get("")
+@router.get("", dependencies=[audited("read", "conversation")])
 def list_conversations(
     user: CurrentUser,
     services: ServicesDep,
@@ -27,7 +28,11 @@ def list_conversations(
     return [ConversationOut.model_validate(c) for c in found]
 
 
-@router.get("/{conversation_id}", responses={404: {"model": ErrorOut}})
+@router.get(
+    "/{conversation_id}",
+    responses={404: {"model": ErrorOut}},
+    dependencies=[audited("read", "conversation", id_param="conversation_id")],
+)
 def get_conversation(
     conversation_id: str, user: CurrentUser, services: ServicesDep
 ) -> ConversationDetail:

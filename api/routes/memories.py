@@ -7,13 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import ErrorOut, MemoryOut
 
 router = APIRouter(prefix="/memories", tags=["memories"])
 
 
-@router.get("")
+@router.get("", dependencies=[audited("read", "memories")])
 async def list_memories(
     user: CurrentUser,
     services: ServicesDep,
@@ -30,7 +31,10 @@ async def list_memories(
 
 
 @router.delete(
-    "/{memory_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorOut}}
+    "/{memory_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: {"model": ErrorOut}},
+    dependencies=[audited("delete", "memories", id_param="memory_id")],
 )
 async def delete_memory(memory_id: str, user: CurrentUser, services: ServicesDep) -> None:
     """Forget one memory, everywhere it is stored."""
