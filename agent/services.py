@@ -21,6 +21,7 @@ from memadvisor.settings import Settings
 from memory.accounts import Accounts
 from memory.audit import AuditLog
 from memory.auth_sessions import AuthSessions
+from memory.crypto import EncryptionKeyError, Keyring, development_keys
 from memory.db import make_engine, make_session_factory, upgrade
 from memory.embeddings import make_embeddings
 from memory.history import ChatHistory
@@ -37,6 +38,7 @@ class Services:
 
     settings: Settings
     engine: Engine
+    keyring: Keyring = field(repr=False)
     sessions: sessionmaker[Session]
     accounts: Accounts
     auth_sessions: AuthSessions
@@ -65,6 +67,21 @@ class Services:
         self.engine.dispose()
 
 
+def make_keyring(settings: Settings) -> Keyring:
+    """The keys in settings, or (development only) the ones kept in the data folder."""
+    if settings.encryption_keys and settings.term_hash_key is not None:
+        return Keyring(
+            [key.get_secret_value() for key in settings.encryption_keys],
+            settings.term_hash_key.get_secret_value(),
+        )
+    if settings.env != "development":  # settings refuse this already; never fall back silently
+        raise EncryptionKeyError("encryption keys are required outside development")
+    keys, term_key = development_keys(settings.data_dir)
+    encryption = [key.get_secret_value() for key in settings.encryption_keys] or keys
+    term = settings.term_hash_key.get_secret_value() if settings.term_hash_key else term_key
+    return Keyring(encryption, term)
+
+
 def build_services(
     settings: Settings,
     *,
@@ -74,9 +91,10 @@ def build_services(
 ) -> Services:
     """Wire the stores, the model and the job runner described by `settings`."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    keyring = make_keyring(settings)
     if migrate:
-        upgrade(settings.sqlalchemy_url)
-    engine = make_engine(settings.sqlalchemy_url)
+        upgrade(settings.sqlalchemy_url, keyring=keyring)
+    engine = make_engine(settings.sqlalchemy_url, keyring=keyring)
     sessions = make_session_factory(engine)
     embeddings = make_embeddings(settings.embedding_model)
     vectors = VectorIndex(
@@ -84,13 +102,14 @@ def build_services(
         embeddings=embeddings,
         persist_dir=settings.chroma_dir,
     )
-    memory = MemoryStore(sessions=sessions, vectors=vectors, embeddings=embeddings)
+    memory = MemoryStore(sessions=sessions, vectors=vectors, embeddings=embeddings, keyring=keyring)
     registry = {"index_memories": memory.index_pending}
     inline = (not settings.index_in_background) if inline_jobs is None else inline_jobs
     jobs: JobRunner = InlineJobs(registry) if inline else InProcessJobs(registry)
     return Services(
         settings=settings,
         engine=engine,
+        keyring=keyring,
         sessions=sessions,
         accounts=Accounts(sessions),
         audit=AuditLog(sessions),

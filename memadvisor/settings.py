@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "memadvisor-development-only-secret-change-me"
@@ -95,10 +95,33 @@ class Settings(BaseSettings):
     cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
     """Browser origins allowed to call the API (a JSON list of `scheme://host[:port]`); the Vite
     dev server by default. `*` (any origin, never with credentials) only in development."""
+    encryption_keys: list[SecretStr] = []
+    """Fernet keys (a JSON list, newest first) that encrypt what users confide in SQL: the first
+    encrypts, all decrypt. Unset in development: generated into `<data_dir>/keys.json`. Required
+    outside development; after adding a new first key run `memadvisor rotate-key`."""
+    term_hash_key: SecretStr | None = None
+    """Keys the hashes that keyword search stores instead of words (32+ characters). Unset in
+    development: generated with the encryption key. Required outside development; after changing
+    it run `memadvisor rotate-key`."""
     web_dist: Path | None = None
     """The built web client served at `/`; default `web/dist` of the checkout (docs if absent)."""
     migrate_on_start: bool = True
     """Run Alembic `upgrade head` when the API starts."""
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        from cryptography.fernet import Fernet
+
+        for key in keys:
+            try:
+                Fernet(key.get_secret_value().encode())
+            except ValueError as exc:
+                raise ValueError(
+                    "each of MEMADVISOR_ENCRYPTION_KEYS must be a Fernet key (32 url-safe "
+                    "base64-encoded bytes); make one with `memadvisor generate-keys`"
+                ) from exc
+        return keys
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -113,6 +136,13 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "MEMADVISOR_DEV_USER is only allowed when MEMADVISOR_ENV=development"
                 )
+            if not self.encryption_keys or self.term_hash_key is None:
+                raise ValueError(
+                    "MEMADVISOR_ENCRYPTION_KEYS and MEMADVISOR_TERM_HASH_KEY must be set outside "
+                    "development; make them with `memadvisor generate-keys`"
+                )
+            if len(self.term_hash_key.get_secret_value()) < 32:
+                raise ValueError("MEMADVISOR_TERM_HASH_KEY must have 32+ characters")
             if "*" in self.cors_origins:
                 raise ValueError(
                     "MEMADVISOR_CORS_ORIGINS may not contain `*` outside development; "

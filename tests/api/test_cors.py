@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
@@ -28,7 +29,13 @@ def _preflight(client: TestClient, origin: str) -> dict[str, str]:
 
 
 def test_production_refuses_any_origin_and_malformed_ones() -> None:
-    secure = {"_env_file": None, "env": "production", "secret_key": "k" * 40}
+    secure = {
+        "_env_file": None,
+        "env": "production",
+        "secret_key": "k" * 40,
+        "encryption_keys": [Fernet.generate_key().decode()],
+        "term_hash_key": "t" * 40,
+    }
     with pytest.raises(ValidationError, match="CORS_ORIGINS may not contain"):
         Settings(**secure, cors_origins=["*"])  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="not an origin"):
