@@ -69,7 +69,11 @@ async def _with_user(config: dict[str, Any], request: Request) -> dict[str, Any]
 
 
 def add_advisor_routes(app: FastAPI) -> None:
-    """Serve the chat graph at `/advisor` (invoke, stream_events, playground, schemas)."""
+    """Serve the chat graph at `/advisor` (invoke, stream_events, playground, schemas).
+
+    `batch` is not served: LangServe hands a batch's runs configs that bypass
+    `per_req_config_modifier`, so they would carry no authenticated user (found by fuzzing).
+    """
     add_routes(
         app,
         _runnable(app),
@@ -78,7 +82,6 @@ def add_advisor_routes(app: FastAPI) -> None:
         per_req_config_modifier=_with_user,
         enabled_endpoints=[
             "invoke",
-            "batch",
             "stream",
             "stream_events",
             "playground",

@@ -25,6 +25,7 @@ from agent.services import Services
 from agent.streaming import Saved, Token, stream_turn
 from api.audit import AuditorDep
 from api.deps import CurrentUser, GraphDep, ServicesDep
+from api.openapi import sse_content
 from api.schemas import (
     ChatError,
     ChatFinal,
@@ -47,7 +48,7 @@ _SSE_DOC: dict[int | str, dict[str, Any]] = {
             "event's `data` is JSON of the component schema of the same name: `ChatStart`, "
             "`ChatToken`, `ChatFinal`, `ChatError`."
         ),
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": sse_content(["start", "token", "final", "error"]),
     },
     404: {"model": ErrorOut},
     503: {"model": ErrorOut},
