@@ -6,6 +6,8 @@ with their own settings or fakes, and `langgraph dev` through `agent.graph.make_
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -80,6 +82,23 @@ def make_keyring(settings: Settings) -> Keyring:
     encryption = [key.get_secret_value() for key in settings.encryption_keys] or keys
     term = settings.term_hash_key.get_secret_value() if settings.term_hash_key else term_key
     return Keyring(encryption, term)
+
+
+def analytics_key(settings: Settings) -> bytes:
+    """The key of analytics pseudonyms: the setting, or (development) one derived from the term key.
+
+    Derived with HMAC under a fixed label, so it differs from the term key it comes from.
+    """
+    if settings.analytics_hash_key is not None:
+        return settings.analytics_hash_key.get_secret_value().encode()
+    if settings.env != "development":
+        raise EncryptionKeyError("MEMADVISOR_ANALYTICS_HASH_KEY is required outside development")
+    term_key = (
+        settings.term_hash_key.get_secret_value()
+        if settings.term_hash_key
+        else development_keys(settings.data_dir)[1]
+    )
+    return hmac.new(term_key.encode(), b"memadvisor analytics pseudonyms", hashlib.sha256).digest()
 
 
 def build_services(

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -210,6 +211,28 @@ def generate_keys() -> None:
     print(f"MEMADVISOR_SECRET_KEY={secrets.token_urlsafe(48)}")
     print(f"MEMADVISOR_ENCRYPTION_KEYS='{json.dumps([Fernet.generate_key().decode()])}'")
     print(f"MEMADVISOR_TERM_HASH_KEY={secrets.token_urlsafe(32)}")
+    print(f"MEMADVISOR_ANALYTICS_HASH_KEY={secrets.token_urlsafe(32)}")
+
+
+@app.command("export-analytics")
+def export_analytics(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the JSON document.")],
+) -> None:
+    """Write anonymised usage statistics: counts per pseudonymous user, no names, ids or text."""
+    import json
+
+    from agent.services import analytics_key, make_keyring
+    from memory.analytics import analytics_report
+    from memory.db import make_engine, make_session_factory
+
+    settings = get_settings()
+    engine = make_engine(settings.sqlalchemy_url, keyring=make_keyring(settings))
+    try:
+        report = analytics_report(make_session_factory(engine), analytics_key(settings))
+    finally:
+        engine.dispose()
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    console.print(f"Wrote statistics of {report['totals']['users']} users to {out}.")
 
 
 @db_app.command("upgrade")

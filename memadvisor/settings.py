@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     """Keys the hashes that keyword search stores instead of words (32+ characters). Unset in
     development: generated with the encryption key. Required outside development; after changing
     it run `memadvisor rotate-key`."""
+    analytics_hash_key: SecretStr | None = None
+    """Keys the pseudonyms that replace user ids in `memadvisor export-analytics` (32+
+    characters; keep it secret, or ids can be guessed back). Unset in development: derived from the
+    term hash key. Required outside development."""
     web_dist: Path | None = None
     """The built web client served at `/`; default `web/dist` of the checkout (docs if absent)."""
     migrate_on_start: bool = True
@@ -136,13 +140,19 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "MEMADVISOR_DEV_USER is only allowed when MEMADVISOR_ENV=development"
                 )
-            if not self.encryption_keys or self.term_hash_key is None:
+            keys = {
+                "TERM_HASH_KEY": self.term_hash_key,
+                "ANALYTICS_HASH_KEY": self.analytics_hash_key,
+            }
+            if not self.encryption_keys or None in keys.values():
                 raise ValueError(
-                    "MEMADVISOR_ENCRYPTION_KEYS and MEMADVISOR_TERM_HASH_KEY must be set outside "
-                    "development; make them with `memadvisor generate-keys`"
+                    "MEMADVISOR_ENCRYPTION_KEYS, MEMADVISOR_TERM_HASH_KEY and "
+                    "MEMADVISOR_ANALYTICS_HASH_KEY must be set outside development; make them "
+                    "with `memadvisor generate-keys`"
                 )
-            if len(self.term_hash_key.get_secret_value()) < 32:
-                raise ValueError("MEMADVISOR_TERM_HASH_KEY must have 32+ characters")
+            for name, key in keys.items():
+                if key is not None and len(key.get_secret_value()) < 32:
+                    raise ValueError(f"MEMADVISOR_{name} must have 32+ characters")
             if "*" in self.cors_origins:
                 raise ValueError(
                     "MEMADVISOR_CORS_ORIGINS may not contain `*` outside development; "

@@ -35,6 +35,7 @@ def test_production_refuses_any_origin_and_malformed_ones() -> None:
         "secret_key": "k" * 40,
         "encryption_keys": [Fernet.generate_key().decode()],
         "term_hash_key": "t" * 40,
+        "analytics_hash_key": "n" * 40,
     }
     with pytest.raises(ValidationError, match="CORS_ORIGINS may not contain"):
         Settings(**secure, cors_origins=["*"])  # type: ignore[arg-type]

@@ -67,12 +67,17 @@ def test_an_engine_without_keys_cannot_read_or_write_encrypted_columns(
 
 
 def test_production_requires_keys_and_refuses_malformed_ones() -> None:
-    base = {"_env_file": None, "env": "production", "secret_key": "s" * 40}
-    with pytest.raises(ValidationError, match="ENCRYPTION_KEYS and MEMADVISOR_TERM_HASH_KEY"):
+    base = {
+        "_env_file": None,
+        "env": "production",
+        "secret_key": "s" * 40,
+        "analytics_hash_key": "n" * 40,
+    }
+    with pytest.raises(ValidationError, match="ENCRYPTION_KEYS, MEMADVISOR_TERM_HASH_KEY"):
         Settings(**base)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="Fernet key"):
         Settings(**base, encryption_keys=["not-a-key"], term_hash_key="t" * 40)  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="32"):
+    with pytest.raises(ValidationError, match="TERM_HASH_KEY must have 32"):
         Settings(**base, encryption_keys=[Fernet.generate_key().decode()], term_hash_key="short")  # type: ignore[arg-type]
 
 
