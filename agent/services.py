@@ -6,8 +6,11 @@ with their own settings or fakes, and `langgraph dev` through `agent.graph.make_
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 
 from langchain_core.language_models import BaseChatModel
@@ -22,6 +25,9 @@ from agent.profile import Profiler
 from agent.recommend import Advisor
 from memadvisor.settings import Settings
 from memory.accounts import Accounts, Profile
+from memory.audit import AuditLog
+from memory.auth_sessions import AuthSessions
+from memory.crypto import EncryptionKeyError, Keyring, development_keys
 from memory.db import make_engine, make_session_factory, upgrade
 from memory.embeddings import make_embeddings
 from memory.feedback import FeedbackStore
@@ -42,8 +48,11 @@ class Services:
 
     settings: Settings
     engine: Engine
+    keyring: Keyring = field(repr=False)
     sessions: sessionmaker[Session]
     accounts: Accounts
+    auth_sessions: AuthSessions
+    audit: AuditLog
     history: ChatHistory
     memory: MemoryStore
     privacy: PrivacyService
@@ -117,6 +126,38 @@ class Services:
         self.engine.dispose()
 
 
+def make_keyring(settings: Settings) -> Keyring:
+    """The keys in settings, or (development only) the ones kept in the data folder."""
+    if settings.encryption_keys and settings.term_hash_key is not None:
+        return Keyring(
+            [key.get_secret_value() for key in settings.encryption_keys],
+            settings.term_hash_key.get_secret_value(),
+        )
+    if settings.env != "development":  # settings refuse this already; never fall back silently
+        raise EncryptionKeyError("encryption keys are required outside development")
+    keys, term_key = development_keys(settings.data_dir)
+    encryption = [key.get_secret_value() for key in settings.encryption_keys] or keys
+    term = settings.term_hash_key.get_secret_value() if settings.term_hash_key else term_key
+    return Keyring(encryption, term)
+
+
+def analytics_key(settings: Settings) -> bytes:
+    """The key of analytics pseudonyms: the setting, or (development) one derived from the term key.
+
+    Derived with HMAC under a fixed label, so it differs from the term key it comes from.
+    """
+    if settings.analytics_hash_key is not None:
+        return settings.analytics_hash_key.get_secret_value().encode()
+    if settings.env != "development":
+        raise EncryptionKeyError("MEMADVISOR_ANALYTICS_HASH_KEY is required outside development")
+    term_key = (
+        settings.term_hash_key.get_secret_value()
+        if settings.term_hash_key
+        else development_keys(settings.data_dir)[1]
+    )
+    return hmac.new(term_key.encode(), b"memadvisor analytics pseudonyms", hashlib.sha256).digest()
+
+
 def build_services(
     settings: Settings,
     *,
@@ -127,9 +168,10 @@ def build_services(
     """Wire the stores, the model and the job runner described by `settings`."""
     check_variants(settings.prompt_variants)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    keyring = make_keyring(settings)
     if migrate:
-        upgrade(settings.sqlalchemy_url)
-    engine = make_engine(settings.sqlalchemy_url)
+        upgrade(settings.sqlalchemy_url, keyring=keyring)
+    engine = make_engine(settings.sqlalchemy_url, keyring=keyring)
     sessions = make_session_factory(engine)
     embeddings = make_embeddings(settings.embedding_model)
     vectors = VectorIndex(
@@ -137,12 +179,15 @@ def build_services(
         embeddings=embeddings,
         persist_dir=settings.chroma_dir,
     )
-    memory = MemoryStore(sessions=sessions, vectors=vectors, embeddings=embeddings)
+    memory = MemoryStore(sessions=sessions, vectors=vectors, embeddings=embeddings, keyring=keyring)
     services = Services(
         settings=settings,
         engine=engine,
+        keyring=keyring,
         sessions=sessions,
         accounts=Accounts(sessions),
+        audit=AuditLog(sessions),
+        auth_sessions=AuthSessions(sessions, lifetime=timedelta(days=settings.refresh_token_days)),
         history=ChatHistory(sessions),
         memory=memory,
         privacy=PrivacyService(sessions=sessions, memory=memory),

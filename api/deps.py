@@ -6,6 +6,7 @@ routes and the LangServe routes all go through it. Nothing reads a user id from 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -49,30 +50,58 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
-def authenticate(token: str | None, services: Services) -> User:
-    """The user a bearer token names, or the development user when allowed and no token is sent."""
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated user and the sign-in session their token belongs to."""
+
+    user: User
+    session_id: str | None
+    """None for the development user, who has no sign-in."""
+
+
+def authenticate_principal(token: str | None, services: Services) -> Principal:
+    """The user and session a bearer token names, or the development user when allowed.
+
+    The token's session is checked on every request (one primary-key read), so logout, a revoked
+    session and a deleted account end access at once rather than when the token expires.
+    """
     settings = services.settings
     if not token:
         if settings.env == "development" and settings.dev_user:
-            return services.accounts.local(settings.dev_user)
+            return Principal(services.accounts.local(settings.dev_user), None)
         raise _unauthorized("Sign in first: send an `Authorization: Bearer <token>` header.")
     try:
-        user_id = decode_access_token(token, secret=settings.secret_key)
+        claims = decode_access_token(token, secret=settings.secret_key)
     except InvalidTokenError as exc:
         raise _unauthorized(
             "Your session is invalid or has expired; please sign in again."
         ) from exc
-    user = services.accounts.by_id(user_id)
+    if not services.auth_sessions.is_active(claims.user_id, claims.session_id):
+        raise _unauthorized("You were signed out of this session; please sign in again.")
+    user = services.accounts.by_id(claims.user_id)
     if user is None or not user.is_active:
         raise _unauthorized("This account no longer exists or is disabled.")
-    return user
+    return Principal(user, claims.session_id)
 
 
-def get_current_user(
+def authenticate(token: str | None, services: Services) -> User:
+    """The user a bearer token names (see `authenticate_principal`)."""
+    return authenticate_principal(token, services).user
+
+
+def get_principal(
     services: ServicesDep, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> User:
-    """Dependency form of `authenticate`."""
-    return authenticate(token, services)
+) -> Principal:
+    """Dependency form of `authenticate_principal`."""
+    return authenticate_principal(token, services)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_current_user(principal: CurrentPrincipal) -> User:
+    """The authenticated user (the same principal, so one check per request)."""
+    return principal.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -7,6 +7,7 @@ are not accepted (`config_keys=()`), so a user id in a request body or config is
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,7 @@ from langserve import add_routes
 from pydantic import BaseModel, Field
 
 from agent.context import Context
+from api.audit import client_address
 from api.deps import authenticate
 from api.schemas import MAX_MESSAGE_CHARS, MemoryOut
 
@@ -57,13 +59,21 @@ def _runnable(app: FastAPI) -> Runnable[Any, Any]:
 
 async def _with_user(config: dict[str, Any], request: Request) -> dict[str, Any]:
     scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
-    user = authenticate(token if scheme.lower() == "bearer" else None, request.app.state.services)
+    services = request.app.state.services
+    user = authenticate(token if scheme.lower() == "bearer" else None, services)
+    await asyncio.to_thread(
+        services.audit.record, user.id, "write", "conversation", client=client_address(request)
+    )
     configurable = {**config.get("configurable", {}), USER_KEY: user.id}
     return {**config, "configurable": configurable}
 
 
 def add_advisor_routes(app: FastAPI) -> None:
-    """Serve the chat graph at `/advisor` (invoke, stream_events, playground, schemas)."""
+    """Serve the chat graph at `/advisor` (invoke, stream_events, playground, schemas).
+
+    `batch` is not served: LangServe hands a batch's runs configs that bypass
+    `per_req_config_modifier`, so they would carry no authenticated user (found by fuzzing).
+    """
     add_routes(
         app,
         _runnable(app),
@@ -72,7 +82,6 @@ def add_advisor_routes(app: FastAPI) -> None:
         per_req_config_modifier=_with_user,
         enabled_endpoints=[
             "invoke",
-            "batch",
             "stream",
             "stream_events",
             "playground",

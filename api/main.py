@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from agent.graph import compile_graph, compile_recommend_graph
 from agent.services import Services, build_services
+from api.cors import add_cors
 from api.errors import install_error_handlers
 from api.langserve_routes import add_advisor_routes
 from api.openapi import publish_schemas
@@ -62,13 +62,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         summary="Private long-term memory and explainable advice for local LLMs.",
         lifespan=lifespan,
     )
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=resolved.cors_origins,
-        allow_credentials=True,
-        allow_methods=["*"],
-        allow_headers=["*"],
-    )
+    add_cors(app, resolved.cors_origins)
     install_error_handlers(app)
     app.state.login_limiter = LoginLimiter(resolved.login_failures_allowed)
 

@@ -12,8 +12,34 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 
+def sse_content(events: list[str]) -> dict[str, Any]:
+    """The OpenAPI `content` of a Server-Sent Events answer.
+
+    The schema describes one event, which is how schemathesis and other tools read it.
+    """
+    return {
+        "text/event-stream": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "event": {"enum": events},
+                    "data": {"type": "string", "description": "JSON of the event's payload"},
+                },
+                "required": ["data"],
+            }
+        }
+    }
+
+
+LANGSERVE_STREAMS = {
+    "/advisor/stream": ["metadata", "data", "error", "end"],
+    "/advisor/stream_events": ["metadata", "data", "error", "end"],
+}
+"""LangServe's streaming routes, which its own schema documents as JSON."""
+
+
 def publish_schemas(app: FastAPI, models: list[type[BaseModel]]) -> None:
-    """Add `models` to `components.schemas` of the app's OpenAPI document."""
+    """Add `models` to the OpenAPI components; document LangServe's streams as event streams."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -26,6 +52,9 @@ def publish_schemas(app: FastAPI, models: list[type[BaseModel]]) -> None:
             for name, definition in schema.pop("$defs", {}).items():
                 schemas.setdefault(name, definition)
             schemas.setdefault(model.__name__, schema)
+        for path, events in LANGSERVE_STREAMS.items():
+            if ok := document.get("paths", {}).get(path, {}).get("post", {}).get("responses", {}):
+                ok["200"]["content"] = sse_content(events)
         app.openapi_schema = document
         return document
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from memory.accounts import Preferences
@@ -18,6 +19,11 @@ from memory.datatypes import (
 )
 
 MAX_MESSAGE_CHARS = 8000
+MAX_ROW_ID = 2**63 - 1
+"""Largest id a SQL integer column holds; larger ones are refused at the edge, not by the driver."""
+
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 Username = Annotated[
     str,
@@ -47,12 +53,24 @@ class UserLogin(BaseModel):
 
 
 class TokenOut(BaseModel):
-    """A bearer token for the `Authorization` header."""
+    """A short-lived bearer token, and the refresh token that renews it (`/api/auth/refresh`)."""
 
     access_token: str
     token_type: str = "bearer"
     expires_in: int
-    """Seconds until the token expires."""
+    """Seconds until the access token expires."""
+    refresh_token: str
+    """Single use: each refresh returns a new one; presenting a used one ends the session."""
+    refresh_expires_in: int
+    """Seconds until the sign-in ends and a password is needed again."""
+
+
+class RefreshRequest(BaseModel):
+    """A refresh token to exchange for new tokens, or to end its session with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: Annotated[str, Field(min_length=1, max_length=256)]
 
 
 class UserOut(BaseModel):
@@ -148,6 +166,21 @@ class ConversationDetail(ConversationOut):
     """A conversation with its turns, oldest first."""
 
     messages: list[TurnOut]
+
+
+class AuditEntryOut(BaseModel):
+    """One entry of the user's audit log."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    action: str
+    """`read`, `write`, `delete`, `export`, `login` or `logout`."""
+    resource: str
+    """`account`, `memories`, `conversation`, `profile`, `user_data`, `insights` or `session`."""
+    resource_id: str | None
+    client: str | None
+    """The address the request came from."""
+    at: datetime
 
 
 class ErrorOut(BaseModel):

@@ -1,7 +1,9 @@
-"""Password hashing (Argon2 through pwdlib) and signed access tokens (JWT through PyJWT)."""
+"""Password hashing (Argon2 through pwdlib) and short-lived signed access tokens (JWT, PyJWT)."""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -31,19 +33,39 @@ def verify_password(password: str, password_hash: str | None) -> bool:
     return _hasher.verify(password, password_hash)
 
 
-def create_access_token(user_id: int, *, secret: str, minutes: int) -> str:
-    """A signed token naming the user, valid for `minutes`."""
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """What a valid access token says: whose it is and which sign-in session issued it."""
+
+    user_id: int
+    session_id: str
+
+
+def create_access_token(user_id: int, *, session_id: str, secret: str, minutes: int) -> str:
+    """A signed token naming the user and their session (`sid`), valid for `minutes`.
+
+    `jti` makes every token unique; `sid` is checked against revocation on every request.
+    """
     now = datetime.now(UTC)
-    claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=minutes)}
+    claims = {
+        "sub": str(user_id),
+        "sid": session_id,
+        "jti": secrets.token_hex(8),
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+    }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def decode_access_token(token: str, *, secret: str) -> int:
-    """The user id in a valid token, or InvalidTokenError."""
+def decode_access_token(token: str, *, secret: str) -> AccessClaims:
+    """The claims of a valid token, or InvalidTokenError (tokens without a session included)."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "sid"]}
         )
-        return int(claims["sub"])
+        session_id = claims["sid"]
+        if not isinstance(session_id, str):
+            raise InvalidTokenError("sid is not a string")
+        return AccessClaims(int(claims["sub"]), session_id)
     except (jwt.PyJWTError, ValueError) as exc:
         raise InvalidTokenError(str(exc)) from exc

@@ -29,6 +29,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from rich.progress import Progress
 
+from agent.services import make_keyring
 from benchmarks.harness import percentile
 from memadvisor.settings import Settings
 from memory.accounts import Accounts
@@ -111,8 +112,9 @@ def run(sizes: list[int], users: int, queries: int, seed: int = 7) -> dict[str, 
     with tempfile.TemporaryDirectory(prefix="memadvisor-scale-") as folder:
         data = Path(folder)
         settings = Settings(_env_file=None, data_dir=data)
-        upgrade(settings.sqlalchemy_url)
-        engine = make_engine(settings.sqlalchemy_url)
+        keyring = make_keyring(settings)
+        upgrade(settings.sqlalchemy_url, keyring=keyring)
+        engine = make_engine(settings.sqlalchemy_url, keyring=keyring)
         sessions = make_session_factory(engine)
         accounts = Accounts(sessions)
         user_ids = [accounts.create(f"user{i:05d}", password_hash=None).id for i in range(users)]
@@ -120,7 +122,9 @@ def run(sizes: list[int], users: int, queries: int, seed: int = 7) -> dict[str, 
         vectors = VectorIndex(
             collection="scale", embeddings=embeddings, persist_dir=settings.chroma_dir
         )
-        store = MemoryStore(sessions=sessions, vectors=vectors, embeddings=embeddings)
+        store = MemoryStore(
+            sessions=sessions, vectors=vectors, embeddings=embeddings, keyring=keyring
+        )
         written = 0
         with Progress(transient=True) as progress:
             progress.console.file = sys.stderr

@@ -288,13 +288,79 @@ def summarize(user: UserOption = "me") -> None:
         services.close()
 
 
+@app.command("rotate-key")
+def rotate_key() -> None:
+    """Re-encrypt everything under the newest encryption key and re-hash keyword terms.
+
+    Put the new key first in MEMADVISOR_ENCRYPTION_KEYS (keep the old ones after it), run this,
+    then remove the old keys. In development without configured keys, a new key is added to
+    `<data_dir>/keys.json` first. Stop the API while it runs, or restart it afterwards.
+    """
+    from agent.services import make_keyring
+    from memory.crypto import add_development_key
+    from memory.db import make_engine
+    from memory.rekey import rotate
+
+    settings = get_settings()
+    if not settings.encryption_keys:
+        add_development_key(settings.data_dir)
+        console.print(f"Added a new key to {settings.data_dir / 'keys.json'}.")
+    keyring = make_keyring(settings)
+    engine = make_engine(settings.sqlalchemy_url, keyring=keyring)
+    try:
+        counts = rotate(engine, keyring)
+    finally:
+        engine.dispose()
+    console.print(
+        f"Re-encrypted {sum(v for k, v in counts.items() if k != 'memories.terms')} values and "
+        f"re-hashed the terms of {counts['memories.terms']} memories under the newest key; "
+        "older keys can now be removed."
+    )
+
+
+@app.command("generate-keys")
+def generate_keys() -> None:
+    """Print new random keys for a production `.env` (secret, encryption, term hash)."""
+    import json
+    import secrets
+
+    from cryptography.fernet import Fernet
+
+    print(f"MEMADVISOR_SECRET_KEY={secrets.token_urlsafe(48)}")
+    print(f"MEMADVISOR_ENCRYPTION_KEYS='{json.dumps([Fernet.generate_key().decode()])}'")
+    print(f"MEMADVISOR_TERM_HASH_KEY={secrets.token_urlsafe(32)}")
+    print(f"MEMADVISOR_ANALYTICS_HASH_KEY={secrets.token_urlsafe(32)}")
+
+
+@app.command("export-analytics")
+def export_analytics(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the JSON document.")],
+) -> None:
+    """Write anonymised usage statistics: counts per pseudonymous user, no names, ids or text."""
+    import json
+
+    from agent.services import analytics_key, make_keyring
+    from memory.analytics import analytics_report
+    from memory.db import make_engine, make_session_factory
+
+    settings = get_settings()
+    engine = make_engine(settings.sqlalchemy_url, keyring=make_keyring(settings))
+    try:
+        report = analytics_report(make_session_factory(engine), analytics_key(settings))
+    finally:
+        engine.dispose()
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    console.print(f"Wrote statistics of {report['totals']['users']} users to {out}.")
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Create or migrate the database schema (SQLite file or MySQL)."""
+    from agent.services import make_keyring
     from memory.db import upgrade
 
     settings = get_settings()
-    upgrade(settings.sqlalchemy_url, revision)
+    upgrade(settings.sqlalchemy_url, revision, keyring=make_keyring(settings))
     console.print(f"Database at {_safe_url(settings.sqlalchemy_url)} is at revision {revision}.")
 
 

@@ -5,14 +5,16 @@ Nothing here runs at import time: call `get_settings` (cached), or build `Settin
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "memadvisor-development-only-secret-change-me"
+_ORIGIN = re.compile(r"https?://[^/\s:]+(:\d{1,5})?")
 
 Environment = Literal["development", "test", "production"]
 LLMProvider = Literal["llamacpp", "ollama"]
@@ -101,18 +103,48 @@ class Settings(BaseSettings):
     # --- API and accounts ------------------------------------------------------------------------
     secret_key: str = DEFAULT_SECRET_KEY
     """Signs access tokens. Must be set (32+ characters) outside development."""
-    access_token_minutes: int = Field(default=60 * 24, ge=1)
-    """Lifetime of an access token."""
+    access_token_minutes: int = Field(default=15, ge=1)
+    """Lifetime of an access token; clients renew it with their refresh token."""
+    refresh_token_days: int = Field(default=30, ge=1)
+    """Lifetime of a sign-in (its refresh tokens rotate on every use; logout ends it at once)."""
     login_failures_allowed: str = "10 per 15 minutes"
     """Failed sign-ins allowed per account and per client address before a 429 (`limits` syntax)."""
     dev_user: str | None = None
     """Development only: requests without a token act as this (auto-created) user."""
     cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
-    """Browser origins allowed to call the API (a JSON list); the Vite dev server by default."""
+    """Browser origins allowed to call the API (a JSON list of `scheme://host[:port]`); the Vite
+    dev server by default. `*` (any origin, never with credentials) only in development."""
+    encryption_keys: list[SecretStr] = []
+    """Fernet keys (a JSON list, newest first) that encrypt what users confide in SQL: the first
+    encrypts, all decrypt. Unset in development: generated into `<data_dir>/keys.json`. Required
+    outside development; after adding a new first key run `memadvisor rotate-key`."""
+    term_hash_key: SecretStr | None = None
+    """Keys the hashes that keyword search stores instead of words (32+ characters). Unset in
+    development: generated with the encryption key. Required outside development; after changing
+    it run `memadvisor rotate-key`."""
+    analytics_hash_key: SecretStr | None = None
+    """Keys the pseudonyms that replace user ids in `memadvisor export-analytics` (32+
+    characters; keep it secret, or ids can be guessed back). Unset in development: derived from the
+    term hash key. Required outside development."""
     web_dist: Path | None = None
     """The built web client served at `/`; default `web/dist` of the checkout (docs if absent)."""
     migrate_on_start: bool = True
     """Run Alembic `upgrade head` when the API starts."""
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        from cryptography.fernet import Fernet
+
+        for key in keys:
+            try:
+                Fernet(key.get_secret_value().encode())
+            except ValueError as exc:
+                raise ValueError(
+                    "each of MEMADVISOR_ENCRYPTION_KEYS must be a Fernet key (32 url-safe "
+                    "base64-encoded bytes); make one with `memadvisor generate-keys`"
+                ) from exc
+        return keys
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -126,6 +158,30 @@ class Settings(BaseSettings):
             if self.dev_user:
                 raise ValueError(
                     "MEMADVISOR_DEV_USER is only allowed when MEMADVISOR_ENV=development"
+                )
+            keys = {
+                "TERM_HASH_KEY": self.term_hash_key,
+                "ANALYTICS_HASH_KEY": self.analytics_hash_key,
+            }
+            if not self.encryption_keys or None in keys.values():
+                raise ValueError(
+                    "MEMADVISOR_ENCRYPTION_KEYS, MEMADVISOR_TERM_HASH_KEY and "
+                    "MEMADVISOR_ANALYTICS_HASH_KEY must be set outside development; make them "
+                    "with `memadvisor generate-keys`"
+                )
+            for name, key in keys.items():
+                if key is not None and len(key.get_secret_value()) < 32:
+                    raise ValueError(f"MEMADVISOR_{name} must have 32+ characters")
+            if "*" in self.cors_origins:
+                raise ValueError(
+                    "MEMADVISOR_CORS_ORIGINS may not contain `*` outside development; "
+                    'list the web client\'s origins, e.g. ["https://advisor.example.com"]'
+                )
+        for origin in self.cors_origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"MEMADVISOR_CORS_ORIGINS: {origin!r} is not an origin; write "
+                    "scheme://host[:port] with no path or trailing slash"
                 )
         return self
 

@@ -66,7 +66,8 @@ class FeedbackStore:
     ) -> tuple[str | None, str | None]:
         """The prompt version and variant that produced the target."""
         if target_type == "turn":
-            turn = session.get(ConversationTurn, int(target_id)) if target_id.isdigit() else None
+            numeric = target_id.isdigit() and int(target_id) < 2**63
+            turn = session.get(ConversationTurn, int(target_id)) if numeric else None
             if turn is None or turn.user_id != user_id:
                 raise UnknownTargetError(target_id)
             version, _, variant = (turn.prompt_version or "").partition("/")

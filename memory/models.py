@@ -2,7 +2,9 @@
 
 The vector index holds copies of `memories` rows only and can always be rebuilt from them.
 Columns are portable between SQLite and MySQL (utf8mb4): `String(255)` for indexed text, `LongText`
-for bodies (MySQL `TEXT` stops at 64 KB), timezone-aware datetimes.
+for bodies (MySQL `TEXT` stops at 64 KB), timezone-aware datetimes. What a user confides (messages,
+answers, memories, titles, profile, data, insights, comments) is stored encrypted
+(`EncryptedText`, `EncryptedJSON`); nothing may filter or sort on those columns in SQL.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from memory.crypto import EncryptedJSON, EncryptedText, LongText
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -33,8 +36,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-LongText = Text().with_variant(mysql.LONGTEXT(), "mysql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -95,7 +96,8 @@ class Conversation(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(255), default="")
+    title: Mapped[str] = mapped_column(EncryptedText, default="")
+    """The start of the first message, so it is encrypted like the message."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -112,8 +114,8 @@ class ConversationTurn(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
-    input_text: Mapped[str] = mapped_column(LongText)
-    output_text: Mapped[str | None] = mapped_column(LongText)
+    input_text: Mapped[str] = mapped_column(EncryptedText)
+    output_text: Mapped[str | None] = mapped_column(EncryptedText)
     """None while the answer is being generated or when the model failed."""
     status: Mapped[str] = mapped_column(String(16), default="pending")
     """`pending`, `answered` or `failed`."""
@@ -145,7 +147,7 @@ class MemoryRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(LongText)
+    text: Mapped[str] = mapped_column(EncryptedText)
     source_id: Mapped[str | None] = mapped_column(String(64))
     thread_id: Mapped[str | None] = mapped_column(String(64))
     """The conversation or session the memory belongs to; None for standalone memories."""
@@ -154,7 +156,8 @@ class MemoryRow(Base):
     speaker: Mapped[str | None] = mapped_column(String(64))
     """Who said it, when a thread has several speakers; a query naming them favours their words."""
     terms: Mapped[str] = mapped_column(LongText, default="")
-    """Keyword-search terms of `text` (segmented, stemmed), space-separated."""
+    """Keyword-search terms of `text` (segmented, stemmed), space-separated, each replaced by its
+    keyed hash (`Keyring.hash_terms`) so the words themselves are not stored."""
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -170,8 +173,8 @@ class UserProfile(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    summary: Mapped[str] = mapped_column(LongText, default="")
-    preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    summary: Mapped[str] = mapped_column(EncryptedText, default="")
+    preferences: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     """`{"goals": [...], "likes": [...], "dislikes": [...], "constraints": [...]}`."""
     summarized_turns: Mapped[int] = mapped_column(Integer, default=0)
     """How many answered turns the user had when the summariser last ran (it runs every N more)."""
@@ -190,7 +193,7 @@ class UserData(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     data_type: Mapped[str] = mapped_column(String(32))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -228,11 +231,11 @@ class UserInsight(Base):
     """The dimension: `health`, `finance`, `education`, `behavior` or `conversation`."""
     key: Mapped[str] = mapped_column(String(64), default="")
     """Which analysis rule produced it."""
-    text: Mapped[str] = mapped_column(LongText)
+    text: Mapped[str] = mapped_column(EncryptedText)
     """The conclusion in the user's language."""
     severity: Mapped[str] = mapped_column(String(16), default="info")
     """`info`, `good`, `warning` or `alert`."""
-    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    figures: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     """The numbers behind the text (averages, targets, window), so a client can chart them."""
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     """Ids of the records (`data:<id>`) or memories (`memory:<id>`) it rests on."""
@@ -251,7 +254,7 @@ class Feedback(Base):
     target_id: Mapped[str] = mapped_column(String(64))
     rating: Mapped[int] = mapped_column(Integer)
     """+1 (thumbs up) or -1 (thumbs down)."""
-    comment: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(EncryptedText)
     adopted: Mapped[bool] = mapped_column(Boolean, default=False)
     prompt_version: Mapped[str | None] = mapped_column(String(64))
     variant: Mapped[str | None] = mapped_column(String(32))
@@ -273,8 +276,8 @@ class MemoryChange(Base):
     memory_id: Mapped[str] = mapped_column(String(32))
     event: Mapped[str] = mapped_column(String(16))
     """`add`, `update` or `delete`."""
-    old_text: Mapped[str | None] = mapped_column(LongText)
-    new_text: Mapped[str | None] = mapped_column(LongText)
+    old_text: Mapped[str | None] = mapped_column(EncryptedText)
+    new_text: Mapped[str | None] = mapped_column(EncryptedText)
     source_id: Mapped[str | None] = mapped_column(String(64))
     """The memory (usually a chat turn) whose new fact caused the change."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -287,7 +290,7 @@ class Recommendation(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     """`{"health": [{"id", "advice", "rationale", "sources"}], ...}`, validated before storing."""
     basis: Mapped[str] = mapped_column(String(128))
     """A fingerprint of the data, turns, insights and profile it was computed from."""
@@ -296,3 +299,53 @@ class Recommendation(Base):
     variant: Mapped[str | None] = mapped_column(String(32))
     model_name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuthSession(Base):
+    """One sign-in: the family of refresh tokens issued from one login, revocable as a whole.
+
+    Access tokens name their session (`sid`), so logging out or revoking it ends them at once.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """After this no refresh token of the session is accepted; the user signs in again."""
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Set by logout, or when a rotated refresh token is presented again (likely stolen)."""
+
+
+class RefreshToken(Base):
+    """A refresh token, stored only as a SHA-256 hash; each is used once and then rotated."""
+
+    __tablename__ = "refresh_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When it was exchanged for a new one; a second use revokes the whole session."""
+
+
+class AuditEntry(Base):
+    """Who read, wrote, deleted or exported which sensitive data, and when (the user can see it)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(16))
+    """`read`, `write`, `delete`, `export` or `login`."""
+    resource: Mapped[str] = mapped_column(String(32))
+    """`memories`, `conversation`, `profile`, `user_data`, `account` or `session`."""
+    resource_id: Mapped[str | None] = mapped_column(String(64))
+    client: Mapped[str | None] = mapped_column(String(64))
+    """The client address the request came from, when known."""
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

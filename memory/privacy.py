@@ -13,6 +13,8 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.models import (
+    AuditEntry,
+    AuthSession,
     Base,
     Consent,
     Conversation,
@@ -21,6 +23,7 @@ from memory.models import (
     MemoryChange,
     MemoryRow,
     Recommendation,
+    RefreshToken,
     User,
     UserData,
     UserInsight,
@@ -39,10 +42,18 @@ USER_TABLES: dict[str, type[Base]] = {
     "user_insights": UserInsight,
     "recommendations": Recommendation,
     "feedback": Feedback,
+    "auth_sessions": AuthSession,
+    "refresh_tokens": RefreshToken,
+    "audit_log": AuditEntry,
 }
-"""Tables with a `user_id` column, in the order export lists them."""
+"""Tables with a `user_id` column, in the order export lists them (erasure runs it backwards, so
+children come after their parents here)."""
 
-PRIVATE_COLUMNS = {"users": {"password_hash"}, "memories": {"terms"}}
+PRIVATE_COLUMNS = {
+    "users": {"password_hash"},
+    "memories": {"terms"},
+    "refresh_tokens": {"token_hash"},
+}
 """Columns left out of an export: secrets, and derived search data."""
 
 

@@ -8,7 +8,8 @@ Search is hybrid and reads each memory in its thread (measured on LoCoMo and our
 see the README):
 - dense: a memory's vector is the mean of the embedding of its text alone and of its text after
   the previous memory of the same thread, so a short reply carries what it replies to;
-- keyword: BM25 over segmented, stemmed terms of the memory and its neighbours (two each side);
+- keyword: BM25 over segmented, stemmed terms of the memory and its neighbours (two each side),
+  stored and compared as keyed hashes (`Keyring.hash_terms`), never as words;
 - the two are fused on a fixed scale (dense cosine + `keyword` x BM25 / best BM25), plus a small
   boost when the query names the memory's speaker.
 """
@@ -27,6 +28,7 @@ from langchain_core.embeddings import Embeddings
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from memory.crypto import Keyring
 from memory.keyword import KeywordIndex
 from memory.models import MemoryChange, MemoryRow, new_id, utcnow
 from memory.tokenize import tokenize
@@ -106,9 +108,11 @@ class MemoryStore:
         sessions: sessionmaker[Session],
         vectors: VectorIndex,
         embeddings: Embeddings,
+        keyring: Keyring,
         weights: SearchWeights | None = None,
     ) -> None:
         self._sessions = sessions
+        self._keyring = keyring
         self._vectors = vectors
         self._embeddings = embeddings
         self._keywords = KeywordIndex(sessions)
@@ -162,7 +166,7 @@ class MemoryStore:
                         thread_id=item.thread,
                         position=position,
                         speaker=item.speaker,
-                        terms=" ".join(tokenize(item.text)),
+                        terms=" ".join(self._keyring.hash_terms(tokenize(item.text))),
                         meta=dict(item.metadata),
                         created_at=now,
                         updated_at=utcnow(),
@@ -289,7 +293,7 @@ class MemoryStore:
                     )
                 )
                 row.text = text
-                row.terms = " ".join(tokenize(text))
+                row.terms = " ".join(self._keyring.hash_terms(tokenize(text)))
                 row.updated_at = utcnow()
                 row.indexed_at = None
             session.flush()
@@ -359,7 +363,8 @@ class MemoryStore:
                 version=version,
             )
         )
-        keyword = self._keywords.scores(user_id, tokenize(query), version=version)
+        terms = self._keyring.hash_terms(tokenize(query))
+        keyword = self._keywords.scores(user_id, terms, version=version)
         best_keyword = max(keyword.values(), default=0.0)
         keyword_ids = sorted(keyword, key=keyword.__getitem__, reverse=True)[: weights.candidates]
         candidates = set(dense) | set(keyword_ids)

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from agent.services import make_keyring
 from memadvisor.settings import Settings
 from memory.accounts import Accounts
 from memory.db import make_engine, make_session_factory, upgrade
@@ -26,8 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def langgraph_server(tmp_path: Path) -> Iterator[tuple[str, int, str]]:
     data = tmp_path / "data"
     settings = Settings(_env_file=None, data_dir=data)
-    upgrade(settings.sqlalchemy_url)
-    engine = make_engine(settings.sqlalchemy_url)
+    keyring = make_keyring(settings)  # the server finds the same keys in the data folder
+    upgrade(settings.sqlalchemy_url, keyring=keyring)
+    engine = make_engine(settings.sqlalchemy_url, keyring=keyring)
     user_id = Accounts(make_session_factory(engine)).local("alice").id
     engine.dispose()
 

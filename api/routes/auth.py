@@ -1,18 +1,26 @@
-"""Accounts: register, and log in (JSON, or the OAuth2 form of the docs' Authorize button)."""
+"""Accounts: register, log in, refresh the short-lived access token, log out.
+
+Login takes JSON or the OAuth2 form of the docs' Authorize button; logout revokes the sign-in
+session at once.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import math
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import ValidationError
 
-from api.deps import ServicesDep
+from agent.services import Services
+from api.audit import AuditorDep, client_address
+from api.deps import CurrentPrincipal, ServicesDep
 from api.ratelimit import LoginLimiter
-from api.schemas import ErrorOut, TokenOut, UserLogin, UserOut, UserRegister
+from api.schemas import ErrorOut, RefreshRequest, TokenOut, UserLogin, UserOut, UserRegister
 from api.security import create_access_token, hash_password, verify_password
 from memory.accounts import UsernameTakenError
+from memory.auth_sessions import Grant, RefreshRejectedError
 
 router = APIRouter(tags=["auth"])
 
@@ -72,15 +80,74 @@ async def login(request: Request, services: ServicesDep) -> TokenOut:
             detail="Wrong username or password.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    settings = services.settings
-    token = create_access_token(
-        user.id, secret=settings.secret_key, minutes=settings.access_token_minutes
+    grant = await asyncio.to_thread(services.auth_sessions.open, user.id)
+    await asyncio.to_thread(
+        services.audit.record,
+        user.id,
+        "login",
+        "session",
+        grant.session_id,
+        client=_client(request),
     )
-    return TokenOut(access_token=token, expires_in=settings.access_token_minutes * 60)
+    return _tokens(grant, services)
+
+
+@router.post("/auth/refresh", responses={401: {"model": ErrorOut}})
+async def refresh(body: RefreshRequest, services: ServicesDep) -> TokenOut:
+    """Exchange a refresh token for a new access token and a new refresh token.
+
+    Each refresh token works once. Presenting one that was already used revokes its whole session
+    (someone else may hold a copy), and both holders must sign in again.
+    """
+    try:
+        grant = await asyncio.to_thread(services.auth_sessions.refresh, body.refresh_token)
+    except RefreshRejectedError as exc:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="This sign-in has ended or the refresh token was already used; "
+            "please sign in again.",
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from exc
+    return _tokens(grant, services)
+
+
+@router.post(
+    "/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses={401: {"model": ErrorOut}}
+)
+async def logout(
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    audit: AuditorDep,
+    everywhere: Annotated[
+        bool, Query(description="End every sign-in of the account, on every device.")
+    ] = False,
+) -> Response:
+    """End this sign-in: its access and refresh tokens stop working at once."""
+    if everywhere or principal.session_id is not None:
+        session_id = None if everywhere else principal.session_id
+        await asyncio.to_thread(services.auth_sessions.revoke, principal.user.id, session_id)
+        await audit("logout", "session", session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _tokens(grant: Grant, services: Services) -> TokenOut:
+    settings = services.settings
+    access = create_access_token(
+        grant.user_id,
+        session_id=grant.session_id,
+        secret=settings.secret_key,
+        minutes=settings.access_token_minutes,
+    )
+    return TokenOut(
+        access_token=access,
+        expires_in=settings.access_token_minutes * 60,
+        refresh_token=grant.refresh_token,
+        refresh_expires_in=grant.refresh_expires_in,
+    )
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request) or "unknown"
 
 
 async def _read_credentials(request: Request) -> UserLogin:

@@ -23,7 +23,9 @@ from agent.context import Context
 from agent.llm import LLMUnavailableError, check_llm
 from agent.services import Services
 from agent.streaming import Saved, Token, stream_turn
+from api.audit import AuditorDep
 from api.deps import CurrentUser, GraphDep, ServicesDep
+from api.openapi import sse_content
 from api.schemas import (
     ChatError,
     ChatFinal,
@@ -46,7 +48,7 @@ _SSE_DOC: dict[int | str, dict[str, Any]] = {
             "event's `data` is JSON of the component schema of the same name: `ChatStart`, "
             "`ChatToken`, `ChatFinal`, `ChatError`."
         ),
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": sse_content(["start", "token", "final", "error"]),
     },
     404: {"model": ErrorOut},
     503: {"model": ErrorOut},
@@ -55,7 +57,7 @@ _SSE_DOC: dict[int | str, dict[str, Any]] = {
 
 @router.post("/stream", response_model=None, responses=_SSE_DOC)
 async def chat_stream(
-    body: ChatIn, user: CurrentUser, services: ServicesDep, graph: GraphDep
+    body: ChatIn, user: CurrentUser, services: ServicesDep, graph: GraphDep, audit: AuditorDep
 ) -> EventSourceResponse | JSONResponse:
     """Send a message and receive the answer token by token."""
     try:
@@ -64,6 +66,7 @@ async def chat_stream(
         )
     except ConversationNotFoundError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such conversation.") from exc
+    await audit("write", "conversation", turn.conversation_id)
     try:
         await asyncio.to_thread(check_llm, services.settings)
     except LLMUnavailableError as exc:

@@ -7,27 +7,32 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
-from api.schemas import ConversationDetail, ConversationOut, ErrorOut, MemoryOut, TurnOut
+from api.schemas import ConversationDetail, ConversationOut, ErrorOut, MemoryOut, Offset, TurnOut
 from memory.history import ConversationNotFoundError, Turn
 from memory.store import Memory
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 
 
-@router.get("")
+@router.get("", dependencies=[audited("read", "conversation")])
 def list_conversations(
     user: CurrentUser,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[ConversationOut]:
     """Most recently active first."""
     found = services.history.conversations(user.id, limit=limit, offset=offset)
     return [ConversationOut.model_validate(c) for c in found]
 
 
-@router.get("/{conversation_id}", responses={404: {"model": ErrorOut}})
+@router.get(
+    "/{conversation_id}",
+    responses={404: {"model": ErrorOut}},
+    dependencies=[audited("read", "conversation", id_param="conversation_id")],
+)
 def get_conversation(
     conversation_id: str, user: CurrentUser, services: ServicesDep
 ) -> ConversationDetail:

@@ -6,6 +6,7 @@ import asyncio
 
 from fastapi import APIRouter, HTTPException, status
 
+from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import ErrorOut, FeedbackIn, FeedbackOut, FeedbackStatsRow
 from memory.feedback import UnknownTargetError
@@ -13,7 +14,12 @@ from memory.feedback import UnknownTargetError
 router = APIRouter(tags=["feedback"])
 
 
-@router.post("/feedback", status_code=status.HTTP_201_CREATED, responses={404: {"model": ErrorOut}})
+@router.post(
+    "/feedback",
+    status_code=status.HTTP_201_CREATED,
+    responses={404: {"model": ErrorOut}},
+    dependencies=[audited("write", "feedback")],
+)
 async def give_feedback(body: FeedbackIn, user: CurrentUser, services: ServicesDep) -> FeedbackOut:
     """Rate one of your answers (`turn`) or recommendation items; "I did this" sets `adopted`."""
     try:

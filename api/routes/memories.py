@@ -7,19 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
-from api.schemas import ErrorOut, MemoryChangeOut, MemoryOut, MemoryUpdate
+from api.schemas import ErrorOut, MemoryChangeOut, MemoryOut, MemoryUpdate, Offset
 
 router = APIRouter(prefix="/memories", tags=["memories"])
 
 
-@router.get("")
+@router.get("", dependencies=[audited("read", "memories")])
 async def list_memories(
     user: CurrentUser,
     services: ServicesDep,
     query: Annotated[str | None, Query(max_length=1000)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[MemoryOut]:
     """Newest first; with `query`, the closest in meaning first, each with its score."""
     if query and query.strip():
@@ -30,7 +31,10 @@ async def list_memories(
 
 
 @router.delete(
-    "/{memory_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorOut}}
+    "/{memory_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: {"model": ErrorOut}},
+    dependencies=[audited("delete", "memories", id_param="memory_id")],
 )
 async def delete_memory(memory_id: str, user: CurrentUser, services: ServicesDep) -> None:
     """Forget one memory, everywhere it is stored."""
@@ -38,7 +42,11 @@ async def delete_memory(memory_id: str, user: CurrentUser, services: ServicesDep
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such memory.")
 
 
-@router.patch("/{memory_id}", responses={404: {"model": ErrorOut}})
+@router.patch(
+    "/{memory_id}",
+    responses={404: {"model": ErrorOut}},
+    dependencies=[audited("write", "memories", id_param="memory_id")],
+)
 async def edit_memory(
     memory_id: str, body: MemoryUpdate, user: CurrentUser, services: ServicesDep
 ) -> MemoryOut:
@@ -49,7 +57,11 @@ async def edit_memory(
     return MemoryOut.model_validate(updated)
 
 
-@router.get("/{memory_id}/history", responses={404: {"model": ErrorOut}})
+@router.get(
+    "/{memory_id}/history",
+    responses={404: {"model": ErrorOut}},
+    dependencies=[audited("read", "memories", id_param="memory_id")],
+)
 async def memory_history(
     memory_id: str, user: CurrentUser, services: ServicesDep
 ) -> list[MemoryChangeOut]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 
 from agent.services import Services
 from agent.structured import StructuredOutputError
+from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
 from api.language import response_language
 from api.schemas import ErrorOut, InsightOut, ProfileOut, ProfileUpdate
@@ -43,7 +44,7 @@ def _profile(services: Services, user_id: int, language: Language) -> ProfileOut
     )
 
 
-@router.get("")
+@router.get("", dependencies=[audited("read", "profile")])
 async def get_profile(
     user: CurrentUser, services: ServicesDep, language: LanguageDep
 ) -> ProfileOut:
@@ -51,7 +52,7 @@ async def get_profile(
     return await asyncio.to_thread(_profile, services, user.id, language)
 
 
-@router.put("")
+@router.put("", dependencies=[audited("write", "profile")])
 async def update_profile(
     body: ProfileUpdate, user: CurrentUser, services: ServicesDep, language: LanguageDep
 ) -> ProfileOut:
@@ -66,7 +67,9 @@ async def update_profile(
     return await asyncio.to_thread(_profile, services, user.id, language)
 
 
-@router.post("/refresh", responses={503: {"model": ErrorOut}})
+@router.post(
+    "/refresh", responses={503: {"model": ErrorOut}}, dependencies=[audited("write", "profile")]
+)
 async def refresh_profile(
     user: CurrentUser, services: ServicesDep, language: LanguageDep
 ) -> ProfileOut:

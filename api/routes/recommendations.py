@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from agent.context import Context
 from agent.structured import StructuredOutputError
+from api.audit import audited
 from api.deps import CurrentUser, RecommendGraphDep, ServicesDep
 from api.language import response_language
 from api.schemas import ErrorOut, RecommendationsOut
@@ -17,7 +18,12 @@ from prompts.language import Language
 router = APIRouter(prefix="/recommendations", tags=["recommendations"])
 
 
-@router.get("", responses={503: {"model": ErrorOut}}, response_model_exclude_none=True)
+@router.get(
+    "",
+    responses={503: {"model": ErrorOut}},
+    response_model_exclude_none=True,
+    dependencies=[audited("read", "recommendations")],
+)
 async def get_recommendations(
     user: CurrentUser,
     services: ServicesDep,

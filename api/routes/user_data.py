@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, UploadFile, status
 
 from agent.services import Services
+from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
-from api.schemas import ErrorOut, ImportReport, RejectedRow, UserDataIn, UserDataOut
+from api.schemas import ErrorOut, ImportReport, Offset, RejectedRow, RowId, UserDataIn, UserDataOut
 from memory.datatypes import DataType
 from memory.importing import ImportFormatError, parse_import
 from memory.userdata import ConsentRequiredError, NewRecord
@@ -34,6 +35,7 @@ def _forbidden(exc: ConsentRequiredError) -> HTTPException:
     "",
     status_code=status.HTTP_201_CREATED,
     responses={403: {"model": ErrorOut}},
+    dependencies=[audited("write", "user_data")],
 )
 async def add_record(body: UserDataIn, user: CurrentUser, services: ServicesDep) -> UserDataOut:
     """Store one record (its type must have your consent); it becomes searchable in chat."""
@@ -48,14 +50,14 @@ async def add_record(body: UserDataIn, user: CurrentUser, services: ServicesDep)
     return UserDataOut.model_validate(row)
 
 
-@router.get("")
+@router.get("", dependencies=[audited("read", "user_data")])
 async def list_records(
     user: CurrentUser,
     services: ServicesDep,
     type: Annotated[DataType | None, Query(description="Only this type.")] = None,
     since: Annotated[datetime | None, Query(description="Only records from this time on.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[UserDataOut]:
     """Your records, newest first."""
     if since is not None and since.tzinfo is None:
@@ -67,16 +69,19 @@ async def list_records(
 
 
 @router.delete(
-    "/{record_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorOut}}
+    "/{record_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: {"model": ErrorOut}},
+    dependencies=[audited("delete", "user_data", id_param="record_id")],
 )
-async def delete_record(record_id: int, user: CurrentUser, services: ServicesDep) -> None:
+async def delete_record(record_id: RowId, user: CurrentUser, services: ServicesDep) -> None:
     """Delete one record and the memory made from it."""
     if not await asyncio.to_thread(services.user_data.delete_ids, user.id, [record_id]):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such record.")
     services.jobs.enqueue("analyse_user", user_id=user.id)
 
 
-@router.delete("")
+@router.delete("", dependencies=[audited("delete", "user_data")])
 async def delete_type(
     user: CurrentUser,
     services: ServicesDep,
@@ -88,7 +93,11 @@ async def delete_type(
     return {"deleted": deleted}
 
 
-@router.post("/import", responses={400: {"model": ErrorOut}, 413: {"model": ErrorOut}})
+@router.post(
+    "/import",
+    responses={400: {"model": ErrorOut}, 413: {"model": ErrorOut}},
+    dependencies=[audited("write", "user_data")],
+)
 async def import_records(
     file: UploadFile,
     user: CurrentUser,

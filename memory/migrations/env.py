@@ -4,6 +4,7 @@ from typing import Any
 
 from alembic import context
 
+from memory.crypto import EncryptedJSON, EncryptedText
 from memory.db import make_engine
 from memory.models import Base, UTCDateTime
 
@@ -22,6 +23,9 @@ def render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
     """Render our UTCDateTime as the plain column type, so migrations never import the models."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedText | EncryptedJSON):
+        autogen_context.imports.add("from sqlalchemy.dialects import mysql")
+        return 'sa.Text().with_variant(mysql.LONGTEXT(), "mysql")'
     return False
 
 
@@ -42,8 +46,14 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    url = config.get_main_option("sqlalchemy.url") or ""
+    engine = make_engine(url, keyring=config.attributes.get("keyring"))
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode recreates a table to alter it; with foreign keys on, dropping the old
+            # copy of a parent table would cascade into its children's rows.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end SQLAlchemy's implicit transaction, so Alembic commits its own
         context.configure(connection=connection, **OPTIONS)
         with context.begin_transaction():
             context.run_migrations()

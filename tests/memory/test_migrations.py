@@ -8,14 +8,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, inspect, text
 
 from memory.accounts import Accounts
+from memory.crypto import Keyring
 from memory.db import downgrade, make_engine, make_session_factory, upgrade
 from memory.history import ChatHistory
 from memory.models import Base
 
 MYSQL_SERVER = os.environ.get("MEMADVISOR_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306")
+KEYRING = Keyring([Fernet.generate_key().decode()], "term-hash-key-for-tests-" * 2)
 
 
 def _tables(url: str) -> set[str]:
@@ -36,7 +39,7 @@ def _round_trip(url: str) -> None:
 
 
 def _unicode_survives(url: str) -> None:
-    sessions = make_session_factory(make_engine(url))
+    sessions = make_session_factory(make_engine(url, keyring=KEYRING))
     user = Accounts(sessions).create("小明", password_hash=None)
     text_in = "我住在杭州 🐶 and I love 小笼包" + "长" * 30000  # beyond MySQL TEXT's 64 KB
     turn = ChatHistory(sessions).begin_turn(user.id, None, text_in)
@@ -103,7 +106,7 @@ def test_upgrade_0002_gives_existing_memories_terms_threads_and_order(tmp_path: 
             ),
             {"meta": '{"conversation_id": "c1"}'},
         )
-    upgrade(url)
+    upgrade(url, "0005")
     with engine.connect() as conn:
         row = conn.execute(
             text("SELECT thread_id, position, terms, updated_at FROM memories")
@@ -111,3 +114,68 @@ def test_upgrade_0002_gives_existing_memories_terms_threads_and_order(tmp_path: 
     engine.dispose()
     assert row.thread_id == "c1" and row.position == 0
     assert row.terms == "run hangzhou" and row.updated_at is not None
+
+
+def _seed_0005(url: str) -> None:
+    """A user with a conversation, a turn, a memory, a profile and a record, as 0005 stored them."""
+    upgrade(url, "0005")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for statement in (
+            "INSERT INTO users (id, username, is_active, created_at) "
+            "VALUES (1, 'a', 1, '2025-01-01')",
+            "INSERT INTO conversations (id, user_id, title, created_at, updated_at) "
+            "VALUES ('c1', 1, '我住在杭州 title', '2025-01-01', '2025-01-01')",
+            "INSERT INTO conversation_history (id, user_id, conversation_id, input_text, "
+            "output_text, status, created_at) VALUES (1, 1, 'c1', '我住在杭州 and I was running', "
+            "'noted', 'answered', '2025-01-01')",
+            "INSERT INTO memories (id, user_id, kind, text, position, terms, meta, created_at, "
+            "updated_at) VALUES ('m1', 1, 'turn', 'I was running in Hangzhou', 0, "
+            "'run hangzhou', '{}', '2025-01-01', '2025-01-01')",
+            "INSERT INTO user_profiles (user_id, summary, preferences, summarized_turns, "
+            "edited_by_user, created_at, updated_at) VALUES (1, 'runs daily', "
+            "'{\"likes\": [\"tea\"]}', 0, 0, '2025-01-01', '2025-01-01')",
+            "INSERT INTO user_data (id, user_id, data_type, data, recorded_at, created_at) "
+            "VALUES (1, 1, 'health', '{\"steps\": 9000}', '2025-01-01', '2025-01-01')",
+        ):
+            conn.execute(text(statement))
+    engine.dispose()
+
+
+def test_upgrade_0006_encrypts_existing_rows_and_hashes_terms(tmp_path: Path) -> None:
+    from memory.history import ChatHistory
+    from memory.models import MemoryRow, UserData, UserProfile
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    _seed_0005(url)
+    with pytest.raises(RuntimeError, match="encryption keys"):
+        upgrade(url)  # rows to encrypt, but no keys: refused, nothing half-done
+    upgrade(url, keyring=KEYRING)
+
+    raw = make_engine(url)
+    with raw.connect() as conn:
+        turn = conn.execute(text("SELECT input_text FROM conversation_history")).scalar_one()
+        title = conn.execute(text("SELECT title FROM conversations")).scalar_one()
+        terms = conn.execute(text("SELECT terms FROM memories")).scalar_one()
+    raw.dispose()
+    assert "杭州" not in turn and "杭州" not in title
+    assert terms.split() == KEYRING.hash_terms(["run", "hangzhou"])
+
+    sessions = make_session_factory(make_engine(url, keyring=KEYRING))
+    [read] = ChatHistory(sessions).turns(1, "c1")
+    assert read.input_text == "我住在杭州 and I was running" and read.output_text == "noted"
+    with sessions() as session:
+        assert session.get_one(MemoryRow, "m1").text == "I was running in Hangzhou"
+        assert session.get_one(UserProfile, 1).preferences == {"likes": ["tea"]}
+        assert session.get_one(UserData, 1).data == {"steps": 9000}
+
+    # And back: plaintext and plain terms again.
+    downgrade(url, "0005", keyring=KEYRING)
+    raw = make_engine(url)
+    with raw.connect() as conn:
+        assert (
+            conn.execute(text("SELECT title FROM conversations")).scalar_one() == "我住在杭州 title"
+        )
+        assert conn.execute(text("SELECT terms FROM memories")).scalar_one() == "run hangzhou"
+        assert conn.execute(text("SELECT count(*) FROM conversation_history")).scalar_one() == 1
+    raw.dispose()

@@ -1,0 +1,81 @@
+"""`memadvisor rotate-key`: re-encrypt under the newest key, re-hash terms under the current one.
+
+It walks the models, so a column that becomes encrypted later is rotated without a change here.
+Rows are read and written in pages by primary key; run it with the API stopped (or restart the
+API afterwards: running processes cache keyword indexes built from the old hashes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from memory.crypto import EncryptedJSON, EncryptedText, Keyring
+from memory.models import Base, MemoryRow
+from memory.tokenize import tokenize
+
+PAGE = 500
+
+
+def encrypted_columns() -> list[tuple[str, str, str]]:
+    """`(table, primary key, column)` of every encrypted column in the models."""
+    found = []
+    for table in Base.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, EncryptedText | EncryptedJSON)]
+        if columns:
+            [key] = list(table.primary_key.columns)  # paging needs a single-column key
+            found += [(table.name, key.name, column.name) for column in columns]
+    return found
+
+
+def _rewrite(engine: Engine, name: str, key: str, column: str, change: Callable[[str], str]) -> int:
+    """Apply `change` to the raw stored value of every non-null cell of one column."""
+    table = sa.table(name, sa.column(key), sa.column(column))
+    done, last = 0, None
+    while True:
+        stmt = sa.select(table.c[key], table.c[column]).order_by(table.c[key]).limit(PAGE)
+        if last is not None:
+            stmt = stmt.where(table.c[key] > last)
+        with engine.begin() as conn:
+            rows = conn.execute(stmt).all()
+            for row_key, value in rows:
+                if value is not None:
+                    conn.execute(
+                        sa.update(table)
+                        .where(table.c[key] == row_key)
+                        .values({column: change(str(value))})
+                    )
+                    done += 1
+        if len(rows) < PAGE:
+            return done
+        last = rows[-1][0]
+
+
+def rotate(engine: Engine, keyring: Keyring) -> dict[str, int]:
+    """Re-encrypt under the newest key and re-hash terms; returns cells changed per column.
+
+    `engine` must carry `keyring` (it decrypts memory texts to recompute their terms).
+    """
+    counts: dict[str, int] = {}
+    for table, key, column in encrypted_columns():
+        counts[f"{table}.{column}"] = _rewrite(engine, table, key, column, keyring.rotate)
+    done, last = 0, None
+    while True:
+        stmt = sa.select(MemoryRow.id, MemoryRow.text).order_by(MemoryRow.id).limit(PAGE)
+        if last is not None:
+            stmt = stmt.where(MemoryRow.id > last)
+        with engine.begin() as conn:
+            rows = conn.execute(stmt).all()
+            for memory_id, text in rows:
+                terms = " ".join(keyring.hash_terms(tokenize(text)))
+                conn.execute(
+                    sa.update(MemoryRow).where(MemoryRow.id == memory_id).values(terms=terms)
+                )
+        done += len(rows)
+        if len(rows) < PAGE:
+            break
+        last = rows[-1][0]
+    counts["memories.terms"] = done
+    return counts
