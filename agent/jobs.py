@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
+
+from memadvisor import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +46,12 @@ class InProcessJobs:
     def enqueue(self, name: str, **kwargs: Any) -> None:
         """Run job `name` on the pool."""
         function = self._registry[name]
-        future = self._pool.submit(self._run, name, function, kwargs)
+        metrics.job_enqueued(name)
+        try:
+            future = self._pool.submit(self._run, name, function, kwargs)
+        except RuntimeError:  # the pool is shut down: the job will never run
+            metrics.job_finished(name, 0.0, failed=True)
+            raise
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._forget)
@@ -64,11 +72,16 @@ class InProcessJobs:
 
     @staticmethod
     def _run(name: str, function: JobFunction, kwargs: dict[str, Any]) -> Any:
+        """Run one job; the caller counted it as enqueued, this counts it as finished."""
+        start, failed = time.perf_counter(), False
         try:
             return function(**kwargs)
         except Exception:
+            failed = True
             logger.exception("background job %s failed; its work stays owed in SQL", name)
             return None
+        finally:
+            metrics.job_finished(name, time.perf_counter() - start, failed=failed)
 
 
 class InlineJobs(InProcessJobs):
@@ -76,4 +89,6 @@ class InlineJobs(InProcessJobs):
 
     def enqueue(self, name: str, **kwargs: Any) -> None:
         """Run job `name` now."""
-        self._run(name, self._registry[name], kwargs)
+        function = self._registry[name]
+        metrics.job_enqueued(name)
+        self._run(name, function, kwargs)

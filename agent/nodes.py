@@ -14,6 +14,8 @@ from langgraph.runtime import Runtime
 from agent.context import Context
 from agent.services import Services
 from agent.state import RecommendState, State
+from memadvisor import metrics
+from memory.store import Memory
 from prompts.budget import fit_to_budget
 from prompts.chat import CHAT_PROMPT_VERSION, PromptMemory, PromptTurn, render_chat_messages
 from prompts.insights import render_insight
@@ -33,7 +35,7 @@ class ChatNodes:
         settings = self.services.settings
         k = ctx.top_k or settings.memory_top_k
         memories, allowed = await asyncio.gather(
-            asyncio.to_thread(self.services.memory.search, ctx.user_id, state["message"], 2 * k),
+            asyncio.to_thread(self._search, ctx.user_id, state["message"], 2 * k),
             asyncio.to_thread(self.services.user_data.consents.granted, ctx.user_id),
         )
         # Records of a type whose consent was withdrawn are no longer used.
@@ -62,6 +64,10 @@ class ChatNodes:
             "recent": recent,
             "language": detect_language(state["message"]),
         }
+
+    def _search(self, user_id: int, query: str, k: int) -> list[Memory]:
+        with metrics.retrieval_timer():
+            return self.services.memory.search(user_id, query, k)
 
     async def load_profile(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         """Read the profile summary and the most pressing insights of consented data types."""

@@ -21,6 +21,7 @@ from agent.analysis.runner import Analyst
 from agent.consolidation import Consolidator
 from agent.jobs import InlineJobs, InProcessJobs, JobFunction, JobRunner
 from agent.llm import make_chat_model, model_label
+from agent.llm_metrics import instrument
 from agent.profile import Profiler
 from agent.recommend import Advisor
 from memadvisor.settings import Settings
@@ -111,7 +112,7 @@ class Services:
     @cached_property
     def llm(self) -> BaseChatModel:
         """The chat model: the injected one, or the one named in settings (built once)."""
-        return self.chat_model or make_chat_model(self.settings)
+        return instrument(self.chat_model or make_chat_model(self.settings), self.model_name)
 
     @cached_property
     def model_name(self) -> str:

@@ -14,6 +14,7 @@ from agent.services import Services, build_services
 from api.cors import add_cors
 from api.errors import install_error_handlers
 from api.langserve_routes import add_advisor_routes
+from api.metrics import add_metrics
 from api.openapi import publish_schemas
 from api.ratelimit import LoginLimiter
 from api.routes import (
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     add_cors(app, resolved.cors_origins)
+    if resolved.metrics:
+        add_metrics(app)
     install_error_handlers(app)
     app.state.login_limiter = LoginLimiter(resolved.login_failures_allowed)
 

@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     """The built web client served at `/`; default `web/dist` of the checkout (docs if absent)."""
     migrate_on_start: bool = True
     """Run Alembic `upgrade head` when the API starts."""
+    metrics: bool = True
+    """Serve Prometheus metrics at `/metrics` (no sign-in: counts and timings only, no user data;
+    restrict the path at your proxy, or turn it off)."""
 
     @field_validator("encryption_keys")
     @classmethod

@@ -445,6 +445,12 @@ class MemoryStore:
         with self._sessions() as session:
             return int(session.scalar(stmt) or 0)
 
+    def count_by_kind(self) -> dict[str, int]:
+        """How many memories of each kind everyone has (for the metrics' gauge)."""
+        stmt = select(MemoryRow.kind, func.count()).group_by(MemoryRow.kind)
+        with self._sessions() as session:
+            return {kind: int(count) for kind, count in session.execute(stmt)}
+
     def vector_count(self, user_id: int | None = None) -> int:
         """Vectors held (for one user, or all), to check agreement with SQL."""
         return self._vectors.count(user_id)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, status
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import ErrorOut, FeedbackIn, FeedbackOut, FeedbackStatsRow
+from memadvisor import metrics
 from memory.feedback import UnknownTargetError
 
 router = APIRouter(tags=["feedback"])
@@ -36,6 +37,12 @@ async def give_feedback(body: FeedbackIn, user: CurrentUser, services: ServicesD
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, detail=f"You have no {body.target_type} with that id."
         ) from exc
+    metrics.feedback_given(
+        target_type=row.target_type,
+        rating=row.rating,
+        prompt_version=row.prompt_version,
+        variant=row.variant,
+    )
     return FeedbackOut.model_validate(row)
 
 
