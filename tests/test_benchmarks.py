@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import locomo, scale
+from benchmarks import load, locomo, scale
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,3 +48,19 @@ def test_scale_benchmark_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     sizes = result["sizes"]
     assert isinstance(sizes, dict) and set(sizes) == {"100", "300"}
     assert {"search_p50_ms", "search_p95_ms", "disk_mb", "peak_rss_mb"} <= set(sizes["300"])
+
+
+def test_load_benchmark_short_run_loses_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    before = _leftovers("memadvisor-load-")
+    load.main(["--users", "10", "--seconds", "15"])
+    result = _last_json(capsys.readouterr().out)
+    assert result["errors"] == 0, result["error_kinds"]
+    assert isinstance(result["turns"], int) and result["turns"] >= 10
+    assert result["turns_missing_in_sql"] == 0
+    assert result["memories_missing_in_sql"] == 0
+    assert result["memories_not_indexed"] == 0
+    assert result["users_with_vector_count_mismatch"] == 0
+    assert result["vectors"] == result["memories_in_sql"] >= result["turns"]
+    assert result["job_failures"] == 0
+    assert {"turns_per_s", "turn_p50_ms", "turn_p95_ms", "index_drain_s"} <= set(result)
+    assert _leftovers("memadvisor-load-") == before
