@@ -11,8 +11,9 @@ until the background indexing has caught up, stops the server and checks the sto
 every answered turn is in SQL with its answer, every turn's memory is in SQL and indexed, and the
 vector store holds as many vectors per user as SQL holds memories.
 
-Prints one JSON object on the last line: turns/s, turn and first-token latency, errors, the
-indexing backlog and how long it took to drain, and the checks. Leaves nothing behind.
+Prints one JSON object on the last line: turns/s, turn and first-token latency as clients saw
+them, errors, the indexing backlog and how long it took to drain, a few server-side means read
+from its `/metrics`, and the checks. Leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -154,14 +155,24 @@ async def user_loop(
         results.turns.append(turn)
 
 
-def gauge(text: str, name: str) -> float:
-    """The sum of every sample of metric `name` in a `/metrics` page."""
+def gauge(text: str, name: str, **labels: str) -> float:
+    """The sum of the samples of metric `name` (with these labels) in a `/metrics` page."""
     return sum(
         sample.value
         for family in text_string_to_metric_families(text)
         for sample in family.samples
-        if sample.name == name
+        if sample.name == name and labels.items() <= sample.labels.items()
     )
+
+
+def mean_ms(pages: tuple[str, str], histogram: str, **labels: str) -> float:
+    """A histogram's mean between two `/metrics` pages, in milliseconds."""
+    before, after = pages
+    count = gauge(after, f"{histogram}_count", **labels)
+    count -= gauge(before, f"{histogram}_count", **labels)
+    total = gauge(after, f"{histogram}_sum", **labels)
+    total -= gauge(before, f"{histogram}_sum", **labels)
+    return round(1000 * total / count, 1) if count else 0.0
 
 
 async def watch(client: httpx.AsyncClient, results: Results, stop: asyncio.Event) -> None:
@@ -194,8 +205,13 @@ async def drain(client: httpx.AsyncClient, timeout: float) -> tuple[float, str]:
         await asyncio.sleep(0.5)
 
 
-async def load(base_url: str, users: int, seconds: float) -> tuple[Results, float, float, str]:
-    """Run every user until the time is up; results, elapsed seconds, drain seconds, metrics."""
+async def load(
+    base_url: str, users: int, seconds: float
+) -> tuple[Results, float, float, tuple[str, str]]:
+    """Run every user until the time is up.
+
+    Returns the results, elapsed and drain seconds, and `/metrics` at the start and the end.
+    """
     results = Results()
     limits = httpx.Limits(max_connections=users + 5, max_keepalive_connections=users + 5)
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
@@ -204,6 +220,7 @@ async def load(base_url: str, users: int, seconds: float) -> tuple[Results, floa
         accounts = await asyncio.gather(*(sign_up(client, f"load-user-{i}") for i in range(users)))
         warm_id, warm_headers = await sign_up(client, "load-warm-up")
         await chat_turn(client, warm_headers, warm_id, "Hello, I am warming up.", None)
+        baseline = (await client.get("/metrics")).text
         stop = asyncio.Event()
         watcher = asyncio.create_task(watch(client, results, stop))
         start = time.monotonic()
@@ -215,7 +232,7 @@ async def load(base_url: str, users: int, seconds: float) -> tuple[Results, floa
         stop.set()
         await watcher
         drained, page = await drain(client, timeout=max(600.0, 10 * seconds))
-    return results, elapsed, drained, page
+    return results, elapsed, drained, (baseline, page)
 
 
 def start_server(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -318,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         process, base_url = start_server(data_dir, log)
         try:
             wait_ready(process, base_url, log)
-            results, elapsed, drained, page = asyncio.run(load(base_url, args.users, args.seconds))
+            results, elapsed, drained, pages = asyncio.run(load(base_url, args.users, args.seconds))
         finally:
             stop_server(process)
         checks = check_stores(data_dir, results.turns)
@@ -339,7 +356,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "index_backlog_max": int(results.backlog_max),
         "jobs_pending_max": int(results.jobs_pending_max),
         "index_drain_s": round(drained, 1),
-        "job_failures": int(gauge(page, "memadvisor_job_failures_total")),
+        "job_failures": int(gauge(pages[1], "memadvisor_job_failures_total")),
+        # Server side, from its own /metrics: means over the timed run and the drain.
+        "server_retrieval_mean_ms": mean_ms(pages, "memadvisor_memory_retrieval_duration_seconds"),
+        "server_llm_mean_ms": mean_ms(pages, "memadvisor_llm_duration_seconds"),
+        "server_index_job_mean_ms": mean_ms(
+            pages, "memadvisor_job_duration_seconds", job="index_memories"
+        ),
         **checks,
     }
     print(json.dumps(report))
