@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import re
 import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, GenericFakeChatModel
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk
 
 from agent.services import build_services
 from api.main import create_app
@@ -33,9 +37,31 @@ ANSWERS = (
 )
 
 
+class ScriptedModel(GenericFakeChatModel):
+    """GenericFakeChatModel with a native async stream.
+
+    The inherited async stream runs the sync one in a worker thread, one hop per chunk; under load
+    those hops queue behind the app's own thread work and the figures would measure the fake.
+    Real async clients (Ollama's) stream on the event loop, as this does.
+    """
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        answer = next(self.messages)  # the base class reports each chunk to the callbacks
+        text = answer if isinstance(answer, str) else answer.text
+        for token in re.split(r"(\s)", text):
+            if token:
+                yield ChatGenerationChunk(message=AIMessageChunk(content=token))
+
+
 def scripted_model() -> BaseChatModel:
     """A model that streams one of a few fixed answers, word by word, without delay."""
-    return GenericFakeChatModel(messages=itertools.cycle([AIMessage(a) for a in ANSWERS]))
+    return ScriptedModel(messages=itertools.cycle([AIMessage(a) for a in ANSWERS]))
 
 
 def make_app(data_dir: Path) -> FastAPI:
