@@ -5,12 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from langchain_core.messages import AIMessage
-from langchain_core.outputs import ChatGeneration, LLMResult
 from prometheus_client import REGISTRY
 
 from agent.jobs import InProcessJobs
-from agent.llm_metrics import reported_tokens
 
 
 def sample(name: str, **labels: str) -> float:
@@ -36,17 +33,3 @@ def test_failures_and_queue_depth_per_job(caplog: pytest.LogCaptureFixture) -> N
     assert sample("memadvisor_job_failures_total", job="boom") == failures + 1
     assert sample("memadvisor_job_failures_total", job="wait") == 0
     assert "background job boom failed" in caplog.text
-
-
-def test_reported_usage_wins_over_counted_chunks() -> None:
-    message = AIMessage(
-        "hi", usage_metadata={"input_tokens": 12, "output_tokens": 3, "total_tokens": 15}
-    )
-    assert reported_tokens(LLMResult(generations=[[ChatGeneration(message=message)]])) == (12, 3)
-    legacy = LLMResult(
-        generations=[[ChatGeneration(message=AIMessage("hi"))]],
-        llm_output={"token_usage": {"prompt_tokens": 7, "completion_tokens": 2}},
-    )
-    assert reported_tokens(legacy) == (7, 2)
-    silent = LLMResult(generations=[[ChatGeneration(message=AIMessage("hi"))]])
-    assert reported_tokens(silent) == (None, None)
