@@ -270,7 +270,10 @@ describe('phone', () => {
     await page.getByLabel(zh.auth.username).fill(username)
     await page.getByLabel(zh.auth.password).fill(password)
     await page.getByRole('button', { name: zh.auth.signIn }).click()
-    await page.waitForURL(/\/memories/)
+    // Not /\/memories/: the sign-in page's own address has `redirect=/memories` in it, and leaving
+    // it before the (now slower, session-opening) login answered left the app signed out.
+    await page.waitForURL((url) => url.pathname === '/memories')
+    await page.getByRole('heading', { name: zh.memories.title }).waitFor()
     await page.goto(`${baseURL}/privacy`)
     await page.getByRole('heading', { name: zh.privacy.title }).waitFor()
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
