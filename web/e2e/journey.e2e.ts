@@ -447,8 +447,8 @@ describe('phone', () => {
     const exported = JSON.parse(await readFile((await download.path())!, 'utf8'))
     expect(exported.account.username).toBe(username)
     expect(JSON.stringify(exported.conversation_history)).toContain('我住在杭州')
-    await page.getByRole('heading', { name: zh.audit.title }).scrollIntoViewIfNeeded()
     await expect.poll(() => page.locator('.audit .entry').count()).toBeGreaterThan(0)
+    await page.locator('.audit .entry').last().scrollIntoViewIfNeeded()
     expect(await page.locator('.audit').innerText()).toContain(zh.audit.actions.login)
     await screenshot(page, 'phone-11b-audit-log')
 

@@ -102,6 +102,7 @@ const en: Messages<typeof zhCN> = {
       fact: 'Fact',
       preference: 'Preference',
       note: 'Note',
+      data: 'Data record',
     },
   },
   memories: {

@@ -96,6 +96,7 @@ export default {
       fact: '事实',
       preference: '偏好',
       note: '笔记',
+      data: '数据记录',
     },
   },
   memories: {
