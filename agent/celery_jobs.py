@@ -46,25 +46,33 @@ RegistryFactory = Callable[[], dict[str, JobFunction]]
 
 
 class CeleryJobs:
-    """Sends named jobs to the Celery workers (the `JobRunner` of `MEMADVISOR_JOBS=celery`)."""
+    """Sends named jobs to the Celery workers (the `JobRunner` of `MEMADVISOR_JOBS=celery`).
 
-    def __init__(self, app: Celery) -> None:
+    With `track`, the results of the latest jobs are followed so `drain` can wait for them (tests);
+    otherwise nothing is followed, and `drain` returns at once: the API never waits for workers.
+    """
+
+    def __init__(self, app: Celery, *, track: bool = False) -> None:
         self._app = app
+        self._track = track
         self._sent: deque[AsyncResult[Any]] = deque(maxlen=TRACKED)
         self._lock = threading.Lock()
 
     def enqueue(self, name: str, **kwargs: Any) -> None:
         """Send job `name`; if Redis cannot take it, log: its work stays owed in SQL."""
         try:
-            result = self._app.send_task(TASK_PREFIX + name, kwargs=kwargs, queue=QUEUE)
+            result = self._app.send_task(
+                TASK_PREFIX + name, kwargs=kwargs, queue=QUEUE, ignore_result=not self._track
+            )
         except Exception:  # kombu raises its OperationalError and socket errors
             logger.exception("could not enqueue job %s; reconcile will find its work in SQL", name)
             return
-        with self._lock:
-            self._sent.append(result)
+        if self._track:
+            with self._lock:
+                self._sent.append(result)
 
     def drain(self, timeout: float | None = None) -> None:
-        """Wait until the jobs sent so far have finished (tests, shutdown); failures only log."""
+        """Wait until the tracked jobs sent so far have finished; failures only log."""
         with self._lock:
             sent = list(self._sent)
             self._sent.clear()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from agent.celery_jobs import CeleryJobs, make_celery
 from agent.services import Services, build_services
 from api.main import create_app
 from memadvisor.settings import Settings
@@ -68,8 +69,9 @@ def start(tmp_path: Path) -> Iterator[Callable[..., Process]]:
 def make_celery_services() -> Iterator[Callable[..., Services]]:
     built: list[Services] = []
 
-    def make(settings: Settings) -> Services:
-        services = build_services(settings, chat_model=scripted(["unused"]))
+    def make(settings: Settings, *, track: bool = False) -> Services:
+        jobs = CeleryJobs(make_celery(settings), track=track)  # with `track`, `drain` waits
+        services = build_services(settings, chat_model=scripted(["unused"]), jobs=jobs)
         built.append(services)
         return services
 
@@ -86,7 +88,7 @@ def test_a_chat_turn_through_the_api_is_indexed_consolidated_and_summarised_by_a
     settings = celery_settings.model_copy(
         update={"summary_every_turns": 1, "consolidate_facts": True}
     )
-    services = make_celery_services(settings)
+    services = make_celery_services(settings, track=True)
     worker = start(settings, "tests.jobs.scripted_worker", "first@test")
     with TestClient(create_app(services=services)) as client:
         alice = sign_up(client, "alice")
