@@ -97,6 +97,8 @@ def make_celery(settings: Settings, registry: RegistryFactory | None = None) -> 
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
+        # Jobs running when Redis goes away are stopped (and redelivered), not finished unacked.
+        worker_cancel_long_running_tasks_on_connection_loss=True,
         worker_prefetch_multiplier=1,
         task_default_queue=QUEUE,
         task_serializer="json",
