@@ -21,6 +21,7 @@ from celery.result import AsyncResult
 from celery.schedules import crontab
 
 from agent.jobs import JobFunction
+from agent.structured import StructuredOutputError
 from memadvisor.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ def make_celery(settings: Settings, registry: RegistryFactory | None = None) -> 
             app.task(
                 name=TASK_PREFIX + name,
                 autoretry_for=(Exception,),
+                dont_autoretry_for=(StructuredOutputError,),  # generate already asked twice
                 retry_backoff=2,
                 retry_backoff_max=600,
                 retry_jitter=True,

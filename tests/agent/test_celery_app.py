@@ -11,6 +11,7 @@ from celery.schedules import crontab
 
 from agent.celery_jobs import JOB_NAMES, MAX_RETRIES, TASK_PREFIX, CeleryJobs, make_celery
 from agent.services import Services, job_registry
+from agent.structured import StructuredOutputError
 from memadvisor.settings import Settings
 from tests.jobs.servers import free_port
 
@@ -23,6 +24,7 @@ def test_every_job_of_the_registry_is_a_task_that_retries_with_backoff(
     for name in JOB_NAMES:
         task = app.tasks[TASK_PREFIX + name]
         assert task.autoretry_for == (Exception,)
+        assert task.dont_autoretry_for == (StructuredOutputError,)
         assert task.retry_backoff and task.retry_jitter
         assert task.max_retries == MAX_RETRIES
 

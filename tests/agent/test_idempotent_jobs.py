@@ -7,9 +7,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from agent.services import Services, job_registry
+from agent.structured import StructuredOutputError
 from agent.upkeep import analyse_everyone, reconcile, refresh_profiles
 from memory.datatypes import DATA_TYPES
 from memory.models import MemoryChange, MemoryRow, UserInsight, UserProfile
@@ -157,3 +159,17 @@ def test_nothing_owed_means_nothing_enqueued(make_services: Callable[..., Servic
     assert refresh_profiles(services) == 0
     assert analyse_everyone(services) == 0
     assert recorder.sent == []
+
+
+def test_a_turn_whose_facts_the_model_cannot_give_is_not_asked_again(
+    make_services: Callable[..., Services],
+) -> None:
+    model = scripted(["not json", "still not json", json.dumps({"facts": ["Lives in Hangzhou"]})])
+    services = make_services(model)
+    alice = services.accounts.local("alice").id
+    memory_id = services.memory.add(alice, "I live in Hangzhou", kind="turn")
+    with pytest.raises(StructuredOutputError):
+        services.consolidate_memory(alice, memory_id)
+
+    assert services.consolidate_memory(alice, memory_id) == []
+    assert len(model.calls) == 2
