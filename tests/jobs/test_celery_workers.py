@@ -186,3 +186,31 @@ def test_work_lost_with_redis_is_recovered_from_sql(
     )
     assert services.memory.vector_count(user_id) >= 1
     assert len(services.memory.list(user_id)) == 2
+
+
+def test_a_job_cut_off_by_redis_dying_mid_run_is_done_after_redis_returns(
+    tmp_path: Path,
+    redis_server: RedisServer,
+    celery_settings: Settings,
+    make_celery_services: Callable[..., Services],
+    start: Callable[..., Process],
+) -> None:
+    settings = celery_settings.model_copy(update={"summary_every_turns": 1})
+    services = make_celery_services(settings)
+    user_id = services.accounts.local("alice").id
+    answered_turn(services, user_id, "I drink green tea every day")
+    services.memory.index_pending()
+    gate = tmp_path / "gate"
+    # The summary is owed in SQL: the worker's reconcile on start sends it, and it hangs.
+    worker = start(settings, "tests.jobs.scripted_worker", "only@test", str(gate))
+    wait_until(gate.exists, JOB_TIMEOUT, "the worker taking the job\n" + worker.output())
+    beat = start(settings, "memadvisor.cli", "beat")
+
+    redis_server.stop()  # mid-job: the worker stops the job it cannot acknowledge
+    redis_server.start()  # empty: the message is gone too
+    wait_until(
+        lambda: services.accounts.profile(user_id).summarized_turns == 1,
+        JOB_TIMEOUT,
+        "the summary after Redis came back\n" + worker.output() + beat.output(),
+    )
+    assert services.accounts.profile(user_id).summary == ANSWER["summary"]
