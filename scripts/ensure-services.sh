@@ -18,6 +18,11 @@ else
   echo "Chromium: not installed; installing Debian's chromium"
   apt_install chromium || { echo "Chromium could not be installed" >&2; exit 1; }
 fi
+# Without a CJK font the e2e screenshots show Chinese as boxes (the checks pass either way).
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  echo "Fonts: no Chinese font; installing Debian's fonts-noto-cjk"
+  apt_install --no-install-recommends fonts-noto-cjk || echo "fonts-noto-cjk could not be installed" >&2
+fi
 
 # The Celery tests start redis-servers of their own (on free ports): only the binary is needed.
 if [ -x /usr/bin/redis-server ]; then
