@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, Field, StringConstraints
 
-from agent.structured import generate
-from memory.store import MemoryStore
+from agent.structured import StructuredOutputError, generate
+from memory.store import CONSOLIDATED, MemoryStore
 from prompts.facts import render_decide_messages, render_extract_messages
 from prompts.language import Language
 
@@ -47,16 +47,26 @@ class Consolidator:
         self._memory = memory
 
     def consolidate(self, user_id: int, memory_id: str, language: Language) -> list[str]:
-        """Consolidate the facts of one `turn` memory; returns the events applied."""
+        """Consolidate the facts of one `turn` memory; returns the events applied.
+
+        A turn is consolidated once: it is marked when done, and a second run (a retried or
+        redelivered job) returns at once. It is marked too when the model's answer stays invalid
+        (StructuredOutputError, raised), so the same turn is not put to the model again and again.
+        """
         source = self._memory.get(user_id, memory_id)
-        if source is None or source.kind != "turn":
+        if source is None or source.kind != "turn" or source.metadata.get(CONSOLIDATED):
             return []
-        extracted = generate(
-            self._llm, render_extract_messages(language, source.text), Facts, language=language
-        )
-        events = []
-        for fact in dict.fromkeys(extracted.facts):
-            events.append(self._merge(user_id, fact, memory_id, language))
+        try:
+            extracted = generate(
+                self._llm, render_extract_messages(language, source.text), Facts, language=language
+            )
+            events = []
+            for fact in dict.fromkeys(extracted.facts):
+                events.append(self._merge(user_id, fact, memory_id, language))
+        except StructuredOutputError:
+            self._memory.mark_consolidated(user_id, memory_id)
+            raise
+        self._memory.mark_consolidated(user_id, memory_id)
         return events
 
     def _merge(self, user_id: int, fact: str, source_id: str, language: Language) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from functools import lru_cache
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
@@ -65,22 +66,39 @@ def compile_graph(services: Services) -> ChatGraph:
     return build_graph(services).compile(name="memadvisor-chat")
 
 
-async def make_graph() -> ChatGraph:
+async def make_graph(config: RunnableConfig | None = None) -> ChatGraph:
     """Entry point for `langgraph.json`: the graph on the services that settings describe.
 
     `langgraph dev` calls this inside its event loop for every run, so the (blocking, one-time)
     construction happens in a worker thread and is cached.
     """
+    check_run_identity(config)
     return await asyncio.to_thread(_graph_from_settings)
 
 
-async def make_recommend_graph() -> RecommendGraph:
+async def make_recommend_graph(config: RunnableConfig | None = None) -> RecommendGraph:
     """Entry point for `langgraph.json`: the recommend graph on the settings' services."""
-    return await asyncio.to_thread(lambda: compile_recommend_graph(_services_from_settings()))
+    check_run_identity(config)
+    return await asyncio.to_thread(_recommend_graph_from_settings)
+
+
+def check_run_identity(config: RunnableConfig | None) -> None:
+    """Refuse a `langgraph dev` run whose context names a user other than the signed-in one.
+
+    With `api.langgraph_auth` in `langgraph.json`, the server puts the token's user in
+    `langgraph_auth_user_id`, and the auth handler has already written that id into the run's
+    context; this is the second lock on the same door, in the process that runs the graph.
+    """
+    configurable = (config or {}).get("configurable") or {}
+    signed_in = configurable.get("langgraph_auth_user_id")
+    claimed = configurable.get("user_id")
+    if signed_in and claimed is not None and str(claimed) != str(signed_in):
+        raise PermissionError("This run names another user; runs act as the signed-in user.")
 
 
 @lru_cache(maxsize=1)
-def _services_from_settings() -> Services:
+def services_from_settings() -> Services:
+    """The process's services (`langgraph dev`): built once, with the model loaded."""
     services = build_services(get_settings())
     _ = services.llm  # load the model now, not inside a node on the event loop
     return services
@@ -88,4 +106,9 @@ def _services_from_settings() -> Services:
 
 @lru_cache(maxsize=1)
 def _graph_from_settings() -> ChatGraph:
-    return compile_graph(_services_from_settings())
+    return compile_graph(services_from_settings())
+
+
+@lru_cache(maxsize=1)
+def _recommend_graph_from_settings() -> RecommendGraph:
+    return compile_recommend_graph(services_from_settings())

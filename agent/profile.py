@@ -65,14 +65,24 @@ class Profiler:
         done = self._accounts.profile(user_id).summarized_turns
         return self._history.answered_count(user_id) - done >= self.every_turns
 
-    def refresh(self, user_id: int, language: Language, *, force: bool = False) -> Profile:
+    def refresh(
+        self,
+        user_id: int,
+        language: Language,
+        *,
+        force: bool = False,
+        at_least: int | None = None,
+    ) -> Profile:
         """Rewrite summary and preferences from the latest turns (when due, or `force`).
 
+        Due means `at_least` (default `every_turns`) answered turns the summary has not read; a
+        refresh reads them all, so running it again changes nothing until new turns arrive.
         Raises StructuredOutputError (and stores nothing) when the model's answer stays invalid.
         """
         profile = self._accounts.profile(user_id)
         count = self._history.answered_count(user_id)
-        if not force and count - profile.summarized_turns < self.every_turns:
+        wanted = self.every_turns if at_least is None else at_least
+        if not force and count - profile.summarized_turns < wanted:
             return profile
         turns = self._history.latest_turns(user_id, self.window_turns)
         if not turns:

@@ -24,6 +24,7 @@ from agent.llm import make_chat_model, model_label
 from agent.llm_metrics import instrument
 from agent.profile import Profiler
 from agent.recommend import Advisor
+from agent.upkeep import analyse_everyone, reconcile, refresh_profiles
 from memadvisor.settings import Settings
 from memory.accounts import Accounts, Profile
 from memory.audit import AuditLog
@@ -75,9 +76,13 @@ class Services:
             window_turns=self.settings.summary_window_turns,
         )
 
-    def summarize_profile(self, user_id: int, *, force: bool = False) -> Profile:
+    def summarize_profile(
+        self, user_id: int, *, force: bool = False, at_least: int | None = None
+    ) -> Profile:
         """Refresh one user's profile in their language (the job, and the on-demand path)."""
-        return self.profiler.refresh(user_id, self.analyst.language(user_id), force=force)
+        return self.profiler.refresh(
+            user_id, self.analyst.language(user_id), force=force, at_least=at_least
+        )
 
     @cached_property
     def advisor(self) -> Advisor:
@@ -165,8 +170,9 @@ def build_services(
     chat_model: BaseChatModel | None = None,
     migrate: bool = True,
     inline_jobs: bool | None = None,
+    jobs: JobRunner | None = None,
 ) -> Services:
-    """Wire the stores, the model and the job runner described by `settings`."""
+    """Wire the stores, the model and the job runner described by `settings` (or `jobs`)."""
     check_variants(settings.prompt_variants)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keyring = make_keyring(settings)
@@ -199,15 +205,34 @@ def build_services(
     )
     registry = job_registry(services)
     inline = (not settings.index_in_background) if inline_jobs is None else inline_jobs
-    services.jobs = InlineJobs(registry) if inline else InProcessJobs(registry)
+    if jobs is not None:
+        services.jobs = jobs
+    elif inline:
+        services.jobs = InlineJobs(registry)
+    elif settings.jobs == "celery":
+        from agent.celery_jobs import CeleryJobs, make_celery  # celery loads only when chosen
+
+        services.jobs = CeleryJobs(make_celery(settings))
+    else:
+        services.jobs = InProcessJobs(registry)
     return services
 
 
 def job_registry(services: Services) -> dict[str, JobFunction]:
-    """Every background job by name, bound to `services` (kwargs are JSON-able for queues)."""
+    """Every background job by name, bound to `services` (kwargs are JSON-able for queues).
+
+    Each is idempotent, so a queue may deliver it twice: indexing skips indexed memories, an
+    analysis keeps insights that did not change, a summary waits for new turns, and a turn is
+    consolidated once. The last three fan out the scheduled work (`agent.upkeep`).
+    """
     return {
         "index_memories": services.memory.index_pending,
         "analyse_user": lambda user_id: services.analyst.analyse_user(user_id),
-        "summarize_profile": lambda user_id: services.summarize_profile(user_id),
+        "summarize_profile": lambda user_id, at_least=None: services.summarize_profile(
+            user_id, at_least=at_least
+        ),
         "consolidate_memory": services.consolidate_memory,
+        "refresh_profiles": lambda: refresh_profiles(services),
+        "analyse_everyone": lambda: analyse_everyone(services),
+        "reconcile": lambda: reconcile(services),
     }

@@ -1,4 +1,4 @@
-"""`memadvisor`: serve the API, chat in the terminal, migrate the database, rebuild the index."""
+"""`memadvisor`: serve the API, run background workers, chat in the terminal, migrate, reindex."""
 
 from __future__ import annotations
 
@@ -351,6 +351,52 @@ def export_analytics(
         engine.dispose()
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     console.print(f"Wrote statistics of {report['totals']['users']} users to {out}.")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(help="Jobs run at once (processes); each loads its own models.")
+    ] = 1,
+    name: Annotated[
+        str | None, typer.Option(help="Node name, unique per machine (default celery@host).")
+    ] = None,
+) -> None:
+    """Run background jobs from Redis as a Celery worker (`MEMADVISOR_JOBS=celery`).
+
+    On start it enqueues `reconcile`, so work that Redis lost and SQL still owes gets done.
+    """
+    from agent.celery_jobs import QUEUE, CeleryJobs, make_celery
+    from agent.jobs import JobFunction
+    from agent.services import build_services, job_registry
+
+    settings = get_settings()
+
+    def registry() -> dict[str, JobFunction]:
+        services = build_services(settings, migrate=False, jobs=CeleryJobs(celery))
+        return job_registry(services)
+
+    celery = make_celery(settings, registry)
+    CeleryJobs(celery).enqueue("reconcile")
+    argv = ["worker", f"--concurrency={concurrency}", f"--queues={QUEUE}"]
+    argv += [f"--loglevel={settings.log_level.upper()}"] + ([f"--hostname={name}"] if name else [])
+    celery.worker_main(argv)
+
+
+@app.command()
+def beat() -> None:
+    """Send the scheduled jobs to the workers; run exactly one beat per deployment.
+
+    Owed work every `MEMADVISOR_RECONCILE_SECONDS`; analysis and profile refresh once a day.
+    """
+    from agent.celery_jobs import make_celery
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    schedule = settings.data_dir / "celerybeat-schedule"
+    make_celery(settings).start(
+        ["beat", f"--schedule={schedule}", f"--loglevel={settings.log_level.upper()}"]
+    )
 
 
 @db_app.command("upgrade")

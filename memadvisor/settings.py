@@ -134,6 +134,20 @@ class Settings(BaseSettings):
     """Serve Prometheus metrics at `/metrics` (no sign-in: counts and timings only, no user data;
     restrict the path at your proxy, or turn it off)."""
 
+    # --- background jobs ---------------------------------------------------------------------
+    jobs: Literal["inprocess", "celery"] = "inprocess"
+    """Who runs background jobs: threads in the API process, or Celery workers on Redis
+    (`memadvisor worker` and `memadvisor beat`)."""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    """The Redis of Celery (broker and results), with `MEMADVISOR_JOBS=celery`."""
+    job_visibility_timeout: int = Field(default=3600, ge=1)
+    """Seconds before a job taken by a worker that died unannounced is handed out again; keep it
+    above the longest job (a job that runs twice changes nothing more)."""
+    reconcile_seconds: int = Field(default=600, ge=1)
+    """How often beat re-enqueues the work SQL still records as owed (lost when Redis was)."""
+    daily_refresh_hour: int = Field(default=3, ge=0, le=23)
+    """UTC hour of beat's daily run: analysis of every user, profiles of users with new turns."""
+
     @field_validator("encryption_keys")
     @classmethod
     def _fernet_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:

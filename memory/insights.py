@@ -33,8 +33,19 @@ class InsightStore:
         self._sessions = sessions
 
     def replace(self, user_id: int, category: str, insights: Sequence[NewInsight]) -> None:
-        """Make these the user's only insights of `category` (in one transaction)."""
+        """Make these the user's only insights of `category` (in one transaction).
+
+        When the stored ones already say the same, nothing is written: a rerun of an analysis
+        (a retried or redelivered job) keeps the rows, so cached recommendations stay valid.
+        """
         with self._sessions.begin() as session:
+            stored = session.scalars(
+                select(UserInsight)
+                .where(UserInsight.user_id == user_id, UserInsight.category == category)
+                .order_by(UserInsight.id)
+            )
+            if [_content(row) for row in stored] == [_content(item) for item in insights]:
+                return
             session.execute(
                 delete(UserInsight).where(
                     UserInsight.user_id == user_id, UserInsight.category == category
@@ -62,3 +73,8 @@ class InsightStore:
             rows = list(session.scalars(stmt.order_by(UserInsight.id)))
         rows.sort(key=lambda row: SEVERITY_ORDER.get(row.severity, 9))
         return rows
+
+
+def _content(item: UserInsight | NewInsight) -> tuple[Any, ...]:
+    """What an insight says, to compare a stored one with a new one."""
+    return (item.key, item.text, item.severity, item.figures, item.sources)

@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 MEMORY_KINDS = ("turn", "data", "insight", "summary", "fact")
 INDEX_BATCH = 256
+CONSOLIDATED = "consolidated"
+"""Key of a turn memory's metadata set once its facts were consolidated."""
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -302,7 +304,23 @@ class MemoryStore:
         return updated
 
     def add_fact(self, user_id: int, text: str, *, source_id: str | None = None) -> str:
-        """Store a consolidated fact (indexed at once) and start its history."""
+        """Store a consolidated fact (indexed at once) and start its history.
+
+        The same fact from the same source is stored once: a consolidation job that is run again
+        (retried, or redelivered after its worker died) finds it and adds no copy.
+        """
+        if source_id is not None:
+            with self._sessions() as session:
+                same = session.scalars(
+                    select(MemoryRow).where(
+                        MemoryRow.user_id == user_id,
+                        MemoryRow.kind == "fact",
+                        MemoryRow.source_id == source_id,
+                    )
+                )
+                for row in same:
+                    if row.text == text:
+                        return row.id
         memory_id = self.add(user_id, text, kind="fact", source_id=source_id)
         with self._sessions.begin() as session:
             session.add(
@@ -315,6 +333,13 @@ class MemoryStore:
                 )
             )
         return memory_id
+
+    def mark_consolidated(self, user_id: int, memory_id: str) -> None:
+        """Record that a turn's facts were consolidated, so doing it again changes nothing."""
+        with self._sessions.begin() as session:
+            row = session.get(MemoryRow, memory_id)
+            if row is not None and row.user_id == user_id:
+                row.meta = {**(row.meta or {}), CONSOLIDATED: True}
 
     def forget_fact(self, user_id: int, memory_id: str, *, source_id: str | None = None) -> bool:
         """Delete a fact that no longer holds, recording what it said."""

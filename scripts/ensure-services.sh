@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure what the tests need from the machine is there: the MariaDB server of the MySQL tests on
-# 127.0.0.1:3306 (root, no password) and Debian's Chromium for the web end-to-end run. On a machine
-# without them, install Debian's packages first. Prints what it did.
+# 127.0.0.1:3306 (root, no password), Debian's Chromium for the web end-to-end run, Debian's
+# redis-server for the Celery tests and a Compose CLI to check deploy/. On a machine without them,
+# install Debian's packages first. Prints what it did.
 set -uo pipefail
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 apt_updated=""
@@ -16,6 +17,27 @@ if [ -x /usr/bin/chromium ]; then
 else
   echo "Chromium: not installed; installing Debian's chromium"
   apt_install chromium || { echo "Chromium could not be installed" >&2; exit 1; }
+fi
+# Without a CJK font the e2e screenshots show Chinese as boxes (the checks pass either way).
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  echo "Fonts: no Chinese font; installing Debian's fonts-noto-cjk"
+  apt_install --no-install-recommends fonts-noto-cjk || echo "fonts-noto-cjk could not be installed" >&2
+fi
+
+# The Celery tests start redis-servers of their own (on free ports): only the binary is needed.
+if [ -x /usr/bin/redis-server ]; then
+  echo "Redis: $(/usr/bin/redis-server --version | cut -d' ' -f1-3)"
+else
+  echo "Redis: not installed; installing Debian's redis-server"
+  apt_install redis-server || { echo "redis-server could not be installed" >&2; exit 1; }
+fi
+
+# The deploy test validates deploy/docker-compose.yml with `config` (no Docker engine needed).
+if docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1; then
+  echo "Compose CLI: present"
+else
+  echo "Compose CLI: not installed; installing Debian's docker-compose"
+  apt_install --no-install-recommends docker-compose || echo "docker-compose could not be installed; the compose check will be skipped" >&2
 fi
 
 if port_open 3306; then

@@ -1,7 +1,10 @@
 // A person's first visit, against the real backend on the embedded model: sign up, tell a fact,
-// ask about it in a new conversation, see the memory behind the answer, forget it, sign out.
-// Then the same pages at phone width, ending with exporting the account's data and deleting it. Screenshots land in e2e/screenshots/ (look at them); axe-core
-// checks the main states for serious WCAG 2.1 AA problems (contrast, names, labels).
+// ask about it in a new conversation, see the memory behind the answer, add health data (a
+// record by hand, a file of low-step days), get recommendations, see the profile, correct and
+// forget a memory, sign out. Then the same pages at phone width, a renewed access token, and
+// exporting the account's data and deleting it. Screenshots land in e2e/screenshots/ (look at
+// them); axe-core checks the main states for serious WCAG 2.1 AA problems (contrast, names,
+// labels).
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import en from '../src/i18n/en'
@@ -19,6 +22,20 @@ const baseURL = inject('baseURL')
 const username = `e2e_${Date.now().toString(36)}`
 const password = 'correct horse battery'
 const FACT = 'My dog is called Bao and I live in Hangzhou'
+const HEALTH = zh.data.types.health
+
+/** A CSV of four earlier days of few steps, and one row the server must reject. */
+function lowStepsCsv(): string {
+  const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10)
+  return [
+    'data_type,recorded_at,steps,sleep_hours',
+    `health,${day(1)},3100,6.5`,
+    `health,${day(2)},2800,`,
+    `health,${day(3)},abc,7`,
+    `health,${day(4)},3500,`,
+    `health,${day(5)},2200,6`,
+  ].join('\n')
+}
 
 let browser: Browser
 
@@ -109,6 +126,14 @@ describe('desktop', () => {
     await screenshot(page, 'desktop-06-second-answer')
     expect(await accessibilityProblems(page)).toEqual([])
 
+    // Thumbs up on the answer.
+    const answerFeedback = page.locator('article.turn').last().getByRole('button', {
+      name: zh.feedback.up.replace('{subject}', zh.feedback.thisAnswer),
+    })
+    await answerFeedback.click()
+    await page.getByText(zh.feedback.thanks).waitFor()
+    expect(await answerFeedback.getAttribute('aria-pressed')).toBe('true')
+
     await button.click()
     const drawer = page.getByRole('dialog', { name: zh.memory.drawerTitle })
     await drawer.waitFor()
@@ -129,24 +154,127 @@ describe('desktop', () => {
     await screenshot(page, 'desktop-08-stopped')
   })
 
-  it('lists, searches and forgets memories', async () => {
+  it('adds health data: consent, a record by hand, then a file of earlier days', async () => {
+    await page.getByRole('link', { name: zh.nav.userData }).click()
+    await page.getByRole('heading', { name: zh.data.title }).waitFor()
+    // Nothing can be saved before consent.
+    const save = page.getByRole('button', { name: zh.data.save.replace('{type}', HEALTH) })
+    expect(await save.isDisabled()).toBe(true)
+    await page.getByText(zh.records.empty).waitFor()
+    const consent = page.getByRole('switch', { name: zh.consent.switchLabel.replace('{type}', HEALTH) })
+    await page.locator('.el-switch', { has: consent }).click()
+    await page.getByText(zh.consent.turnedOn.replace('{type}', HEALTH)).waitFor()
+    expect(await consent.isChecked()).toBe(true)
+
+    // The form refuses an empty record, then saves today's steps.
+    await save.click()
+    await page.getByRole('alert').getByText(zh.data.rules.atLeastOne).waitFor()
+    await page.getByLabel(zh.data.fields.steps).fill('2600')
+    await page.getByLabel(zh.data.fields.sleep_hours).fill('6')
+    await save.click()
+    await page.getByText(zh.data.added).waitFor()
+    await page.locator('.record', { hasText: '2600' }).waitFor()
+
+    // Earlier days from a CSV file: four rows written, one rejected with its reason.
+    await page.getByLabel(zh.dataImport.fileLabel).setInputFiles({
+      name: 'steps.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(lowStepsCsv()),
+    })
+    await page.getByRole('button', { name: zh.dataImport.send }).click()
+    const written = zh.dataImport.written.replace('{n}', '4').replace('{rejected}', '1')
+    await page.getByText(written).waitFor()
+    await page.getByRole('heading', { name: zh.dataImport.rejectedTitle }).waitFor()
+    const rejected = page.locator('.rejected')
+    expect(await rejected.innerText()).toMatch(/^3\s/m) // the third data row: steps "abc"
+    expect(await rejected.innerText()).toContain('steps')
+    await expect.poll(() => page.locator('.record').count()).toBe(5)
+    await screenshot(page, 'desktop-09-user-data')
+    expect(await accessibilityProblems(page)).toEqual([])
+
+    // The list filters by type.
+    await page.locator('.filters .el-select').first().click()
+    await page.getByRole('option', { name: zh.data.types.finance }).click()
+    await page.getByText(zh.records.noMatch).waitFor()
+  })
+
+  it('gives recommendations per dimension, with sources and feedback', async () => {
+    await page.getByRole('link', { name: zh.nav.recommendations }).click()
+    await page.getByRole('heading', { name: zh.recommendations.title, level: 1 }).waitFor()
+    const health = page.getByRole('region', { name: HEALTH })
+    await health.locator('.item').first().waitFor({ timeout: 90_000 })
+    for (const dimension of ['finance', 'education'] as const) {
+      await page.getByRole('region', { name: zh.data.types[dimension] }).waitFor()
+    }
+    const item = health.locator('.item').first()
+    expect(await item.locator('.advice').innerText()).not.toBe('')
+    expect(await item.locator('.rationale').innerText()).not.toBe('')
+    await screenshot(page, 'desktop-10-recommendations')
+    expect(await accessibilityProblems(page)).toEqual([])
+
+    await item.getByRole('button', { name: /^有帮助：/ }).click()
+    await page.getByText(zh.feedback.thanks).first().waitFor()
+    await item.getByRole('button', { name: zh.feedback.adopt }).click()
+    await item.getByRole('button', { name: zh.feedback.adopted }).waitFor()
+
+    // A source opens the insight or record it cites, marked on its page.
+    const source = item.locator('.source-link').first()
+    await source.waitFor()
+    await source.click()
+    await page.waitForURL(/#(insight|record|memory)-/)
+    await page.locator('.linked-target').waitFor()
+    await screenshot(page, 'desktop-11-source')
+  })
+
+  it('shows the profile with its insights, and takes a correction', async () => {
+    await page.goto(`${baseURL}/profile`)
+    await page.getByRole('heading', { name: zh.profile.title, level: 1 }).waitFor()
+    await page.locator('.insight', { hasText: /步/ }).first().waitFor()
+    await page.getByRole('button', { name: zh.profile.edit }).click()
+    await page.getByRole('textbox', { name: zh.profile.summaryTitle }).fill('Walks little; wants to move more.')
+    await page.getByRole('textbox', { name: zh.profile.preferences.goals }).fill('walk 7000 steps a day')
+    await page.getByRole('button', { name: zh.profile.save }).click()
+    await page.getByText(zh.profile.saved).waitFor()
+    await page.getByText('Walks little; wants to move more.').waitFor()
+    await page.getByText(zh.profile.editedByYou).waitFor()
+    await screenshot(page, 'desktop-12-profile')
+    expect(await accessibilityProblems(page)).toEqual([])
+  })
+
+  it('lists, corrects, searches and forgets memories', async () => {
     await page.getByRole('link', { name: zh.nav.memories }).click()
     await page.waitForURL(/\/memories$/)
     const item = page.locator('.memory-item', { hasText: FACT })
     await item.waitFor()
-    await screenshot(page, 'desktop-09-memories')
+    await screenshot(page, 'desktop-13-memories')
+
+    // Correct it, and see the old text in its history.
+    await item.getByRole('button', { name: /^编辑记忆：/ }).click()
+    const editor = page.getByRole('dialog', { name: zh.memoryEdit.title })
+    await editor.getByLabel(zh.memoryEdit.textLabel).fill(`${FACT}, near West Lake`)
+    await editor.getByRole('button', { name: zh.memoryEdit.save }).click()
+    await page.getByText(zh.memoryEdit.saved).waitFor()
+    await expect.poll(() => item.innerText()).toContain('near West Lake')
+    await item.getByRole('button', { name: /^查看记忆的历史：/ }).click()
+    const history = page.getByRole('dialog', { name: zh.memoryHistory.title })
+    await expect.poll(() => history.innerText()).toContain(zh.memoryHistory.events.update)
+    expect(await history.locator('del').innerText()).toBe(FACT)
+    await screenshot(page, 'desktop-14-memory-history')
+    expect(await accessibilityProblems(page)).toEqual([])
+    await page.keyboard.press('Escape')
+    await history.waitFor({ state: 'hidden' })
 
     await page.getByLabel(zh.memories.searchLabel).fill('dog')
     await page.getByLabel(zh.memories.searchLabel).press('Enter')
     await page.getByText(zh.memories.resultsFor.replace('{query}', 'dog')).waitFor()
     await expect.poll(() => item.innerText()).toMatch(/相关度 \d+%/)
-    await screenshot(page, 'desktop-10-memories-search')
+    await screenshot(page, 'desktop-15-memories-search')
     expect(await accessibilityProblems(page)).toEqual([])
 
     await item.getByRole('button', { name: /删除记忆/ }).click()
     const confirm = page.getByRole('dialog', { name: zh.memories.confirmTitle })
     await confirm.waitFor()
-    await screenshot(page, 'desktop-11-confirm-delete')
+    await screenshot(page, 'desktop-16-confirm-delete')
     await confirm.getByRole('button', { name: zh.memories.confirm }).click()
     await page.getByText(zh.memories.deleted).waitFor()
     await item.waitFor({ state: 'detached' })
@@ -155,7 +283,7 @@ describe('desktop', () => {
     await page.reload()
     await page.getByText(zh.memories.newestFirst).waitFor()
     expect(await page.locator('.memory-item', { hasText: FACT }).count()).toBe(0)
-    await screenshot(page, 'desktop-12-after-delete')
+    await screenshot(page, 'desktop-17-after-delete')
   })
 
   it('switches to English and back, remembering the choice', async () => {
@@ -164,7 +292,7 @@ describe('desktop', () => {
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
     await page.reload()
     await page.getByRole('heading', { name: en.memories.title }).waitFor()
-    await screenshot(page, 'desktop-13-memories-english')
+    await screenshot(page, 'desktop-18-memories-english')
     await page.getByRole('button', { name: en.nav.otherLanguage }).click()
     await page.getByRole('heading', { name: zh.memories.title }).waitFor()
   })
@@ -178,18 +306,13 @@ describe('desktop', () => {
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main')
   })
 
-  it('shows the pages of later versions as coming soon', async () => {
-    await page.goto(`${baseURL}/profile`)
-    await page.getByRole('heading', { name: zh.soon.title.replace('{page}', zh.nav.profile) }).waitFor()
-  })
-
   it('signs out, and then asks to sign in again', async () => {
     await page.goto(`${baseURL}/chat`)
     await page.locator('.user-button').click()
     await page.getByRole('menuitem', { name: zh.nav.signOut }).click()
     await page.waitForURL(/\/sign-in/)
     await page.getByText(zh.auth.signedOut).waitFor()
-    await screenshot(page, 'desktop-14-signed-out')
+    await screenshot(page, 'desktop-19-signed-out')
 
     await page.goto(`${baseURL}/memories`)
     await page.waitForURL(/\/sign-in\?redirect=/)
@@ -252,6 +375,42 @@ describe('phone', () => {
     expect(await accessibilityProblems(page)).toEqual([])
   })
 
+  it('shows recommendations, my data and the profile at phone width', async () => {
+    // The desktop journey's data belongs to the same account: each page has content.
+    for (const [path, heading, content, shot] of [
+      ['/recommendations', zh.recommendations.title, '.recommendation-card .item', 'phone-07-recommendations'],
+      ['/user-data', zh.data.title, '.record', 'phone-08-user-data'],
+      ['/profile', zh.profile.title, '.insight', 'phone-09-profile'],
+    ] as const) {
+      await page.goto(`${baseURL}${path}`)
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor()
+      await page.locator(content).first().waitFor({ timeout: 90_000 })
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
+      await screenshot(page, shot)
+      expect(await accessibilityProblems(page)).toEqual([])
+    }
+  })
+
+  it('renews an expired access token with the refresh token, without signing out', async () => {
+    const before = await page.evaluate(() => JSON.parse(localStorage.getItem('memadvisor.session')!))
+    expect(before.refreshToken).toBeTruthy()
+    // The access token is refused (as after its 15 minutes); the refresh token is still good.
+    await page.evaluate(
+      (session) =>
+        localStorage.setItem(
+          'memadvisor.session',
+          JSON.stringify({ ...session, token: 'expired.access.token', expiresAt: Date.now() - 1000 }),
+        ),
+      before,
+    )
+    await page.goto(`${baseURL}/memories`)
+    await page.locator('.memory-item').first().waitFor()
+    expect(new URL(page.url()).pathname).toBe('/memories')
+    const after = await page.evaluate(() => JSON.parse(localStorage.getItem('memadvisor.session')!))
+    expect(after.token).not.toBe('expired.access.token')
+    expect(after.refreshToken).not.toBe(before.refreshToken) // rotated
+  })
+
   it('goes back to sign-in when the server refuses the stored token', async () => {
     await page.evaluate(() =>
       localStorage.setItem(
@@ -262,7 +421,7 @@ describe('phone', () => {
     await page.goto(`${baseURL}/memories`)
     await page.waitForURL(/\/sign-in\?redirect=(%2F|\/)memories&expired=1/)
     await page.getByText(zh.auth.sessionExpired).waitFor()
-    await screenshot(page, 'phone-07-session-expired')
+    await screenshot(page, 'phone-10-session-expired')
     expect(errors).toEqual([])
   })
 
@@ -270,11 +429,14 @@ describe('phone', () => {
     await page.getByLabel(zh.auth.username).fill(username)
     await page.getByLabel(zh.auth.password).fill(password)
     await page.getByRole('button', { name: zh.auth.signIn }).click()
-    await page.waitForURL(/\/memories/)
+    // Not /\/memories/: the sign-in page's own address has `redirect=/memories` in it, and leaving
+    // it before the (now slower, session-opening) login answered left the app signed out.
+    await page.waitForURL((url) => url.pathname === '/memories')
+    await page.getByRole('heading', { name: zh.memories.title }).waitFor()
     await page.goto(`${baseURL}/privacy`)
     await page.getByRole('heading', { name: zh.privacy.title }).waitFor()
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
-    await screenshot(page, 'phone-08-privacy')
+    await screenshot(page, 'phone-11-privacy')
     expect(await accessibilityProblems(page)).toEqual([])
 
     const [download] = await Promise.all([
@@ -285,12 +447,16 @@ describe('phone', () => {
     const exported = JSON.parse(await readFile((await download.path())!, 'utf8'))
     expect(exported.account.username).toBe(username)
     expect(JSON.stringify(exported.conversation_history)).toContain('我住在杭州')
+    await expect.poll(() => page.locator('.audit .entry').count()).toBeGreaterThan(0)
+    await page.locator('.audit .entry').last().scrollIntoViewIfNeeded()
+    expect(await page.locator('.audit').innerText()).toContain(zh.audit.actions.login)
+    await screenshot(page, 'phone-11b-audit-log')
 
     await page.getByRole('button', { name: zh.privacy.deleteButton }).click()
     await page.getByRole('button', { name: zh.privacy.deleteConfirm }).click()
     await page.waitForURL(/\/sign-in/)
     await page.getByText(zh.privacy.deleted).waitFor()
-    await screenshot(page, 'phone-09-account-deleted')
+    await screenshot(page, 'phone-12-account-deleted')
 
     // The account is gone: signing in again is refused.
     await page.getByLabel(zh.auth.username).fill(username)

@@ -2,7 +2,7 @@ import 'element-plus/dist/index.css'
 import './styles.css'
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
-import { onUnauthorized } from '@/api'
+import { onSessionRenewed, onUnauthorized } from '@/api'
 import App from './App.vue'
 import { i18n } from './i18n'
 import { router } from './router'
@@ -33,6 +33,9 @@ onUnauthorized(() => {
     void router.push({ name: 'sign-in', query: { redirect: target.fullPath, expired: '1' } })
   }
 })
+
+// A refresh stored new tokens: keep the store in step (the account stays loaded).
+onSessionRenewed(() => auth.syncFromStorage())
 
 // Signing in or out in another tab applies here too.
 window.addEventListener('storage', () => {

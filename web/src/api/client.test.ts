@@ -122,6 +122,35 @@ describe('createApi', () => {
     expect(requests[0]!.url).toBe('http://memadvisor.test/api/conversations/c1')
   })
 
+  it('uploads an import as multipart form data, strict on request', async () => {
+    const report = { accepted: 1, rejected: [{ row: 2, errors: ['steps: bad'] }], written: true, ids: [7] }
+    const { api, requests } = fakeApi([jsonResponse(200, report)])
+    const file = new File(['data_type,steps\nhealth,4200\nhealth,abc\n'], 'steps.csv', { type: 'text/csv' })
+    await expect(api.importUserData(file, { strict: true })).resolves.toEqual(report)
+    const url = new URL(requests[0]!.url)
+    expect(url.pathname).toBe('/api/user-data/import')
+    expect(url.searchParams.get('strict')).toBe('true')
+    expect(requests[0]!.headers.get('Content-Type')).toMatch(/^multipart\/form-data; boundary=/)
+    const sent = (await requests[0]!.formData()).get('file') as File
+    expect(sent.name).toBe('steps.csv')
+    expect(await sent.text()).toContain('health,abc')
+  })
+
+  it('asks for recommendations in the reader\'s language', async () => {
+    const { api, requests } = fakeApi([jsonResponse(200, {})])
+    await api.getRecommendations({ lang: 'zh', refresh: true })
+    const url = new URL(requests[0]!.url)
+    expect(url.pathname).toBe('/api/recommendations')
+    expect(url.searchParams.get('lang')).toBe('zh')
+    expect(url.searchParams.get('refresh')).toBe('true')
+  })
+
+  it('rates a recommendation, and marks it done', async () => {
+    const { api, requests } = fakeApi([jsonResponse(201, {})])
+    await api.giveFeedback({ target_type: 'recommendation', target_id: 'r1', rating: 1, adopted: true })
+    expect(await requests[0]!.json()).toEqual({ target_type: 'recommendation', target_id: 'r1', rating: 1, adopted: true })
+  })
+
   describe('streamChat', () => {
     it('posts the message and yields the parsed events', async () => {
       const final = { conversation_id: 'c1', turn_id: 1, answer: 'Hi', memories: [] }

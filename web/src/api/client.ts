@@ -6,16 +6,31 @@ import { readChatEvents } from './chatStream'
 import { ApiError, httpError, isAbortError } from './errors'
 import type { paths } from './schema'
 import type {
+  AuditEntry,
   ChatEvent,
   ChatRequest,
+  Consent,
+  ConsentChange,
+  ConsentUpdate,
+  ContentLanguage,
   ConversationDetail,
   ConversationSummary,
+  Feedback,
+  FeedbackRequest,
+  ImportReport,
   LoginRequest,
   Memory,
+  MemoryChange,
   MemoryQuery,
+  Profile,
+  ProfileUpdate,
+  Recommendations,
   RegisterRequest,
   Token,
   User,
+  UserDataQuery,
+  UserDataRecord,
+  UserDataRequest,
 } from './types'
 
 export interface ApiOptions {
@@ -27,7 +42,23 @@ export interface ApiOptions {
   getToken?: () => string | null
   /** Called when the server refuses the token (401), e.g. to go back to the sign-in page. */
   onUnauthorized?: (error: ApiError) => void
+  /**
+   * The refresh token, if any. With one, a request refused with 401 (the 15-minute access token
+   * expired) makes one call to `/api/auth/refresh`, then is sent again with the new token; only
+   * when the refresh fails too does `onUnauthorized` hear of it.
+   */
+  getRefreshToken?: () => string | null
+  /** Receives the tokens of a refresh, to store them (the old refresh token no longer works). */
+  onRefreshed?: (tokens: Token) => void
+  /**
+   * Runs a refresh so that no other refresh of the same token runs at once (e.g. in another tab,
+   * through the Web Locks API). Presenting a refresh token twice ends the session, so this matters.
+   */
+  exclusive?: <T>(task: () => Promise<T>) => Promise<T>
 }
+
+/** Calls after which a 401 means "wrong credentials" or "sign in again", never "refresh first". */
+const NO_REFRESH = ['/api/auth/login', '/api/auth/register', '/api/auth/refresh']
 
 interface FetchResult<T> {
   data?: T
@@ -38,8 +69,46 @@ interface FetchResult<T> {
 export type Api = ReturnType<typeof createApi>
 
 export function createApi(options: ApiOptions = {}) {
-  const { baseUrl = '', getToken = () => null, onUnauthorized } = options
-  const fetchImpl = (request: Request) => (options.fetch ?? globalThis.fetch)(request)
+  const { baseUrl = '', getToken = () => null, onUnauthorized, onRefreshed } = options
+  const { getRefreshToken = () => null, exclusive = (task) => task() } = options
+  const rawFetch = (request: Request) => (options.fetch ?? globalThis.fetch)(request)
+  /** Without the refresh step: the refresh call itself goes through this one. */
+  const bare = createClient<paths>({ baseUrl, fetch: rawFetch })
+  let refreshing: Promise<boolean> | null = null
+
+  /** One refresh at a time; true when a newer access token than `refused` is now available. */
+  function renew(refused: string): Promise<boolean> {
+    refreshing ??= exclusive(async () => {
+      // Another call or tab refreshed while this request was out: its token is the new one.
+      const current = getToken()
+      if (current && current !== refused) return true
+      const refreshToken = getRefreshToken()
+      if (!refreshToken) return false
+      const { data, response } = await bare.POST('/api/auth/refresh', {
+        body: { refresh_token: refreshToken },
+      })
+      if (!response.ok || !data) return false
+      onRefreshed?.(data)
+      return true
+    }).finally(() => {
+      refreshing = null
+    })
+    return refreshing
+  }
+
+  /** Sends the request; on a 401 to an expired access token, refreshes once and sends it again. */
+  async function fetchImpl(request: Request): Promise<Response> {
+    const sent = request.headers.get('Authorization')?.replace(/^Bearer /, '')
+    const path = new URL(request.url, 'http://base.invalid').pathname
+    const canRenew = sent && getRefreshToken() && !NO_REFRESH.some((end) => path.endsWith(end))
+    const copy = canRenew ? request.clone() : null
+    const response = await rawFetch(request)
+    if (response.status !== 401 || !copy || !sent) return response
+    if (!(await renew(sent))) return response
+    copy.headers.set('Authorization', `Bearer ${getToken() ?? ''}`)
+    return rawFetch(copy)
+  }
+
   const client = createClient<paths>({ baseUrl, fetch: fetchImpl })
 
   client.use({
@@ -88,6 +157,12 @@ export function createApi(options: ApiOptions = {}) {
       return (await call(pending, { expectUnauthorized: true })).data
     },
 
+    /** Ends this sign-in on the server: its access and refresh tokens stop working at once. */
+    async logout(query: { everywhere?: boolean } = {}): Promise<void> {
+      const pending = client.POST('/api/auth/logout', { params: { query } })
+      await call(pending, { expectUnauthorized: true })
+    },
+
     async me(): Promise<User> {
       return (await call(client.GET('/api/me'))).data
     },
@@ -115,6 +190,93 @@ export function createApi(options: ApiOptions = {}) {
         params: { path: { memory_id: memoryId } },
       })
       await call(pending)
+    },
+
+    /** Corrects what a memory says; the old text stays in its history. */
+    async updateMemory(memoryId: string, text: string): Promise<Memory> {
+      const pending = client.PATCH('/api/memories/{memory_id}', {
+        params: { path: { memory_id: memoryId } },
+        body: { text },
+      })
+      return (await call(pending)).data
+    },
+
+    /** How a memory changed, oldest first. */
+    async memoryHistory(memoryId: string): Promise<MemoryChange[]> {
+      const pending = client.GET('/api/memories/{memory_id}/history', {
+        params: { path: { memory_id: memoryId } },
+      })
+      return (await call(pending)).data
+    },
+
+    /** Advice per dimension; served from the server's cache unless `refresh` or the data changed. */
+    async getRecommendations(
+      query: { lang?: ContentLanguage; refresh?: boolean } = {},
+    ): Promise<Recommendations> {
+      return (await call(client.GET('/api/recommendations', { params: { query } }))).data
+    },
+
+    /** Thumbs up or down on an answer (`turn`) or a recommendation item; "I did this" is `adopted`. */
+    async giveFeedback(body: FeedbackRequest): Promise<Feedback> {
+      return (await call(client.POST('/api/feedback', { body }))).data
+    },
+
+    async listUserData(query: UserDataQuery = {}): Promise<UserDataRecord[]> {
+      return (await call(client.GET('/api/user-data', { params: { query } }))).data
+    },
+
+    /** Stores one record; a 403 means its type lacks the user's consent. */
+    async addUserData(body: UserDataRequest): Promise<UserDataRecord> {
+      return (await call(client.POST('/api/user-data', { body }))).data
+    },
+
+    async deleteUserData(recordId: number): Promise<void> {
+      const pending = client.DELETE('/api/user-data/{record_id}', {
+        params: { path: { record_id: recordId } },
+      })
+      await call(pending)
+    },
+
+    /** Imports a CSV or JSON file of records; rejected rows come back with their reasons. */
+    async importUserData(file: File, query: { strict?: boolean } = {}): Promise<ImportReport> {
+      const pending = client.POST('/api/user-data/import', {
+        params: { query },
+        // openapi-fetch sends FormData as multipart as it is; the schema types the field as a string.
+        body: { file: file as unknown as string },
+        bodySerializer: (body) => {
+          const form = new FormData()
+          form.append('file', body.file as unknown as File)
+          return form
+        },
+      })
+      return (await call(pending)).data
+    },
+
+    async getConsent(): Promise<Consent> {
+      return (await call(client.GET('/api/me/consent'))).data
+    },
+
+    /** Turns data types on or off; off keeps the records (`records_kept`) but stops using them. */
+    async setConsent(body: ConsentUpdate): Promise<ConsentChange> {
+      return (await call(client.PUT('/api/me/consent', { body }))).data
+    },
+
+    async getProfile(query: { lang?: ContentLanguage } = {}): Promise<Profile> {
+      return (await call(client.GET('/api/profile', { params: { query } }))).data
+    },
+
+    async updateProfile(body: ProfileUpdate, query: { lang?: ContentLanguage } = {}): Promise<Profile> {
+      return (await call(client.PUT('/api/profile', { body, params: { query } }))).data
+    },
+
+    /** Reruns the analysers and the summariser (the model writes the summary: it takes a while). */
+    async refreshProfile(query: { lang?: ContentLanguage } = {}): Promise<Profile> {
+      return (await call(client.POST('/api/profile/refresh', { params: { query } }))).data
+    },
+
+    /** Who read, wrote, deleted or exported the user's data, newest first. */
+    async auditLog(query: { limit?: number; offset?: number } = {}): Promise<AuditEntry[]> {
+      return (await call(client.GET('/api/me/audit', { params: { query } }))).data
     },
 
     /** Everything the server holds about the signed-in user, as one JSON document. */

@@ -41,6 +41,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh
+         * @description Exchange a refresh token for a new access token and a new refresh token.
+         *
+         *     Each refresh token works once. Presenting one that was already used revokes its whole session
+         *     (someone else may hold a copy), and both holders must sign in again.
+         */
+        post: operations["refresh_api_auth_refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Logout
+         * @description End this sign-in: its access and refresh tokens stop working at once.
+         */
+        post: operations["logout_api_auth_logout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -58,6 +101,8 @@ export interface paths {
         /**
          * Delete Me
          * @description Right to erasure: delete your account and everything held about you, in every store.
+         *
+         *     The audit log goes with it: nothing of the account is kept, not even a record of the erasure.
          */
         delete: operations["delete_me_api_me_delete"];
         options?: never;
@@ -76,11 +121,60 @@ export interface paths {
          * Export Me
          * @description Right of access: everything held about you, as one JSON document.
          *
-         *     The account, conversations, memories, profile, data, insights and feedback; password hashes
-         *     and search indexes are left out.
+         *     The account, conversations, memories, profile, data, insights, feedback, sign-ins and the
+         *     audit log; password and token hashes and search indexes are left out.
          */
         get: operations["export_me_api_me_export_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Audit Log
+         * @description Who read, wrote, deleted or exported your data, and when: newest first.
+         *
+         *     Reading the log is not itself logged (it would fill the log with its own reads).
+         */
+        get: operations["my_audit_log_api_me_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Consent
+         * @description Which types of data you allow to be collected and used (all off until you turn them on).
+         */
+        get: operations["get_consent_api_me_consent_get"];
+        /**
+         * Set Consent
+         * @description Turn types on or off; omitted types stay as they are.
+         *
+         *     Off stops collection and use at once (and drops the insights drawn from that type); the
+         *     records stay until you delete them: `records_kept` says how many.
+         */
+        put: operations["set_consent_api_me_consent_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -185,6 +279,210 @@ export interface paths {
         delete: operations["delete_memory_api_memories__memory_id__delete"];
         options?: never;
         head?: never;
+        /**
+         * Edit Memory
+         * @description Correct what a memory says; the old text is kept in its history.
+         */
+        patch: operations["edit_memory_api_memories__memory_id__patch"];
+        trace?: never;
+    };
+    "/api/memories/{memory_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Memory History
+         * @description How a memory changed (edits, and facts consolidated from later messages), oldest first.
+         */
+        get: operations["memory_history_api_memories__memory_id__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Records
+         * @description Your records, newest first.
+         */
+        get: operations["list_records_api_user_data_get"];
+        put?: never;
+        /**
+         * Add Record
+         * @description Store one record (its type must have your consent); it becomes searchable in chat.
+         */
+        post: operations["add_record_api_user_data_post"];
+        /**
+         * Delete Type
+         * @description Delete all your records of one type (e.g. after withdrawing consent).
+         */
+        delete: operations["delete_type_api_user_data_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user-data/{record_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Record
+         * @description Delete one record and the memory made from it.
+         */
+        delete: operations["delete_record_api_user_data__record_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user-data/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Records
+         * @description Import a CSV or JSON file of records; see the README for the columns.
+         *
+         *     Valid rows are written together (all or none); each rejected row is reported with its reasons.
+         *     Rows whose type lacks your consent are rejected.
+         */
+        post: operations["import_records_api_user_data_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Profile
+         * @description Your summary, preferences and current insights.
+         */
+        get: operations["get_profile_api_profile_get"];
+        /**
+         * Update Profile
+         * @description Correct the summary or preferences; later summaries build on your corrections.
+         */
+        put: operations["update_profile_api_profile_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/profile/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh Profile
+         * @description Rerun the analysers and the summariser now (the summariser needs the model).
+         */
+        post: operations["refresh_profile_api_profile_refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Recommendations
+         * @description Advice on health, finance and education (and behaviour when there is data).
+         *
+         *     Runs the recommend graph (`analyse → recommend`). Served from the cache until your data,
+         *     insights, memories, profile or consents change; computing anew takes the model a while.
+         */
+        get: operations["get_recommendations_api_recommendations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give Feedback
+         * @description Rate one of your answers (`turn`) or recommendation items; "I did this" sets `adopted`.
+         */
+        post: operations["give_feedback_api_feedback_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Feedback Stats
+         * @description Approval and adoption rates per prompt version and variant, over all users.
+         *
+         *     Counts and rates only: nothing that identifies anyone.
+         */
+        get: operations["feedback_stats_api_stats_feedback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -282,26 +580,6 @@ export interface paths {
          * @description Invoke the runnable with the given input and config.
          */
         post: operations["advisor_invoke_advisor_invoke_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/advisor/batch": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Advisor Batch
-         * @description Batch invoke the runnable with the given inputs and config.
-         */
-        post: operations["advisor_batch_advisor_batch_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -436,15 +714,56 @@ export interface components {
             turn_id?: number | null;
         };
         /**
-         * BatchResponseMetadata
-         * @description Represents response metadata used for batches of input/output LangServe
-         *     responses.
+         * AuditEntryOut
+         * @description One entry of the user's audit log.
          */
-        BatchResponseMetadata: {
-            /** Responses */
-            responses: components["schemas"]["InvokeResponseMetadata"][];
-            /** Run Ids */
-            run_ids: string[];
+        AuditEntryOut: {
+            /** Action */
+            action: string;
+            /** Resource */
+            resource: string;
+            /** Resource Id */
+            resource_id: string | null;
+            /** Client */
+            client: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+        };
+        /**
+         * BehaviorDataIn
+         * @description A behaviour event with a category.
+         */
+        BehaviorDataIn: {
+            /** Recorded At */
+            recorded_at?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            data_type: "behavior";
+            data: components["schemas"]["BehaviorRecord"];
+        };
+        /**
+         * BehaviorRecord
+         * @description A free event of daily life with a category, e.g. exercise, screen time, social.
+         */
+        BehaviorRecord: {
+            /** Note */
+            note?: string | null;
+            /** Category */
+            category: string;
+            /** Event */
+            event: string;
+            /** Duration Minutes */
+            duration_minutes?: number | null;
+        };
+        /** Body_import_records_api_user_data_import_post */
+        Body_import_records_api_user_data_import_post: {
+            /** File */
+            file: string;
         };
         /**
          * ChatIn
@@ -455,6 +774,79 @@ export interface components {
             message: string;
             /** Conversation Id */
             conversation_id?: string | null;
+        };
+        /**
+         * ConsentChange
+         * @description The consents after a change, and what is still stored of the types now turned off.
+         */
+        ConsentChange: {
+            /**
+             * Health
+             * @default false
+             */
+            health: boolean;
+            /**
+             * Finance
+             * @default false
+             */
+            finance: boolean;
+            /**
+             * Education
+             * @default false
+             */
+            education: boolean;
+            /**
+             * Behavior
+             * @default false
+             */
+            behavior: boolean;
+            /**
+             * Records Kept
+             * @default {}
+             */
+            records_kept: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * ConsentOut
+         * @description Which types of data you allow to be collected and used (all off until you turn them on).
+         */
+        ConsentOut: {
+            /**
+             * Health
+             * @default false
+             */
+            health: boolean;
+            /**
+             * Finance
+             * @default false
+             */
+            finance: boolean;
+            /**
+             * Education
+             * @default false
+             */
+            education: boolean;
+            /**
+             * Behavior
+             * @default false
+             */
+            behavior: boolean;
+        };
+        /**
+         * ConsentUpdate
+         * @description Turn collection and use of data types on or off; omitted types stay as they are.
+         */
+        ConsentUpdate: {
+            /** Health */
+            health?: boolean | null;
+            /** Finance */
+            finance?: boolean | null;
+            /** Education */
+            education?: boolean | null;
+            /** Behavior */
+            behavior?: boolean | null;
         };
         /**
          * ConversationDetail
@@ -503,12 +895,116 @@ export interface components {
             turns: number;
         };
         /**
+         * EducationDataIn
+         * @description An education record: courses, goals, study hours.
+         */
+        EducationDataIn: {
+            /** Recorded At */
+            recorded_at?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            data_type: "education";
+            data: components["schemas"]["EducationRecord"];
+        };
+        /**
+         * EducationRecord
+         * @description Learning: courses taken, goals, and hours studied that day.
+         */
+        EducationRecord: {
+            /** Note */
+            note?: string | null;
+            /**
+             * Courses
+             * @default []
+             */
+            courses: string[];
+            /**
+             * Goals
+             * @default []
+             */
+            goals: string[];
+            /** Study Hours */
+            study_hours?: number | null;
+        };
+        /**
          * ErrorOut
          * @description Every 4xx/5xx answer carries a sentence a person can read in `detail`.
          */
         ErrorOut: {
             /** Detail */
             detail: string;
+        };
+        /**
+         * FeedbackIn
+         * @description Thumbs up or down on a chat answer (`turn`, id of the turn) or a recommendation item.
+         */
+        FeedbackIn: {
+            /**
+             * Target Type
+             * @enum {string}
+             */
+            target_type: "turn" | "recommendation";
+            /** Target Id */
+            target_id: string;
+            /**
+             * Rating
+             * @enum {integer}
+             */
+            rating: 1 | -1;
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Adopted
+             * @default false
+             */
+            adopted: boolean;
+        };
+        /**
+         * FeedbackOut
+         * @description Stored feedback.
+         */
+        FeedbackOut: {
+            /** Id */
+            id: number;
+            /** Target Type */
+            target_type: string;
+            /** Target Id */
+            target_id: string;
+            /** Rating */
+            rating: number;
+            /** Comment */
+            comment: string | null;
+            /** Adopted */
+            adopted: boolean;
+            /** Prompt Version */
+            prompt_version: string | null;
+            /** Variant */
+            variant: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * FeedbackStatsRow
+         * @description Approval and adoption of one prompt version and variant, over every user's feedback.
+         */
+        FeedbackStatsRow: {
+            /** Target Type */
+            target_type: string;
+            /** Prompt Version */
+            prompt_version: string | null;
+            /** Variant */
+            variant: string | null;
+            /** Count */
+            count: number;
+            /** Approval Rate */
+            approval_rate: number;
+            /** Adoption Rate */
+            adoption_rate: number;
         };
         /**
          * FeedbackToken
@@ -522,10 +1018,125 @@ export interface components {
             /** Expires At */
             expires_at?: string | null;
         };
+        /**
+         * FinanceDataIn
+         * @description A finance record: income, expenses, savings, debt over a period, in one currency.
+         */
+        FinanceDataIn: {
+            /** Recorded At */
+            recorded_at?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            data_type: "finance";
+            data: components["schemas"]["FinanceRecord"];
+        };
+        /**
+         * FinanceRecord
+         * @description Money over one period (a month by default), in one currency.
+         */
+        FinanceRecord: {
+            /** Note */
+            note?: string | null;
+            /** Income */
+            income?: number | null;
+            /** Expenses */
+            expenses?: number | null;
+            /** Savings */
+            savings?: number | null;
+            /** Debt */
+            debt?: number | null;
+            /**
+             * Currency
+             * @default CNY
+             */
+            currency: string;
+            /**
+             * Period
+             * @default month
+             * @enum {string}
+             */
+            period: "day" | "week" | "month" | "year";
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * HealthDataIn
+         * @description A health record: steps, resting heart rate (bpm), sleep (hours), weight (kg).
+         */
+        HealthDataIn: {
+            /** Recorded At */
+            recorded_at?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            data_type: "health";
+            data: components["schemas"]["HealthRecord"];
+        };
+        /**
+         * HealthRecord
+         * @description A day's health measurements (any subset).
+         */
+        HealthRecord: {
+            /** Note */
+            note?: string | null;
+            /** Steps */
+            steps?: number | null;
+            /** Resting Heart Rate */
+            resting_heart_rate?: number | null;
+            /** Sleep Hours */
+            sleep_hours?: number | null;
+            /** Weight Kg */
+            weight_kg?: number | null;
+        };
+        /**
+         * ImportReport
+         * @description What an import did. Accepted rows are written together or not at all.
+         */
+        ImportReport: {
+            /** Accepted */
+            accepted: number;
+            /** Rejected */
+            rejected: components["schemas"]["RejectedRow"][];
+            /** Written */
+            written: boolean;
+            /** Ids */
+            ids: number[];
+        };
+        /**
+         * InsightOut
+         * @description A conclusion drawn from your data, with the figures and records it rests on.
+         */
+        InsightOut: {
+            /** Id */
+            id: number;
+            /** Category */
+            category: string;
+            /** Key */
+            key: string;
+            /** Text */
+            text: string;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "info" | "good" | "warning" | "alert";
+            /** Figures */
+            figures: {
+                [key: string]: unknown;
+            };
+            /** Sources */
+            sources: components["schemas"]["SourceRef"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /**
          * InvokeResponseMetadata
@@ -543,6 +1154,25 @@ export interface components {
              * @description Feedback tokens from the given run.These tokens allow a user to provide feedback on the run.Only available if server was configured to provide feedback tokens.
              */
             feedback_tokens: components["schemas"]["FeedbackToken"][];
+        };
+        /**
+         * MemoryChangeOut
+         * @description One step in the history of a memory.
+         */
+        MemoryChangeOut: {
+            /** Id */
+            id: number;
+            /** Event */
+            event: string;
+            /** Old Text */
+            old_text: string | null;
+            /** New Text */
+            new_text: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /**
          * MemoryOut
@@ -564,8 +1194,148 @@ export interface components {
             score?: number | null;
         };
         /**
+         * MemoryUpdate
+         * @description New text for a memory you correct.
+         */
+        MemoryUpdate: {
+            /** Text */
+            text: string;
+        };
+        /**
+         * Preferences
+         * @description What the user wants, likes, dislikes and must respect (the profile's structured part).
+         */
+        Preferences: {
+            /**
+             * Goals
+             * @default []
+             */
+            goals: string[];
+            /**
+             * Likes
+             * @default []
+             */
+            likes: string[];
+            /**
+             * Dislikes
+             * @default []
+             */
+            dislikes: string[];
+            /**
+             * Constraints
+             * @default []
+             */
+            constraints: string[];
+        };
+        /**
+         * ProfileOut
+         * @description The profile: summary and preferences, and the current insights.
+         *
+         *     The summariser writes summary and preferences; you can correct them.
+         */
+        ProfileOut: {
+            /** Summary */
+            summary: string;
+            preferences: components["schemas"]["Preferences"];
+            /** Insights */
+            insights: components["schemas"]["InsightOut"][];
+            /** Edited By User */
+            edited_by_user: boolean;
+            /** Summarized Turns */
+            summarized_turns: number;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
+         * ProfileUpdate
+         * @description Your corrections; omitted fields stay as they are.
+         */
+        ProfileUpdate: {
+            /** Summary */
+            summary?: string | null;
+            preferences?: components["schemas"]["Preferences"] | null;
+        };
+        /**
+         * RecommendationItem
+         * @description One piece of advice, why, and what it rests on.
+         */
+        RecommendationItem: {
+            /** Id */
+            id: string;
+            /** Advice */
+            advice: string;
+            /** Rationale */
+            rationale: string;
+            /** Sources */
+            sources: components["schemas"]["SourceRef"][];
+        };
+        /**
+         * RecommendationsOut
+         * @description Advice per dimension (`behavior` only when there is behaviour data).
+         */
+        RecommendationsOut: {
+            /** Id */
+            id: string;
+            /** Health */
+            health: components["schemas"]["RecommendationItem"][];
+            /** Finance */
+            finance: components["schemas"]["RecommendationItem"][];
+            /** Education */
+            education: components["schemas"]["RecommendationItem"][];
+            /** Behavior */
+            behavior?: components["schemas"]["RecommendationItem"][] | null;
+            /** Language */
+            language: string;
+            /** Prompt Version */
+            prompt_version: string;
+            /** Variant */
+            variant: string | null;
+            /** Model Name */
+            model_name: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Cached */
+            cached: boolean;
+        };
+        /**
+         * RefreshRequest
+         * @description A refresh token to exchange for new tokens, or to end its session with.
+         */
+        RefreshRequest: {
+            /** Refresh Token */
+            refresh_token: string;
+        };
+        /**
+         * RejectedRow
+         * @description A row of an import that was not accepted, and why (row 1 is the first data row).
+         */
+        RejectedRow: {
+            /** Row */
+            row: number;
+            /** Errors */
+            errors: string[];
+        };
+        /**
+         * SourceRef
+         * @description Something a conclusion rests on, as it appears in `GET /api/me/export`.
+         *
+         *     `kind` is the table (`memories`, `user_data`, `user_insights`), `id` the row's id there.
+         */
+        SourceRef: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "memories" | "user_data" | "user_insights";
+            /** Id */
+            id: number | string;
+        };
+        /**
          * TokenOut
-         * @description A bearer token for the `Authorization` header.
+         * @description A short-lived bearer token, and the refresh token that renews it (`/api/auth/refresh`).
          */
         TokenOut: {
             /** Access Token */
@@ -577,6 +1347,10 @@ export interface components {
             token_type: string;
             /** Expires In */
             expires_in: number;
+            /** Refresh Token */
+            refresh_token: string;
+            /** Refresh Expires In */
+            refresh_expires_in: number;
         };
         /**
          * TurnOut
@@ -605,6 +1379,33 @@ export interface components {
              * @default []
              */
             memories: components["schemas"]["MemoryOut"][];
+        };
+        /**
+         * UserDataOut
+         * @description A stored record.
+         */
+        UserDataOut: {
+            /** Id */
+            id: number;
+            /**
+             * Data Type
+             * @enum {string}
+             */
+            data_type: "health" | "finance" | "education" | "behavior";
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /**
          * UserOut
@@ -647,33 +1448,6 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
-        };
-        /** advisorBatchRequest */
-        advisorBatchRequest: {
-            /** Inputs */
-            inputs: components["schemas"]["AdvisorInput"][];
-            /**
-             * Config
-             * @description Subset of RunnableConfig object in LangChain. Either specify one config for all inputs or a list of configs with one per input. Useful for passing information like tags, metadata etc.
-             */
-            config?: components["schemas"]["advisoradvisor_config"] | components["schemas"]["advisoradvisor_config"][];
-            /**
-             * Kwargs
-             * @description Keyword arguments to the runnable. Currently ignored.
-             */
-            kwargs?: {
-                [key: string]: unknown;
-            };
-        };
-        /** advisorBatchResponse */
-        advisorBatchResponse: {
-            /**
-             * Output
-             * @description The outputs corresponding to the inputs the batch request.
-             */
-            output: components["schemas"]["AdvisorOutput"][];
-            /** @description Metadata about the response that may be useful to specific clients */
-            metadata: components["schemas"]["BatchResponseMetadata"];
         };
         /** advisorInvokeRequest */
         advisorInvokeRequest: {
@@ -884,6 +1658,96 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    refresh_api_auth_refresh_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    logout_api_auth_logout_post: {
+        parameters: {
+            query?: {
+                /** @description End every sign-in of the account, on every device. */
+                everywhere?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
         };
     };
     me_api_me_get: {
@@ -946,6 +1810,92 @@ export interface operations {
             };
         };
     };
+    my_audit_log_api_me_audit_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Rows to skip. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_consent_api_me_consent_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentOut"];
+                };
+            };
+        };
+    };
+    set_consent_api_me_consent_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentChange"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     chat_stream_api_chat_stream_post: {
         parameters: {
             query?: never;
@@ -966,7 +1916,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        /** @enum {unknown} */
+                        event?: "start" | "token" | "final" | "error";
+                        /** @description JSON of the event's payload */
+                        data: string;
+                    };
                 };
             };
             /** @description Not Found */
@@ -1002,6 +1957,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description Rows to skip. */
                 offset?: number;
             };
             header?: never;
@@ -1075,6 +2031,7 @@ export interface operations {
             query?: {
                 query?: string | null;
                 limit?: number;
+                /** @description Rows to skip. */
                 offset?: number;
             };
             header?: never;
@@ -1137,6 +2094,517 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    edit_memory_api_memories__memory_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memory_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemoryUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    memory_history_api_memories__memory_id__history_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memory_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryChangeOut"][];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_records_api_user_data_get: {
+        parameters: {
+            query?: {
+                /** @description Only this type. */
+                type?: ("health" | "finance" | "education" | "behavior") | null;
+                /** @description Only records from this time on. */
+                since?: string | null;
+                limit?: number;
+                /** @description Rows to skip. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDataOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_record_api_user_data_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HealthDataIn"] | components["schemas"]["FinanceDataIn"] | components["schemas"]["EducationDataIn"] | components["schemas"]["BehaviorDataIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDataOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_type_api_user_data_delete: {
+        parameters: {
+            query: {
+                /** @description Delete every record of this type. */
+                type: "health" | "finance" | "education" | "behavior";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: number;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_record_api_user_data__record_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_records_api_user_data_import_post: {
+        parameters: {
+            query?: {
+                /** @description Write nothing if any row is rejected. */
+                strict?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_records_api_user_data_import_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_profile_api_profile_get: {
+        parameters: {
+            query?: {
+                /** @description `zh` or `en`; default from the browser. */
+                lang?: ("zh" | "en") | null;
+            };
+            header?: {
+                "accept-language"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_profile_api_profile_put: {
+        parameters: {
+            query?: {
+                /** @description `zh` or `en`; default from the browser. */
+                lang?: ("zh" | "en") | null;
+            };
+            header?: {
+                "accept-language"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    refresh_profile_api_profile_refresh_post: {
+        parameters: {
+            query?: {
+                /** @description `zh` or `en`; default from the browser. */
+                lang?: ("zh" | "en") | null;
+            };
+            header?: {
+                "accept-language"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_recommendations_api_recommendations_get: {
+        parameters: {
+            query?: {
+                /** @description Compute anew even if nothing changed. */
+                refresh?: boolean;
+                /** @description `zh` or `en`; default from the browser. */
+                lang?: ("zh" | "en") | null;
+            };
+            header?: {
+                "accept-language"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    give_feedback_api_feedback_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    feedback_stats_api_stats_feedback_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackStatsRow"][];
                 };
             };
         };
@@ -1258,41 +2726,6 @@ export interface operations {
             };
         };
     };
-    advisor_batch_advisor_batch_post: {
-        parameters: {
-            query?: {
-                config_hash?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["advisorBatchRequest"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["advisorBatchResponse"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     advisor_stream_advisor_stream_post: {
         parameters: {
             query?: {
@@ -1314,7 +2747,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/event-stream": {
+                        /** @enum {unknown} */
+                        event?: "metadata" | "data" | "error" | "end";
+                        /** @description JSON of the event's payload */
+                        data: string;
+                    };
                 };
             };
             /** @description Validation Error */
@@ -1349,7 +2787,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/event-stream": {
+                        /** @enum {unknown} */
+                        event?: "metadata" | "data" | "error" | "end";
+                        /** @description JSON of the event's payload */
+                        data: string;
+                    };
                 };
             };
             /** @description Validation Error */

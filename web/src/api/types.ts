@@ -29,3 +29,40 @@ export interface MemoryQuery {
   limit?: number
   offset?: number
 }
+
+/** Advice per dimension (`GET /api/recommendations`); `behavior` only when there is such data. */
+export type Recommendations = Schemas['RecommendationsOut']
+export type RecommendationItem = Schemas['RecommendationItem']
+/** What a conclusion rests on: a memory, a data record or an insight (the export's table names). */
+export type SourceRef = Schemas['SourceRef']
+export type FeedbackRequest = Schemas['FeedbackIn']
+export type Feedback = Schemas['FeedbackOut']
+
+/** The four kinds of structured data, each with its own fields (memory/datatypes.py). */
+export type DataType = Schemas['UserDataOut']['data_type']
+export type UserDataRequest =
+  paths['/api/user-data']['post']['requestBody']['content']['application/json']
+export type UserDataRecord = Schemas['UserDataOut']
+export type ImportReport = Schemas['ImportReport']
+export type Consent = Schemas['ConsentOut']
+export type ConsentUpdate = Schemas['ConsentUpdate']
+export type ConsentChange = Schemas['ConsentChange']
+
+export type Profile = Schemas['ProfileOut']
+export type ProfileUpdate = Schemas['ProfileUpdate']
+export type Preferences = Schemas['Preferences']
+export type Insight = Schemas['InsightOut']
+export type MemoryChange = Schemas['MemoryChangeOut']
+export type AuditEntry = Schemas['AuditEntryOut']
+
+/** Language of sentences the server writes (advice, insights): `zh` or `en`. */
+export type ContentLanguage = 'zh' | 'en'
+
+/** Query of `GET /api/user-data`: newest first. */
+export interface UserDataQuery {
+  type?: DataType
+  /** ISO date-time: only records from then on. */
+  since?: string
+  limit?: number
+  offset?: number
+}

@@ -8,6 +8,8 @@ export type TurnState = 'pending' | 'streaming' | 'answered' | 'stopped' | 'fail
 
 export interface ChatTurn {
   key: string
+  /** The server's id of the turn (for feedback); null until the stream has named it. */
+  turnId: number | null
   input: string
   output: string
   state: TurnState
@@ -24,6 +26,7 @@ function fromServer(turn: Turn): ChatTurn {
     turn.status === 'answered' ? 'answered' : turn.status === 'pending' ? 'pending' : 'failed'
   return {
     key: `turn-${turn.id}`,
+    turnId: turn.id,
     input: turn.input_text,
     output: turn.output_text ?? '',
     state,
@@ -74,6 +77,7 @@ export function useConversationTurns(
   async function ask(message: string): Promise<ChatTurn> {
     const turn = reactive<ChatTurn>({
       key: `local-${++localKeys}`,
+      turnId: null,
       input: message,
       output: '',
       state: 'streaming',
@@ -91,6 +95,7 @@ export function useConversationTurns(
     })
     if (final) {
       turn.output = final.answer
+      turn.turnId = final.turn_id
       turn.memories = final.memories
       turn.state = 'answered'
     } else {

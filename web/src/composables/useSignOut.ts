@@ -1,14 +1,16 @@
-// Signing out forgets the session and everything cached of the account on this device.
+// Signing out ends the sign-in on the server and forgets everything cached of the account here.
 import { useAuthStore } from '@/stores/auth'
 import { useConversationsStore } from '@/stores/conversations'
 import { useMemoriesStore } from '@/stores/memories'
 
-export function useSignOut(): () => void {
+export function useSignOut(): (options?: { server?: boolean }) => Promise<void> {
   const auth = useAuthStore()
   const conversations = useConversationsStore()
   const memories = useMemoriesStore()
-  return () => {
-    auth.signOut()
+  /** `server: false` only forgets locally (e.g. the account was just deleted). */
+  return async ({ server = true } = {}) => {
+    if (server) await auth.logOut()
+    else auth.signOut()
     conversations.reset()
     memories.reset()
   }

@@ -12,13 +12,6 @@ declare module 'vue-router' {
   }
 }
 
-/** Pages of later issues: routes exist, each shows a "coming soon" state and no data. */
-const comingSoon = [
-  { path: '/profile', name: 'profile', titleKey: 'nav.profile' },
-  { path: '/recommendations', name: 'recommendations', titleKey: 'nav.recommendations' },
-  { path: '/user-data', name: 'user-data', titleKey: 'nav.userData' },
-] as const
-
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: { name: 'chat' } },
   {
@@ -51,13 +44,24 @@ const routes: RouteRecordRaw[] = [
     component: () => import('@/views/PrivacyView.vue'),
     meta: { titleKey: 'nav.privacy' },
   },
-  ...comingSoon.map(({ path, name, titleKey }) => ({
-    path,
-    name,
-    component: () => import('@/views/ComingSoonView.vue'),
-    props: { titleKey },
-    meta: { titleKey },
-  })),
+  {
+    path: '/recommendations',
+    name: 'recommendations',
+    component: () => import('@/views/RecommendationsView.vue'),
+    meta: { titleKey: 'nav.recommendations' },
+  },
+  {
+    path: '/user-data',
+    name: 'user-data',
+    component: () => import('@/views/UserDataView.vue'),
+    meta: { titleKey: 'nav.userData' },
+  },
+  {
+    path: '/profile',
+    name: 'profile',
+    component: () => import('@/views/ProfileView.vue'),
+    meta: { titleKey: 'nav.profile' },
+  },
   {
     path: '/:unknown(.*)*',
     name: 'not-found',

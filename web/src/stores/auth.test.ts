@@ -57,15 +57,53 @@ describe('auth store', () => {
   })
 
   it('starts signed in from a stored, unexpired token', () => {
-    saveSession('tok-3', 3600)
+    saveSession({ access_token: 'tok-3', expires_in: 3600 })
     expect(useAuthStore().token).toBe('tok-3')
   })
 
   it('ignores an expired token', () => {
-    saveSession('old', 60, Date.now() - 120_000)
+    saveSession({ access_token: 'old', expires_in: 60 }, Date.now() - 120_000)
     const auth = useAuthStore()
     expect(auth.isSignedIn).toBe(false)
     expect(localStorage.length).toBe(0)
+  })
+
+  it('stays signed in with an expired access token while its refresh token is valid', () => {
+    const issued = { access_token: 'old', expires_in: 900, refresh_token: 'r1', refresh_expires_in: 86_400 }
+    saveSession(issued, Date.now() - 3_600_000)
+    expect(useAuthStore().isSignedIn).toBe(true)
+    expect(loadSession()?.refreshToken).toBe('r1')
+  })
+
+  it('forgets a sign-in whose refresh token has expired too', () => {
+    const issued = { access_token: 'old', expires_in: 900, refresh_token: 'r1', refresh_expires_in: 1800 }
+    saveSession(issued, Date.now() - 3_600_000)
+    expect(useAuthStore().isSignedIn).toBe(false)
+    expect(localStorage.length).toBe(0)
+  })
+
+  it('logs out on the server, then forgets the sign-in here even if that call fails', async () => {
+    const { requests } = installFakeServer({
+      'POST /api/auth/logout': () => jsonResponse(500, { detail: 'Internal error.' }),
+    })
+    saveSession({ access_token: 'tok-6', expires_in: 900, refresh_token: 'r6', refresh_expires_in: 86_400 })
+    const auth = useAuthStore()
+    await auth.logOut()
+    expect(requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual(['POST /api/auth/logout'])
+    expect(requests[0]!.headers.get('Authorization')).toBe('Bearer tok-6')
+    expect(auth.isSignedIn).toBe(false)
+    expect(loadSession()).toBeNull()
+  })
+
+  it('keeps the account loaded when a refresh renewed the token', async () => {
+    installFakeServer({ 'GET /api/me': () => jsonResponse(200, user) })
+    saveSession({ access_token: 'tok-7', expires_in: 900 })
+    const auth = useAuthStore()
+    await auth.loadUser()
+    saveSession({ access_token: 'tok-8', expires_in: 900 })
+    auth.syncFromStorage()
+    expect(auth.token).toBe('tok-8')
+    expect(auth.user).toEqual(user)
   })
 
   it('signs out: forgets the token and the account', async () => {
@@ -83,7 +121,7 @@ describe('auth store', () => {
   })
 
   it('follows a sign-out made in another tab', () => {
-    saveSession('tok-5', 3600)
+    saveSession({ access_token: 'tok-5', expires_in: 3600 })
     const auth = useAuthStore()
     localStorage.clear()
     auth.syncFromStorage()

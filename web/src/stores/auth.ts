@@ -12,7 +12,7 @@ export const useAuthStore = defineStore('auth', () => {
 
   async function signIn(credentials: LoginRequest): Promise<void> {
     const answer = await api.login(credentials)
-    token.value = saveSession(answer.access_token, answer.expires_in).token
+    token.value = saveSession(answer).token
     user.value = null
     await loadUser()
   }
@@ -30,21 +30,30 @@ export const useAuthStore = defineStore('auth', () => {
     return user.value
   }
 
-  /** Forgets the token on this device (tokens are stateless; the server keeps no session). */
+  /** Forgets the tokens on this device. */
   function signOut(): void {
     clearSession()
     token.value = null
     user.value = null
   }
 
-  /** Re-reads the stored token, e.g. after another tab signed in or out. */
-  function syncFromStorage(): void {
-    const stored = loadSession()?.token ?? null
-    if (stored !== token.value) {
-      token.value = stored
-      user.value = null
-    }
+  /**
+   * Ends the sign-in on the server too (its tokens stop working at once), then forgets it here.
+   * Signing out here never waits on the server's verdict: a failed call still signs out.
+   */
+  async function logOut(): Promise<void> {
+    if (token.value) await api.logout().catch(() => undefined)
+    signOut()
   }
 
-  return { token, user, isSignedIn, signIn, signUp, loadUser, signOut, syncFromStorage }
+  /** Re-reads the stored token, e.g. after a refresh, or after another tab signed in or out. */
+  function syncFromStorage(): void {
+    const stored = loadSession()?.token ?? null
+    if (stored === token.value) return
+    const renewed = stored !== null && token.value !== null
+    token.value = stored
+    if (!renewed) user.value = null
+  }
+
+  return { token, user, isSignedIn, signIn, signUp, loadUser, signOut, logOut, syncFromStorage }
 })

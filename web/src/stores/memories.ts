@@ -68,6 +68,15 @@ export const useMemoriesStore = defineStore('memories', () => {
     }
   }
 
+  /** Corrects a memory's text on the server, then in the list (the old text goes to its history). */
+  async function update(memoryId: string, text: string): Promise<Memory> {
+    const updated = await api.updateMemory(memoryId, text)
+    items.value = items.value.map((memory) =>
+      memory.id === memoryId ? { ...updated, score: memory.score } : memory,
+    )
+    return updated
+  }
+
   function reset(): void {
     latestRequest++
     items.value = []
@@ -80,6 +89,6 @@ export const useMemoriesStore = defineStore('memories', () => {
 
   return {
     items, query, loading, loaded, hasMore, error, deleting, isSearch,
-    search, reload, loadMore, remove, reset,
+    search, reload, loadMore, remove, update, reset,
   }
 })
