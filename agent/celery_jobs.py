@@ -83,6 +83,13 @@ class CeleryJobs:
             except Exception:
                 logger.warning("job %s did not finish within %s s", result.id, timeout)
 
+    def queued(self) -> int:
+        """Messages waiting in the broker's queue (running jobs are not counted)."""
+        with self._app.connection_for_read() as connection:
+            channel: Any = connection.default_channel  # kombu's channels are untyped
+            declared = channel.queue_declare(QUEUE)  # as a worker would; 0 before the first job
+            return int(declared.message_count)
+
     def close(self) -> None:
         """Release the connections; the queued work belongs to the workers."""
         self._app.close()

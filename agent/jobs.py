@@ -30,6 +30,9 @@ class JobRunner(Protocol):
     def drain(self, timeout: float | None = None) -> None:
         """Wait until every job enqueued so far has finished (tests, shutdown)."""
 
+    def queued(self) -> int:
+        """Jobs waiting to run (the queue depth that `/metrics` reports)."""
+
     def close(self) -> None:
         """Finish queued work and stop."""
 
@@ -61,6 +64,11 @@ class InProcessJobs:
         with self._lock:
             pending = set(self._pending)
         wait(pending, timeout=timeout)
+
+    def queued(self) -> int:
+        """Jobs not finished yet (waiting or running)."""
+        with self._lock:
+            return len(self._pending)
 
     def close(self) -> None:
         """Finish queued work and stop the pool."""

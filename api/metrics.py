@@ -119,6 +119,7 @@ def add_metrics(app: FastAPI) -> None:
         memories_by_kind=lambda: services().memory.count_by_kind(),
         memories_pending=lambda: services().memory.count_pending(),
         approval=lambda: services().feedback.stats(),
+        jobs_queued=lambda: services().jobs.queued(),
     )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Union([_process_metrics(), store]))

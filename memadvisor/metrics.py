@@ -208,10 +208,12 @@ class StoreCollector(Collector):
         memories_by_kind: Callable[[], Mapping[str, int]],
         memories_pending: Callable[[], int],
         approval: Callable[[], Sequence[Approval]],
+        jobs_queued: Callable[[], int],
     ) -> None:
         self._memories_by_kind = memories_by_kind
         self._memories_pending = memories_pending
         self._approval = approval
+        self._jobs_queued = jobs_queued
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         """The gauges, computed now."""
@@ -250,3 +252,11 @@ class StoreCollector(Collector):
             yield votes
         except Exception:
             logger.warning("feedback approval left out of this scrape", exc_info=True)
+        try:
+            yield GaugeMetricFamily(
+                f"{PREFIX}_job_queue_depth",
+                "Background jobs waiting: in the process's pool, or in the Celery queue on Redis.",
+                value=self._jobs_queued(),
+            )
+        except Exception:
+            logger.warning("job queue depth left out of this scrape", exc_info=True)

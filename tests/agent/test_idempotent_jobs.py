@@ -33,6 +33,9 @@ class RecordingJobs:
     def drain(self, timeout: float | None = None) -> None:
         pass
 
+    def queued(self) -> int:
+        return 0
+
     def close(self) -> None:
         pass
 

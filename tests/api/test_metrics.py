@@ -80,6 +80,7 @@ def test_a_chat_turn_and_a_thumbs_up_show_in_the_metrics(
     assert grew(before, after, "memadvisor_job_duration_seconds_count", job="index_memories") == 1
     assert grew(before, after, "memadvisor_jobs_pending", job="index_memories") == 0
     assert grew(before, after, "memadvisor_job_failures_total") == 0
+    assert value(after, "memadvisor_job_queue_depth") == 0
 
     assert value(after, "memadvisor_memories", kind="turn") == 1
     assert value(after, "memadvisor_memories_pending_index") == 0

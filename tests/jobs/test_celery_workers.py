@@ -214,3 +214,15 @@ def test_a_job_cut_off_by_redis_dying_mid_run_is_done_after_redis_returns(
         "the summary after Redis came back\n" + worker.output() + beat.output(),
     )
     assert services.accounts.profile(user_id).summary == ANSWER["summary"]
+
+
+def test_the_queue_depth_is_what_waits_on_redis(celery_settings: Settings) -> None:
+    """With no worker running, every job sent waits in the queue that `/metrics` reports."""
+    jobs = CeleryJobs(make_celery(celery_settings))
+    try:
+        assert jobs.queued() == 0
+        jobs.enqueue("analyse_user", user_id=1)
+        jobs.enqueue("reconcile")
+        assert jobs.queued() == 2
+    finally:
+        jobs.close()
