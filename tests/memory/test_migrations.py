@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from memory.accounts import Accounts
 from memory.crypto import Keyring
 from memory.db import downgrade, make_engine, make_session_factory, upgrade
 from memory.history import ChatHistory
 from memory.models import Base
+from tests.mysql import mysql_database
 
-MYSQL_SERVER = os.environ.get("MEMADVISOR_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306")
 KEYRING = Keyring([Fernet.generate_key().decode()], "term-hash-key-for-tests-" * 2)
 
 
@@ -39,11 +37,13 @@ def _round_trip(url: str) -> None:
 
 
 def _unicode_survives(url: str) -> None:
-    sessions = make_session_factory(make_engine(url, keyring=KEYRING))
+    engine = make_engine(url, keyring=KEYRING)
+    sessions = make_session_factory(engine)
     user = Accounts(sessions).create("小明", password_hash=None)
     text_in = "我住在杭州 🐶 and I love 小笼包" + "长" * 30000  # beyond MySQL TEXT's 64 KB
     turn = ChatHistory(sessions).begin_turn(user.id, None, text_in)
     assert ChatHistory(sessions).turns(user.id, turn.conversation_id)[0].input_text == text_in
+    engine.dispose()
 
 
 def test_sqlite_round_trip(tmp_path: Path) -> None:
@@ -54,18 +54,8 @@ def test_sqlite_round_trip(tmp_path: Path) -> None:
 
 @pytest.fixture
 def mysql_url() -> Iterator[str]:
-    name = f"memadvisor_test_{uuid.uuid4().hex[:8]}"
-    server = create_engine(MYSQL_SERVER)
-    with server.begin() as conn:
-        conn.execute(
-            text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        )
-    try:
-        yield f"{MYSQL_SERVER}/{name}"
-    finally:
-        with server.begin() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        server.dispose()
+    with mysql_database() as url:
+        yield url
 
 
 @pytest.mark.mysql
