@@ -44,7 +44,10 @@ def test_chat_remembers_then_lists_searches_and_reindexes() -> None:
     listed = runner.invoke(app, ["memories", "--user", "alice", "--query", "home city"])
     assert listed.exit_code == 0 and "I live in Hangzhou" in listed.output
 
-    rebuilt = runner.invoke(app, ["reindex"])
+    reconciled = runner.invoke(app, ["reindex"])
+    assert reconciled.exit_code == 0, reconciled.output
+    assert "Indexed 0 owed, removed 0 orphaned; the vector index holds 2." in reconciled.output
+    rebuilt = runner.invoke(app, ["reindex", "--full"])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "Indexed 2 memories; the vector index holds 2." in rebuilt.output
 
