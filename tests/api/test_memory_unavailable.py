@@ -140,3 +140,18 @@ def test_a_dead_chroma_port_still_gets_an_answer_and_owes_the_memory(
 def test_a_chroma_url_that_is_not_a_server_address_is_refused(url: str) -> None:
     with pytest.raises(ValidationError, match="MEMADVISOR_CHROMA_URL"):
         Settings(_env_file=None, chroma_url=url)
+
+
+def test_reindex_with_the_server_down_says_so_and_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEMADVISOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MEMADVISOR_CHROMA_URL", f"http://127.0.0.1:{free_port()}")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["reindex"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())  # unwrapped
+    assert "Cannot reindex: the Chroma server is unavailable" in said and "Nothing is lost" in said
