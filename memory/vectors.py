@@ -108,11 +108,6 @@ class VectorIndex:
             # A server that is down at start-up is reached later; nothing is lost meanwhile.
             logger.warning("%s; memories stay in SQL and are indexed once it is back", exc)
 
-    @property
-    def remote(self) -> bool:
-        """Whether the vectors live on a Chroma server (else in a local folder)."""
-        return self._remote
-
     def _connect(self) -> _Connection:
         if self._connection is not None:
             return self._connection
