@@ -165,9 +165,16 @@ def reindex(
     vectors whose memory is gone; `--full` rebuilds every vector.
     """
     from agent.services import build_services
-    from memory.vectors import VectorStoreUnavailableError
+    from memory.vectors import VectorStoreUnavailableError, drop_collection
 
-    services = build_services(get_settings(), inline_jobs=True)
+    settings = get_settings()
+    if full:  # also a collection built for another distance, which the index refuses to open
+        drop_collection(
+            collection=settings.chroma_collection,
+            persist_dir=settings.chroma_dir,
+            url=settings.chroma_url,
+        )
+    services = build_services(settings, inline_jobs=True)
     try:
         store = services.memory
         with _progress() as progress:

@@ -71,6 +71,13 @@ def chroma_client_factory(*, url: str | None, persist_dir: Path) -> Callable[[],
     return remote
 
 
+def drop_collection(*, collection: str, persist_dir: Path, url: str | None = None) -> None:
+    """Delete the collection outright (a full rebuild), even one `VectorIndex` refuses to open."""
+    client = chroma_client_factory(url=url, persist_dir=persist_dir)()
+    if collection in {c if isinstance(c, str) else c.name for c in client.list_collections()}:
+        client.delete_collection(collection)
+
+
 @dataclass(frozen=True, slots=True)
 class _UserVectors:
     ids: list[str]

@@ -52,6 +52,19 @@ def test_chat_remembers_then_lists_searches_and_reindexes() -> None:
     assert "Indexed 2 memories; the vector index holds 2." in rebuilt.output
 
 
+def test_reindex_full_rebuilds_a_collection_built_for_another_distance(data_dir: Path) -> None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.PersistentClient(
+        path=str(data_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    client.create_collection("memories", metadata={"hnsw:space": "cosine"})
+    result = runner.invoke(app, ["reindex", "--full"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 0 memories; the vector index holds 0." in result.output
+
+
 def test_memories_of_an_unknown_user_is_a_clear_error() -> None:
     result = runner.invoke(app, ["memories", "--user", "nobody"])
     assert result.exit_code == 2
