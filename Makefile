@@ -18,7 +18,8 @@ run: setup web
 	$(VENV)/bin/memadvisor serve --host $(HOST) --port $(PORT)
 
 ## test: set up .venv and web/, make sure MariaDB and Chromium are there, run every test:
-## pytest, the web unit tests, and the end-to-end run in Chromium against the real backend
+## pytest (MariaDB tests included; tests start their own `chroma run` servers on free ports),
+## the web unit tests, and the end-to-end run in Chromium against the real backend
 test: setup-dev services web/node_modules/.installed
 	$(PY) -m pytest
 	cd web && npm test

@@ -7,6 +7,7 @@ keeps streaming other users' tokens meanwhile.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -16,11 +17,14 @@ from agent.services import Services
 from agent.state import RecommendState, State
 from memadvisor import metrics
 from memory.store import Memory
+from memory.vectors import VectorStoreUnavailableError
 from prompts.budget import fit_to_budget
 from prompts.chat import CHAT_PROMPT_VERSION, PromptMemory, PromptTurn, render_chat_messages
 from prompts.insights import render_insight
 from prompts.language import detect_language
 from prompts.variants import assign_variant, variant_line, versioned
+
+logger = logging.getLogger(__name__)
 
 
 class ChatNodes:
@@ -34,10 +38,11 @@ class ChatNodes:
         ctx = runtime.context
         settings = self.services.settings
         k = ctx.top_k or settings.memory_top_k
-        memories, allowed = await asyncio.gather(
+        found, allowed = await asyncio.gather(
             asyncio.to_thread(self._search, ctx.user_id, state["message"], 2 * k),
             asyncio.to_thread(self.services.user_data.consents.granted, ctx.user_id),
         )
+        memories = found or []
         # Records of a type whose consent was withdrawn are no longer used.
         memories = [
             m for m in memories if m.kind != "data" or m.metadata.get("data_type") in allowed
@@ -61,13 +66,20 @@ class ChatNodes:
         memories = fit_to_budget(relevant, lambda m: m.text, settings.memory_token_budget)
         return {
             "memories": memories,
+            "memory_status": "ok" if found is not None else "unavailable",
             "recent": recent,
             "language": detect_language(state["message"]),
         }
 
-    def _search(self, user_id: int, query: str, k: int) -> list[Memory]:
-        with metrics.retrieval_timer():
-            return self.services.memory.search(user_id, query, k)
+    def _search(self, user_id: int, message: str, n: int) -> list[Memory] | None:
+        """The user's closest memories, or None when the vector store is down (answer anyway)."""
+        try:
+            with metrics.retrieval_timer():
+                return self.services.memory.search(user_id, message, n)
+        except VectorStoreUnavailableError as exc:
+            logger.warning("answering without memories: %s", exc)
+            metrics.memory_unavailable("search")
+            return None
 
     async def load_profile(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         """Read the profile summary and the most pressing insights of consented data types."""

@@ -38,7 +38,7 @@ from memory.insights import InsightStore
 from memory.privacy import PrivacyService
 from memory.store import MemoryStore
 from memory.userdata import Consents, UserDataStore
-from memory.vectors import VectorIndex
+from memory.vectors import VectorIndex, VectorStoreUnavailableError
 from prompts.variants import check_variants
 
 logger = logging.getLogger(__name__)
@@ -185,6 +185,7 @@ def build_services(
         collection=settings.chroma_collection,
         embeddings=embeddings,
         persist_dir=settings.chroma_dir,
+        url=settings.chroma_url,
     )
     memory = MemoryStore(sessions=sessions, vectors=vectors, embeddings=embeddings, keyring=keyring)
     services = Services(
@@ -218,6 +219,15 @@ def build_services(
     return services
 
 
+def index_memories(memory: MemoryStore, ids: list[str] | None = None) -> int:
+    """The indexing job: with the vector store down, the memories stay owed in SQL, not lost."""
+    try:
+        return memory.index_pending(ids)
+    except VectorStoreUnavailableError as exc:
+        logger.warning("%s: memories stay owed until `memadvisor reindex` or the next start", exc)
+        return 0
+
+
 def job_registry(services: Services) -> dict[str, JobFunction]:
     """Every background job by name, bound to `services` (kwargs are JSON-able for queues).
 
@@ -226,7 +236,7 @@ def job_registry(services: Services) -> dict[str, JobFunction]:
     consolidated once. The last three fan out the scheduled work (`agent.upkeep`).
     """
     return {
-        "index_memories": services.memory.index_pending,
+        "index_memories": lambda ids=None: index_memories(services.memory, ids),
         "analyse_user": lambda user_id: services.analyst.analyse_user(user_id),
         "summarize_profile": lambda user_id, at_least=None: services.summarize_profile(
             user_id, at_least=at_least

@@ -6,13 +6,15 @@ on Python 3.11.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from typing_extensions import TypedDict
 
 from memory.history import Turn
 from memory.store import Memory
 from prompts.language import Language
+
+MemoryStatus = Literal["ok", "unavailable"]
 
 
 class InputState(TypedDict):
@@ -29,6 +31,8 @@ class OutputState(TypedDict, total=False):
     """The model's full answer."""
     memories: list[Memory]
     """The memories the answer was given with, best first, with scores."""
+    memory_status: MemoryStatus
+    """`unavailable` when the vector store was down and the answer was given without memories."""
     conversation_id: str
     """The conversation the turn was saved in."""
     turn_id: int

@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessageChunk
 
 from agent.context import Context
 from agent.graph import ChatGraph
+from agent.state import MemoryStatus
 from memory.store import Memory
 
 
@@ -39,6 +40,8 @@ class Saved:
     turn_id: int
     answer: str
     memories: list[Memory]
+    memory_status: MemoryStatus = "ok"
+    """`unavailable` when the vector store was down and the answer had no memories."""
 
 
 TurnEvent = Token | Recalled | Saved
@@ -47,6 +50,7 @@ TurnEvent = Token | Recalled | Saved
 async def stream_turn(graph: ChatGraph, message: str, context: Context) -> AsyncIterator[TurnEvent]:
     """Run the chat graph for one message and yield its tokens, memories and saved turn."""
     memories: list[Memory] = []
+    memory_status: MemoryStatus = "ok"
     answer = ""
     stream = graph.astream(
         {"message": message}, context=context, stream_mode=["messages", "updates"]
@@ -59,9 +63,10 @@ async def stream_turn(graph: ChatGraph, message: str, context: Context) -> Async
                 yield Token(token.text)
         elif "retrieve_memory" in payload:
             memories = payload["retrieve_memory"]["memories"]
+            memory_status = payload["retrieve_memory"].get("memory_status", "ok")
             yield Recalled(memories)
         elif "advise" in payload:
             answer = payload["advise"]["answer"]
         elif "write_memory" in payload:
             saved = payload["write_memory"]
-            yield Saved(saved["conversation_id"], saved["turn_id"], answer, memories)
+            yield Saved(saved["conversation_id"], saved["turn_id"], answer, memories, memory_status)

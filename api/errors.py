@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from agent.llm import LLMUnavailableError
+from memory.vectors import VectorStoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,16 @@ async def _llm_unavailable(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _vectors_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("%s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content={"detail": "Memory search is unavailable for a moment; please try again."},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LLMUnavailableError, _llm_unavailable)
+    app.add_exception_handler(VectorStoreUnavailableError, _vectors_unavailable)

@@ -131,6 +131,9 @@ class ChatFinal(BaseModel):
     turn_id: int
     answer: str
     memories: list[MemoryOut]
+    memory: Literal["ok", "unavailable"] = "ok"
+    """`unavailable`: the memory store was down, so the answer was given without memories (the
+    turn is saved and will be remembered once it is back)."""
 
 
 class TurnOut(BaseModel):

@@ -114,6 +114,8 @@ async def _chat_loop(services: Services, user_id: int, conversation_id: str | No
                 console.print(f"[dim](recalled {len(event.memories)} memories)[/] ", end="")
             elif isinstance(event, Saved):
                 conversation_id = event.conversation_id
+                if event.memory_status == "unavailable":
+                    console.print("\n[yellow](memories unavailable for this answer)[/]", end="")
         console.print()
 
 
@@ -149,18 +151,45 @@ def _print_memories(found: Sequence[Memory]) -> None:
 
 
 @app.command()
-def reindex() -> None:
-    """Rebuild the vector memory from SQL (the source of truth), with a progress bar."""
-    from agent.services import build_services
+def reindex(
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Drop every vector and re-embed all (after changing the embedding model)"
+        ),
+    ] = False,
+) -> None:
+    """Make the vector memory agree with SQL (the source of truth), with a progress bar.
 
-    services = build_services(get_settings(), inline_jobs=True)
+    By default indexes what is owed (e.g. written while the Chroma server was down) and removes
+    vectors whose memory is gone; `--full` rebuilds every vector.
+    """
+    from agent.services import build_services
+    from memory.vectors import VectorStoreUnavailableError, drop_collection
+
+    settings = get_settings()
+    if full:  # also a collection built for another distance, which the index refuses to open
+        drop_collection(
+            collection=settings.chroma_collection,
+            persist_dir=settings.chroma_dir,
+            url=settings.chroma_url,
+        )
+    services = build_services(settings, inline_jobs=True)
     try:
         store = services.memory
-        total = store.count()
         with _progress() as progress:
-            task = progress.add_task("Re-embedding memories", total=total)
-            done = store.reindex(progress=lambda n: progress.advance(task, n))
-        console.print(f"Indexed {done} memories; the vector index holds {store.vector_count()}.")
+            if full:
+                task = progress.add_task("Re-embedding memories", total=store.count())
+                done = store.reindex(progress=lambda n: progress.advance(task, n))
+                summary = f"Indexed {done} memories"
+            else:
+                task = progress.add_task("Indexing owed memories", total=store.count_pending())
+                result = store.reconcile(progress=lambda n: progress.advance(task, n))
+                summary = f"Indexed {result.indexed} owed, removed {result.removed} orphaned"
+        console.print(f"{summary}; the vector index holds {store.vector_count()}.")
+    except VectorStoreUnavailableError as exc:
+        console.print(f"[red]Cannot reindex:[/] {exc}. Nothing is lost; run it again later.")
+        raise typer.Exit(1) from exc
     finally:
         services.close()
 

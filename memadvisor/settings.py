@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # --- vector memory -------------------------------------------------------------------------
     chroma_collection: str = "memories"
     """Chroma collection holding every user's memories (each filtered by `user_id`)."""
+    chroma_url: str | None = None
+    """A Chroma server (`chroma run`), e.g. `http://127.0.0.1:8001`, shared by every API and worker
+    process; unset: the embedded folder `<data_dir>/chroma` (one process only)."""
     embedding_model: EmbeddingModel = "multilingual-e5-small"
     """Bundled embedding model; e5-small reads Chinese and English, MiniLM English only."""
     memory_top_k: int = Field(default=5, ge=1, le=50)
@@ -162,6 +165,16 @@ class Settings(BaseSettings):
                     "base64-encoded bytes); make one with `memadvisor generate-keys`"
                 ) from exc
         return keys
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url(cls, url: str | None) -> str | None:
+        if url is not None and not _ORIGIN.fullmatch(url.rstrip("/")):
+            raise ValueError(
+                f"MEMADVISOR_CHROMA_URL: {url!r} is not a server address; write "
+                "http(s)://host[:port], e.g. http://127.0.0.1:8001"
+            )
+        return url
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -2,9 +2,9 @@
 
 The vector index holds copies of `memories` rows only and can always be rebuilt from them.
 Columns are portable between SQLite and MySQL (utf8mb4): `String(255)` for indexed text, `LongText`
-for bodies (MySQL `TEXT` stops at 64 KB), timezone-aware datetimes. What a user confides (messages,
-answers, memories, titles, profile, data, insights, comments) is stored encrypted
-(`EncryptedText`, `EncryptedJSON`); nothing may filter or sort on those columns in SQL.
+for bodies (MySQL `TEXT` stops at 64 KB), timezone-aware datetimes with microseconds. What a user
+confides (messages, answers, memories, titles, profile, data, insights, comments) is stored
+encrypted (`EncryptedText`, `EncryptedJSON`); nothing may filter or sort on those columns in SQL.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -41,7 +42,8 @@ NAMING_CONVENTION = {
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware datetime stored as UTC (SQLite and MySQL would hand back naive values)."""
 
-    impl = DateTime(timezone=True)
+    # MySQL's plain DATETIME drops microseconds; caches and orderings rely on them.
+    impl = DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql")
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:

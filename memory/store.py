@@ -12,6 +12,11 @@ see the README):
   stored and compared as keyed hashes (`Keyring.hash_terms`), never as words;
 - the two are fused on a fixed scale (dense cosine + `keyword` x BM25 / best BM25), plus a small
   boost when the query names the memory's speaker.
+
+When the Chroma server is down, writes and deletions still succeed in SQL: a vector not written
+stays owed (`indexed_at IS NULL`), a vector not deleted is an orphan that is never shown (hits are
+read back from SQL), and `reconcile` (`memadvisor reindex`) settles both once it is back. Search
+raises `VectorStoreUnavailableError`; chat answers without memories.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from memory.crypto import Keyring
 from memory.keyword import KeywordIndex
 from memory.models import MemoryChange, MemoryRow, new_id, utcnow
 from memory.tokenize import tokenize
-from memory.vectors import VectorIndex
+from memory.vectors import VectorIndex, VectorStoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +104,16 @@ class SearchWeights:
 
 
 ProgressCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    """What `reconcile` did to make the vectors agree with SQL."""
+
+    indexed: int
+    """Memories whose owed (or lost) vector was written."""
+    removed: int
+    """Vectors removed because their memory is gone from SQL."""
 
 
 class MemoryStore:
@@ -176,7 +191,7 @@ class MemoryStore:
                 )
             session.add_all(rows)
         if index:
-            self._index_rows(rows)
+            self._index_or_owe(rows)
         return [row.id for row in rows]
 
     def index_pending(
@@ -207,12 +222,49 @@ class MemoryStore:
             stmt = select(func.count()).select_from(MemoryRow).where(MemoryRow.indexed_at.is_(None))
             return int(session.scalar(stmt) or 0)
 
+    def reconcile(self, *, progress: ProgressCallback | None = None) -> Reconciled:
+        """Make the vectors agree with SQL without rebuilding them.
+
+        Removes vectors whose memory was deleted while the vector store was down, marks memories
+        whose vector went missing as owed, then indexes everything owed.
+        """
+        in_vectors = set(self._vectors.ids())
+        with self._sessions() as session:
+            rows = session.execute(select(MemoryRow.id, MemoryRow.indexed_at)).all()
+        in_sql = {row.id: row.indexed_at for row in rows}
+        orphans = sorted(in_vectors - in_sql.keys())
+        for start in range(0, len(orphans), INDEX_BATCH):
+            self._vectors.delete(orphans[start : start + INDEX_BATCH])
+        lost = [i for i, at in in_sql.items() if at is not None and i not in in_vectors]
+        with self._sessions.begin() as session:
+            for start in range(0, len(lost), INDEX_BATCH):
+                session.execute(
+                    update(MemoryRow)
+                    .where(MemoryRow.id.in_(lost[start : start + INDEX_BATCH]))
+                    .values(indexed_at=None)
+                )
+        return Reconciled(indexed=self.index_pending(progress=progress), removed=len(orphans))
+
     def reindex(self, *, progress: ProgressCallback | None = None) -> int:
         """Rebuild the whole vector index from SQL (after a crash, a model change or a restore)."""
         self._vectors.reset()
         with self._sessions.begin() as session:
             session.execute(update(MemoryRow).values(indexed_at=None))
         return self.index_pending(progress=progress)
+
+    def _index_or_owe(self, rows: Sequence[MemoryRow]) -> None:
+        """Index now; if the vector store is down, leave the rows owed (they are safe in SQL)."""
+        try:
+            self._index_rows(rows)
+        except VectorStoreUnavailableError as exc:
+            logger.warning("%s: %d memories stay owed until it is back", exc, len(rows))
+
+    def _forget_vectors(self, ids: Sequence[str]) -> None:
+        """Delete vectors; if the vector store is down, `reconcile` removes the orphans later."""
+        try:
+            self._vectors.delete(ids)
+        except VectorStoreUnavailableError as exc:
+            logger.warning("%s: %d vectors of deleted memories wait for reconcile", exc, len(ids))
 
     def _index_rows(self, rows: Sequence[MemoryRow]) -> None:
         if not rows:
@@ -300,7 +352,10 @@ class MemoryStore:
                 row.indexed_at = None
             session.flush()
             updated = Memory.from_row(row)
-        self.index_pending([memory_id])
+        try:
+            self.index_pending([memory_id])
+        except VectorStoreUnavailableError as exc:
+            logger.warning("%s: the edited memory stays owed until it is back", exc)
         return updated
 
     def add_fact(self, user_id: int, text: str, *, source_id: str | None = None) -> str:
@@ -496,7 +551,7 @@ class MemoryStore:
                     )
                 )
         if deleted:
-            self._vectors.delete([memory_id])
+            self._forget_vectors([memory_id])
         return deleted
 
     def delete_sources(self, user_id: int, kind: str, source_ids: Iterable[str]) -> int:
@@ -517,7 +572,7 @@ class MemoryStore:
             if ids:
                 session.execute(delete(MemoryRow).where(MemoryRow.id.in_(ids)))
         if ids:
-            self._vectors.delete(ids)
+            self._forget_vectors(ids)
         return len(ids)
 
     def delete_user(self, user_id: int) -> int:
@@ -525,8 +580,11 @@ class MemoryStore:
         with self._sessions.begin() as session:
             result = session.execute(delete(MemoryRow).where(MemoryRow.user_id == user_id))
             deleted = int(getattr(result, "rowcount", 0))
-        self._vectors.delete_user(user_id)
         self._keywords.forget(user_id)
+        try:
+            self._vectors.delete_user(user_id)
+        except VectorStoreUnavailableError as exc:
+            logger.warning("%s: the user's vectors wait for reconcile", exc)
         return deleted
 
 

@@ -10,32 +10,85 @@ memory each, while a filtered read took 8 ms and a cached search well under one.
 Vectors are computed by `MemoryStore` (a memory read together with the turn before it), so they are
 written with the collection's own `upsert`. Chroma keeps no memory text: hits are read back from
 SQL, and no plaintext sits in the vector folder.
+
+Chroma runs embedded (a `PersistentClient` folder, one process) or as a server (`chroma run`, an
+`HttpClient`, shared by many API and worker processes). A server can be down: every call then
+raises `VectorStoreUnavailableError`, the client reconnects on the next call, and callers keep
+answering from SQL (the vector copy of what was written meanwhile stays owed in SQL).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import logging
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import chromadb
 import numpy as np
+from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from memory.cache import UserCache
 
+logger = logging.getLogger(__name__)
+
 # Inner product: a memory's vector is the mean of two normalised embeddings (the memory alone and
 # with its context), and q·mean equals the mean of the two cosine similarities.
 SPACE = "ip"
+ID_PAGE = 5000
+
+
+class VectorStoreUnavailableError(RuntimeError):
+    """The Chroma server cannot be reached or failed; SQL still holds every memory."""
+
+
+def chroma_client_factory(*, url: str | None, persist_dir: Path) -> Callable[[], ClientAPI]:
+    """How to open Chroma: an `HttpClient` on `url` (a `chroma run` server), else the folder."""
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if url is None:
+
+        def embedded() -> ClientAPI:
+            persist_dir.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(persist_dir), settings=settings)
+
+        return embedded
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"the Chroma URL {url!r} is not http(s)://host[:port]")
+    ssl = parts.scheme == "https"
+    port = parts.port or (443 if ssl else 8000)
+    host = parts.hostname
+
+    def remote() -> ClientAPI:
+        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
+
+    return remote
+
+
+def drop_collection(*, collection: str, persist_dir: Path, url: str | None = None) -> None:
+    """Delete the collection outright (a full rebuild), even one `VectorIndex` refuses to open."""
+    client = chroma_client_factory(url=url, persist_dir=persist_dir)()
+    if collection in {c if isinstance(c, str) else c.name for c in client.list_collections()}:
+        client.delete_collection(collection)
 
 
 @dataclass(frozen=True, slots=True)
 class _UserVectors:
     ids: list[str]
     matrix: np.ndarray[Any, np.dtype[np.float32]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Connection:
+    client: ClientAPI
+    store: Chroma
+    collection: Any
 
 
 class VectorIndex:
@@ -47,28 +100,63 @@ class VectorIndex:
         collection: str,
         embeddings: Embeddings,
         persist_dir: Path,
+        url: str | None = None,
         cache_users: int = 256,
     ) -> None:
-        persist_dir.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(
-            path=str(persist_dir), settings=ChromaSettings(anonymized_telemetry=False)
-        )
+        self._open_client = chroma_client_factory(url=url, persist_dir=persist_dir)
         self._name = collection
-        # Our own embedding function: Chroma's default would download a model at first use.
-        self._store = Chroma(
-            collection_name=collection,
-            embedding_function=embeddings,
-            client=self._client,
-            collection_metadata={"hnsw:space": SPACE},
-        )
-        self._collection = self._client.get_collection(collection)
-        space = (self._collection.metadata or {}).get("hnsw:space", "l2")
+        self._embeddings = embeddings
+        self._remote = url is not None
+        self._connection: _Connection | None = None
+        self._cache: UserCache[_UserVectors] = UserCache(cache_users)
+        try:
+            self._connect()
+        except VectorStoreUnavailableError as exc:
+            # A server that is down at start-up is reached later; nothing is lost meanwhile.
+            logger.warning("%s; memories stay in SQL and are indexed once it is back", exc)
+
+    def _connect(self) -> _Connection:
+        if self._connection is not None:
+            return self._connection
+        with self._guard():
+            client = self._open_client()
+            # Our own embedding function: Chroma's default would download a model at first use.
+            store = Chroma(
+                collection_name=self._name,
+                embedding_function=self._embeddings,
+                client=client,
+                collection_metadata={"hnsw:space": SPACE},
+            )
+            collection = client.get_collection(self._name)
+        space = (collection.metadata or {}).get("hnsw:space", "l2")
         if space != SPACE:
             raise RuntimeError(
-                f"The Chroma collection {collection!r} was built for {space!r} search by an older "
-                "version; rebuild it from SQL with `memadvisor reindex`."
+                f"The Chroma collection {self._name!r} was built for {space!r} search by an "
+                "older version; rebuild it from SQL with `memadvisor reindex --full`."
             )
-        self._cache: UserCache[_UserVectors] = UserCache(cache_users)
+        self._connection = _Connection(client, store, collection)
+        return self._connection
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn a failing Chroma server into `VectorStoreUnavailableError` (and reconnect later)."""
+        if not self._remote:
+            yield
+            return
+        try:
+            yield
+        except Exception as exc:
+            # The server may have restarted (with a new collection id) or vanished: start over.
+            self._connection = None
+            raise VectorStoreUnavailableError(
+                f"the Chroma server is unavailable ({type(exc).__name__}: {exc})"
+            ) from exc
+
+    @contextmanager
+    def _use(self) -> Iterator[_Connection]:
+        connection = self._connect()
+        with self._guard():
+            yield connection
 
     def upsert(
         self,
@@ -78,12 +166,13 @@ class VectorIndex:
     ) -> None:
         """Write (or replace) the vectors of memories; each metadata names its `user_id`."""
         if ids:
-            self._collection.upsert(  # langchain-chroma has no public add for ready-made vectors
-                ids=list(ids),
-                embeddings=np.asarray(vectors, dtype=np.float32),
-                metadatas=list(metadatas),
-                documents=[""] * len(ids),  # text stays in SQL
-            )
+            with self._use() as chroma:
+                chroma.collection.upsert(  # langchain-chroma has no add for ready-made vectors
+                    ids=list(ids),
+                    embeddings=np.asarray(vectors, dtype=np.float32),
+                    metadatas=list(metadatas),
+                    documents=[""] * len(ids),  # text stays in SQL
+                )
 
     def search(
         self, user_id: int, vector: Sequence[float], n: int, *, version: Hashable
@@ -105,12 +194,14 @@ class VectorIndex:
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the vectors of these memories."""
         if ids:
-            self._store.delete(ids=list(ids))
+            with self._use() as chroma:
+                chroma.store.delete(ids=list(ids))
 
     def delete_user(self, user_id: int) -> None:
         """Remove every vector of a user (also those whose SQL row is already gone)."""
-        self._store.delete(where=_owner(user_id))
         self.forget(user_id)
+        with self._use() as chroma:
+            chroma.store.delete(where=_owner(user_id))
 
     def forget(self, user_id: int) -> None:
         """Drop a user's cached matrix."""
@@ -118,20 +209,36 @@ class VectorIndex:
 
     def count(self, user_id: int | None = None) -> int:
         """Vectors held, for one user or in all."""
-        if user_id is None:
-            return int(self._collection.count())
-        return len(self._store.get(where=_owner(user_id), include=[])["ids"])
+        with self._use() as chroma:
+            if user_id is None:
+                return int(chroma.collection.count())
+            return len(chroma.store.get(where=_owner(user_id), include=[])["ids"])
+
+    def ids(self) -> Iterator[str]:
+        """Every memory id that has a vector (page by page, for reconciling with SQL)."""
+        offset = 0
+        while True:
+            with self._use() as chroma:
+                page = chroma.collection.get(include=[], limit=ID_PAGE, offset=offset)["ids"]
+            yield from page
+            if len(page) < ID_PAGE:
+                return
+            offset += len(page)
 
     def reset(self) -> None:
         """Drop every vector (before a full rebuild from SQL)."""
-        self._store.reset_collection()
-        self._collection = self._client.get_collection(self._name)
         self._cache.clear()
+        with self._use() as chroma:
+            chroma.store.reset_collection()
+            # The collection was recreated under a new id: look it up again.
+            collection = chroma.client.get_collection(self._name)
+            self._connection = _Connection(chroma.client, chroma.store, collection)
 
     def _user_vectors(self, user_id: int, version: Hashable) -> _UserVectors:
         if (cached := self._cache.get(user_id, version)) is not None:
             return cached
-        found = self._store.get(where=_owner(user_id), include=["embeddings"])
+        with self._use() as chroma:
+            found = chroma.store.get(where=_owner(user_id), include=["embeddings"])
         embeddings = found.get("embeddings")
         matrix = (
             np.asarray(embeddings, dtype=np.float32)

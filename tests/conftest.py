@@ -14,6 +14,7 @@ from agent.services import Services, build_services
 from api.main import create_app
 from memadvisor.settings import Settings
 from tests.accounts import sign_up
+from tests.chroma_server import ChromaServer
 from tests.fakes.models import RecordingFakeModel, scripted
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -24,6 +25,13 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 def settings(tmp_path: Path) -> Settings:
     """Embedded defaults in a fresh data folder."""
     return Settings(_env_file=None, data_dir=tmp_path / "data", env="development")
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """One real `chroma run` server for the session (tests use their own collections)."""
+    with ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data") as server:
+        yield server
 
 
 @pytest.fixture

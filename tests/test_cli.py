@@ -44,9 +44,25 @@ def test_chat_remembers_then_lists_searches_and_reindexes() -> None:
     listed = runner.invoke(app, ["memories", "--user", "alice", "--query", "home city"])
     assert listed.exit_code == 0 and "I live in Hangzhou" in listed.output
 
-    rebuilt = runner.invoke(app, ["reindex"])
+    reconciled = runner.invoke(app, ["reindex"])
+    assert reconciled.exit_code == 0, reconciled.output
+    assert "Indexed 0 owed, removed 0 orphaned; the vector index holds 2." in reconciled.output
+    rebuilt = runner.invoke(app, ["reindex", "--full"])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "Indexed 2 memories; the vector index holds 2." in rebuilt.output
+
+
+def test_reindex_full_rebuilds_a_collection_built_for_another_distance(data_dir: Path) -> None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.PersistentClient(
+        path=str(data_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    client.create_collection("memories", metadata={"hnsw:space": "cosine"})
+    result = runner.invoke(app, ["reindex", "--full"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 0 memories; the vector index holds 0." in result.output
 
 
 def test_memories_of_an_unknown_user_is_a_clear_error() -> None:

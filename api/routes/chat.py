@@ -2,8 +2,9 @@
 
 Events: one `start` (`{"conversation_id", "turn_id"}`: where the message was saved, so a client
 that stops early still knows its conversation), `token` (`{"text"}`) as the model writes, then one
-`final` (`{"conversation_id", "turn_id", "answer", "memories"}`), or `error` (`{"message"}`) if the
-turn fails midway.
+`final` (`{"conversation_id", "turn_id", "answer", "memories", "memory"}`; `memory` is
+`unavailable` when the vector store was down and the answer was given without memories), or `error`
+(`{"message"}`) if the turn fails midway.
 The message is saved before the model runs, so it survives a model that is down (503).
 """
 
@@ -98,6 +99,7 @@ async def _events(
                     turn_id=event.turn_id,
                     answer=event.answer,
                     memories=[MemoryOut.model_validate(m) for m in event.memories],
+                    memory=event.memory_status,
                 )
                 yield _event("final", final)
     except asyncio.CancelledError:

@@ -22,7 +22,8 @@ def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-
 def render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
     """Render our UTCDateTime as the plain column type, so migrations never import the models."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime(timezone=True)"
+        autogen_context.imports.add("from sqlalchemy.dialects import mysql")
+        return 'sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql")'
     if type_ == "type" and isinstance(obj, EncryptedText | EncryptedJSON):
         autogen_context.imports.add("from sqlalchemy.dialects import mysql")
         return 'sa.Text().with_variant(mysql.LONGTEXT(), "mysql")'

@@ -161,5 +161,6 @@ def test_stream_event_shapes_are_published_in_the_openapi_schema(client: TestCli
         "turn_id",
         "answer",
         "memories",
+        "memory",
     }
     assert set(schemas["ChatError"]["properties"]) == {"message"}

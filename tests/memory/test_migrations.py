@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from memory.accounts import Accounts
 from memory.crypto import Keyring
 from memory.db import downgrade, make_engine, make_session_factory, upgrade
 from memory.history import ChatHistory
 from memory.models import Base
+from tests.mysql import mysql_database
 
-MYSQL_SERVER = os.environ.get("MEMADVISOR_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306")
 KEYRING = Keyring([Fernet.generate_key().decode()], "term-hash-key-for-tests-" * 2)
 
 
@@ -39,11 +37,13 @@ def _round_trip(url: str) -> None:
 
 
 def _unicode_survives(url: str) -> None:
-    sessions = make_session_factory(make_engine(url, keyring=KEYRING))
+    engine = make_engine(url, keyring=KEYRING)
+    sessions = make_session_factory(engine)
     user = Accounts(sessions).create("小明", password_hash=None)
     text_in = "我住在杭州 🐶 and I love 小笼包" + "长" * 30000  # beyond MySQL TEXT's 64 KB
     turn = ChatHistory(sessions).begin_turn(user.id, None, text_in)
     assert ChatHistory(sessions).turns(user.id, turn.conversation_id)[0].input_text == text_in
+    engine.dispose()
 
 
 def test_sqlite_round_trip(tmp_path: Path) -> None:
@@ -54,18 +54,8 @@ def test_sqlite_round_trip(tmp_path: Path) -> None:
 
 @pytest.fixture
 def mysql_url() -> Iterator[str]:
-    name = f"memadvisor_test_{uuid.uuid4().hex[:8]}"
-    server = create_engine(MYSQL_SERVER)
-    with server.begin() as conn:
-        conn.execute(
-            text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        )
-    try:
-        yield f"{MYSQL_SERVER}/{name}"
-    finally:
-        with server.begin() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        server.dispose()
+    with mysql_database() as url:
+        yield url
 
 
 @pytest.mark.mysql
@@ -74,18 +64,29 @@ def test_mysql_round_trip_and_utf8mb4(mysql_url: str) -> None:
     _unicode_survives(mysql_url)
 
 
-def test_models_and_migrations_agree(tmp_path: Path) -> None:
-    """Autogenerate finds nothing to do: the migration creates exactly what the models describe."""
+def _models_and_migrations_agree(url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url)
     engine = make_engine(url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_models_and_migrations_agree(tmp_path: Path) -> None:
+    """Autogenerate finds nothing to do: the migration creates exactly what the models describe."""
+    _models_and_migrations_agree(f"sqlite:///{tmp_path / 'db.sqlite'}")
+
+
+@pytest.mark.mysql
+def test_models_and_migrations_agree_on_mysql(mysql_url: str) -> None:
+    """Autogenerate finds nothing to do on MariaDB either (it does not compare DATETIME precision;
+    test_sql_stores.py checks that microseconds survive)."""
+    _models_and_migrations_agree(mysql_url)
 
 
 def test_upgrade_0002_gives_existing_memories_terms_threads_and_order(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from agent.services import Services
 from memory.store import NewMemory
+from tests.chroma_server import ChromaServer
 
 
 def test_add_then_search_finds_the_memory_with_a_score(services: Services) -> None:
@@ -172,14 +173,15 @@ def test_chinese_keywords_are_segmented(services: Services) -> None:
     assert services.memory.search(alice, "花生", k=1)[0].text == "我对花生过敏，吃了会起疹子"
 
 
-def test_vector_folder_holds_no_memory_text(services: Services, settings: object) -> None:
-    from memadvisor.settings import Settings
-
-    assert isinstance(settings, Settings)
+def test_vector_folder_holds_no_memory_text(
+    services: Services, vector_server: ChromaServer | None
+) -> None:
     alice = services.accounts.local("alice").id
     services.memory.add(alice, "My secret diagnosis is hypertension")
-    raw = b"".join(p.read_bytes() for p in settings.chroma_dir.rglob("*") if p.is_file())
-    assert b"hypertension" not in raw
+    folder = vector_server.path if vector_server else services.settings.chroma_dir
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert files
+    assert b"hypertension" not in b"".join(p.read_bytes() for p in files)
 
 
 def test_a_collection_built_for_another_distance_asks_for_reindex(tmp_path: Path) -> None:
