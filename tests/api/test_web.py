@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from fastapi.testclient import TestClient
 
 from agent.services import Services
 from api.main import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_serves_files_index_fallback_and_keeps_api_404s(
@@ -37,3 +40,13 @@ def test_without_a_build_the_root_points_at_the_docs(
     with TestClient(create_app(services=services)) as client:
         response = client.get("/", follow_redirects=False)
         assert response.status_code in (302, 307) and response.headers["location"] == "/docs"
+
+
+def test_the_web_clients_schema_snapshot_is_the_apis(client: TestClient) -> None:
+    """web/ types its API client from web/openapi.json: a backend change must regenerate it."""
+    snapshot = json.loads((ROOT / "web" / "openapi.json").read_text(encoding="utf-8"))
+    # The snapshot is written by JavaScript, whose numbers are all doubles.
+    as_js = json.loads(json.dumps(client.get("/openapi.json").json()), parse_int=float)
+    assert as_js == json.loads(json.dumps(snapshot), parse_int=float), (
+        "web/openapi.json is stale: start the API and run `cd web && npm run gen:api`"
+    )

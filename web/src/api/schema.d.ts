@@ -1556,6 +1556,12 @@ export interface components {
             answer: string;
             /** Memories */
             memories: components["schemas"]["MemoryOut"][];
+            /**
+             * Memory
+             * @default ok
+             * @enum {string}
+             */
+            memory: "ok" | "unavailable";
         };
         /**
          * ChatError

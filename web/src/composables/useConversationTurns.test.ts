@@ -18,7 +18,10 @@ const detail: ConversationDetail = {
   ],
 }
 
-function fakeApi(overrides: Partial<Pick<Api, 'streamChat' | 'getConversation'>> = {}) {
+function fakeApi(
+  overrides: Partial<Pick<Api, 'streamChat' | 'getConversation'>> = {},
+  memoryStatus: 'ok' | 'unavailable' = 'ok',
+) {
   return {
     getConversation: vi.fn(async () => detail),
     streamChat: vi.fn(async (body: { message: string; conversation_id?: string | null }) => {
@@ -27,7 +30,7 @@ function fakeApi(overrides: Partial<Pick<Api, 'streamChat' | 'getConversation'>>
         yield { type: 'token', text: 'is Bao.' }
         yield {
           type: 'final',
-          final: { conversation_id: body.conversation_id ?? 'new1', turn_id: 9, answer: 'Your dog is Bao.', memories: [memory] },
+          final: { conversation_id: body.conversation_id ?? 'new1', turn_id: 9, answer: 'Your dog is Bao.', memories: memoryStatus === 'ok' ? [memory] : [], memory: memoryStatus },
         }
       }
       return run()
@@ -78,7 +81,18 @@ describe('useConversationTurns', () => {
       expect.any(AbortSignal),
     )
     expect(turns.turns.value).toHaveLength(3)
-    expect(turn).toMatchObject({ output: 'Your dog is Bao.', state: 'answered', memories: [memory] })
+    expect(turn).toMatchObject({
+      output: 'Your dog is Bao.',
+      state: 'answered',
+      memories: [memory],
+      memoryUnavailable: false,
+    })
+  })
+
+  it('notes an answer written without memories while the memory store was down', async () => {
+    const { turns } = setup(fakeApi({}, 'unavailable'))
+    const turn = await turns.ask('What is my dog called?')
+    expect(turn).toMatchObject({ state: 'answered', memories: [], memoryUnavailable: true })
   })
 
   it('learns the id of a new conversation from its first answer', async () => {

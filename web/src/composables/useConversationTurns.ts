@@ -16,6 +16,8 @@ export interface ChatTurn {
   createdAt: string
   /** Memories the answer used (the server keeps them with each answer); null while unanswered. */
   memories: Memory[] | null
+  /** True when the memory store was down and the answer was written without memories. */
+  memoryUnavailable: boolean
   error: unknown
 }
 
@@ -32,6 +34,7 @@ function fromServer(turn: Turn): ChatTurn {
     state,
     createdAt: turn.created_at,
     memories: state === 'answered' ? (turn.memories ?? []) : null,
+    memoryUnavailable: false,
     error: null,
   }
 }
@@ -83,6 +86,7 @@ export function useConversationTurns(
       state: 'streaming',
       createdAt: new Date().toISOString(),
       memories: null,
+      memoryUnavailable: false,
       error: null,
     })
     turns.value.push(turn)
@@ -97,6 +101,7 @@ export function useConversationTurns(
       turn.output = final.answer
       turn.turnId = final.turn_id
       turn.memories = final.memories
+      turn.memoryUnavailable = final.memory === 'unavailable'
       turn.state = 'answered'
     } else {
       turn.state = stream.status.value === 'stopped' ? 'stopped' : 'failed'

@@ -88,6 +88,7 @@ const en: Messages<typeof zhCN> = {
     loadError: 'Could not load this conversation.',
     memoriesUsed: 'Memories used ({n})',
     noMemoriesUsed: 'No memories used',
+    memoryUnavailable: 'Answered without memories (the memory store is unavailable right now)',
     retry: 'Send again',
     log: 'Conversation',
   },

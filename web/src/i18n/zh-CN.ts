@@ -82,6 +82,7 @@ export default {
     loadError: '无法加载这个对话。',
     memoriesUsed: '用到的记忆（{n}）',
     noMemoriesUsed: '没有用到记忆',
+    memoryUnavailable: '记忆库暂时不可用，本次回答未使用记忆',
     retry: '重新发送',
     log: '对话内容',
   },
