@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,15 +16,10 @@ from types import TracebackType
 
 import httpx
 
+from tests.ports import free_port
+
 START_TIMEOUT = 60.0
 """Seconds a server may take to answer its first heartbeat (generous: the machine is shared)."""
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def chroma_executable() -> str:

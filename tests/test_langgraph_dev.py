@@ -21,7 +21,7 @@ from memadvisor.settings import Settings
 from memory.accounts import Accounts
 from memory.auth_sessions import AuthSessions
 from memory.db import make_engine, make_session_factory, upgrade
-from tests.fakes.ollama_protocol import free_port
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]

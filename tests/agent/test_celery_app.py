@@ -13,7 +13,7 @@ from agent.celery_jobs import JOB_NAMES, MAX_RETRIES, TASK_PREFIX, CeleryJobs, m
 from agent.services import Services, job_registry
 from agent.structured import StructuredOutputError
 from memadvisor.settings import Settings
-from tests.jobs.servers import free_port
+from tests.ports import free_port
 
 
 def test_every_job_of_the_registry_is_a_task_that_retries_with_backoff(

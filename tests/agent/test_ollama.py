@@ -16,7 +16,8 @@ from agent.services import Services
 from api.main import create_app
 from memadvisor.settings import Settings
 from tests.accounts import sign_up
-from tests.fakes.ollama_protocol import OllamaProtocolFake, free_port
+from tests.fakes.ollama_protocol import OllamaProtocolFake
+from tests.ports import free_port
 
 
 def _ollama(settings: Settings, url: str, model: str = "qwen2.5:3b") -> Settings:

@@ -19,8 +19,9 @@ from memadvisor.cli import app as cli
 from memadvisor.settings import Settings, get_settings
 from tests.accounts import sign_up
 from tests.api.sse import parse_sse
-from tests.chroma_server import ChromaServer, free_port
+from tests.chroma_server import ChromaServer
 from tests.fakes.models import RecordingFakeModel
+from tests.ports import free_port
 
 
 def _unavailable_searches() -> float:

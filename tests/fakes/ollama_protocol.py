@@ -9,7 +9,6 @@ project sends (model, messages, options such as `num_ctx`, `format`).
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +21,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.ports import free_port
 
 
 class OllamaProtocolFake:
@@ -102,10 +103,3 @@ class OllamaProtocolFake:
         finally:
             server.should_exit = True
             thread.join(timeout=10)
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
