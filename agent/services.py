@@ -220,9 +220,17 @@ def build_services(
 
 
 def index_memories(memory: MemoryStore, ids: list[str] | None = None) -> int:
-    """The indexing job: with the vector store down, the memories stay owed in SQL, not lost."""
+    """The indexing job: these memories, then one batch of whatever else is owed.
+
+    Under load, jobs queue up behind one another; the first one embeds the others' memories in one
+    batch (far cheaper than one at a time), and the rest find nothing left to do. With the vector
+    store down, the memories stay owed in SQL, not lost.
+    """
     try:
-        return memory.index_pending(ids)
+        indexed = memory.index_pending(ids)
+        if ids is not None:
+            indexed += memory.index_pending(batches=1)
+        return indexed
     except VectorStoreUnavailableError as exc:
         logger.warning("%s: memories stay owed until `memadvisor reindex` or the next start", exc)
         return 0

@@ -21,6 +21,7 @@ raises `VectorStoreUnavailableError`; chat answers without memories.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections import defaultdict
@@ -195,9 +196,16 @@ class MemoryStore:
         return [row.id for row in rows]
 
     def index_pending(
-        self, ids: Iterable[str] | None = None, *, progress: ProgressCallback | None = None
+        self,
+        ids: Iterable[str] | None = None,
+        *,
+        batches: int | None = None,
+        progress: ProgressCallback | None = None,
     ) -> int:
-        """Write the vector copy of memories that have none yet; returns how many were indexed."""
+        """Write the vector copy of memories that have none yet; returns how many were indexed.
+
+        `batches` bounds the work to that many batches of `INDEX_BATCH` (None: all that is owed).
+        """
         stmt = (
             select(MemoryRow)
             .where(MemoryRow.indexed_at.is_(None))
@@ -206,7 +214,7 @@ class MemoryStore:
         if ids is not None:
             stmt = stmt.where(MemoryRow.id.in_(list(ids)))
         done = 0
-        while True:
+        for _ in itertools.count() if batches is None else range(batches):
             with self._sessions() as session:
                 rows = list(session.scalars(stmt.limit(INDEX_BATCH)))
             if not rows:
@@ -215,6 +223,7 @@ class MemoryStore:
             done += len(rows)
             if progress:
                 progress(len(rows))
+        return done
 
     def count_pending(self) -> int:
         """Memories whose vector copy is still owed."""

@@ -1,4 +1,5 @@
-"""The in-process job runner: a failing job is logged and counted, and leaves no pending job."""
+"""The in-process job runner (a failing job is logged and counted, and leaves no pending job) and
+the indexing job, which catches up on what else is owed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 from prometheus_client import REGISTRY
 
 from agent.jobs import InProcessJobs
+from agent.services import Services, index_memories
+from memory.store import NewMemory
 
 
 def sample(name: str, **labels: str) -> float:
@@ -33,3 +36,17 @@ def test_failures_and_queue_depth_per_job(caplog: pytest.LogCaptureFixture) -> N
     assert sample("memadvisor_job_failures_total", job="boom") == failures + 1
     assert sample("memadvisor_job_failures_total", job="wait") == 0
     assert "background job boom failed" in caplog.text
+
+
+def test_an_index_job_also_indexes_what_else_is_owed(services: Services) -> None:
+    """Jobs queued behind each other under load: the first embeds the others' memories too."""
+    alice = services.accounts.local("alice").id
+    bob = services.accounts.local("bob").id
+    [first] = services.memory.add_many(alice, [NewMemory("I live in Hangzhou")], index=False)
+    [other] = services.memory.add_many(bob, [NewMemory("我喜欢喝咖啡")], index=False)
+    assert services.memory.count_pending() == 2
+
+    assert index_memories(services.memory, [first]) == 2
+    assert services.memory.count_pending() == 0
+    assert index_memories(services.memory, [other]) == 0  # the later job finds nothing left
+    assert [m.id for m in services.memory.search(bob, "咖啡", 1)] == [other]
