@@ -62,8 +62,13 @@ class Profiler:
 
     def due(self, user_id: int) -> bool:
         """Whether enough new turns arrived since the last summary."""
-        done = self._accounts.profile(user_id).summarized_turns
-        return self._history.answered_count(user_id) - done >= self.every_turns
+        answered = self._history.answered_count(user_id)
+        return self._is_due(answered, self._accounts.profile(user_id), None)
+
+    def _is_due(self, answered: int, profile: Profile, at_least: int | None) -> bool:
+        """Whether `at_least` (default `every_turns`) answered turns are not summarised yet."""
+        wanted = self.every_turns if at_least is None else at_least
+        return answered - profile.summarized_turns >= wanted
 
     def refresh(
         self,
@@ -81,8 +86,7 @@ class Profiler:
         """
         profile = self._accounts.profile(user_id)
         count = self._history.answered_count(user_id)
-        wanted = self.every_turns if at_least is None else at_least
-        if not force and count - profile.summarized_turns < wanted:
+        if not force and not self._is_due(count, profile, at_least):
             return profile
         turns = self._history.latest_turns(user_id, self.window_turns)
         if not turns:

@@ -361,10 +361,8 @@ class MemoryStore:
                 row.indexed_at = None
             session.flush()
             updated = Memory.from_row(row)
-        try:
-            self.index_pending([memory_id])
-        except VectorStoreUnavailableError as exc:
-            logger.warning("%s: the edited memory stays owed until it is back", exc)
+        if row.indexed_at is None:
+            self._index_or_owe([row])
         return updated
 
     def add_fact(self, user_id: int, text: str, *, source_id: str | None = None) -> str:
