@@ -10,13 +10,10 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import TracebackType
 
-import httpx
-
-from tests.ports import free_port
+from tests.ports import free_port, wait_for_http
 
 START_TIMEOUT = 60.0
 """Seconds a server may take to answer its first heartbeat (generous: the machine is shared)."""
@@ -61,16 +58,8 @@ class ChromaServer:
             env=env,
         )
         log.close()
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1.0).is_success:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
+        if wait_for_http(f"{self.url}/api/v2/heartbeat", self._process, START_TIMEOUT):
+            return
         self.stop()
         logged = (self.path.parent / f"chroma-{self.port}.log").read_text(errors="replace")
         raise RuntimeError(f"chroma run did not come up on port {self.port}:\n{logged[-2000:]}")

@@ -1,8 +1,14 @@
-"""Free loopback ports for the servers that tests start (Ollama fake, Chroma, Redis, langgraph)."""
+"""Loopback servers that tests start (Ollama fake, Chroma, Redis, `langgraph dev`): a free port
+to put them on, and the wait until one answers."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
+import time
+from typing import Any
+
+import httpx
 
 
 def free_port() -> int:
@@ -10,3 +16,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def wait_for_http(url: str, process: subprocess.Popen[Any], timeout: float) -> bool:
+    """Poll `url` until it answers 2xx (True); False once `process` exits or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            if httpx.get(url, timeout=1.0).is_success:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return False
