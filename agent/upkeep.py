@@ -8,13 +8,35 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent.jobs import JobRunner
+from memadvisor.settings import Settings
 from memory.models import utcnow
 from memory.owed import unconsolidated_turns, users_with_data, users_with_new_turns
+from memory.store import MemoryStore
 
-if TYPE_CHECKING:
-    from agent.services import Services
+
+class Services(Protocol):
+    """What the scheduled jobs use of a process's services (`agent.services.Services` has it).
+
+    A protocol rather than an import, so `agent.services` can bind these jobs without a circle.
+    """
+
+    @property
+    def settings(self) -> Settings: ...  # noqa: D102
+
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...  # noqa: D102
+
+    @property
+    def memory(self) -> MemoryStore: ...  # noqa: D102
+
+    @property
+    def jobs(self) -> JobRunner: ...  # noqa: D102
+
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.services import Services, analytics_key
-from memadvisor.cli import app as cli
+from cli.main import app as cli
 from memadvisor.settings import get_settings
 from memory.analytics import analytics_report, pseudonym
 

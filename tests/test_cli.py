@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from memadvisor.cli import app
+from cli.main import app
 from memadvisor.settings import get_settings
 
 runner = CliRunner()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from memadvisor.cli import app as cli
+from cli.main import app as cli
 from memadvisor.settings import Settings
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from agent.services import Services, build_services
 from api.main import create_app
-from memadvisor.cli import app as cli
+from cli.main import app as cli
 from memadvisor.settings import Settings, get_settings
 from tests.accounts import sign_up
 from tests.api.sse import parse_sse

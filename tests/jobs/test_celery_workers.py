@@ -166,14 +166,14 @@ def test_work_lost_with_redis_is_recovered_from_sql(
     redis_server.stop()  # ... and lost: this Redis keeps nothing on disk
     redis_server.start()
 
-    worker = start(celery_settings, "memadvisor.cli", "worker", "--name", "cli@test")
+    worker = start(celery_settings, "cli", "worker", "--name", "cli@test")
     wait_until(
         lambda: services.memory.count_pending() == 0,
         JOB_TIMEOUT,
         "indexing recovered by the worker on start\n" + worker.output(),
     )
 
-    beat = start(celery_settings, "memadvisor.cli", "beat")
+    beat = start(celery_settings, "cli", "beat")
     redis_server.stop()  # Redis goes down under a running worker and beat
     services.memory.add(user_id, "I started learning the guitar", kind="turn", index=False)
     services.jobs.enqueue("index_memories")  # fails: logged, still owed in SQL
@@ -204,7 +204,7 @@ def test_a_job_cut_off_by_redis_dying_mid_run_is_done_after_redis_returns(
     # The summary is owed in SQL: the worker's reconcile on start sends it, and it hangs.
     worker = start(settings, "tests.jobs.scripted_worker", "only@test", str(gate))
     wait_until(gate.exists, JOB_TIMEOUT, "the worker taking the job\n" + worker.output())
-    beat = start(settings, "memadvisor.cli", "beat")
+    beat = start(settings, "cli", "beat")
 
     redis_server.stop()  # mid-job: the worker stops the job it cannot acknowledge
     redis_server.start()  # empty: the message is gone too

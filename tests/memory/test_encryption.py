@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from agent.services import Services
-from memadvisor.cli import app as cli
+from cli.main import app as cli
 from memadvisor.settings import Settings, get_settings
 from memory.crypto import EncryptionKeyError, Keyring
 from memory.db import make_engine, make_session_factory

@@ -1,0 +1,1 @@
+"""The `memadvisor` command line: the top floor, beside `api/`."""
