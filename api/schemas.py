@@ -6,9 +6,18 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from memory.accounts import Preferences
+from memory.usernames import display_username
 from memory.datatypes import (
     BehaviorRecord,
     DataType,
@@ -28,7 +37,9 @@ RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 Username = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=2, max_length=64, pattern=r"^[\w.\-]+$"),
+    AfterValidator(display_username),
 ]
+"""Stored as `display_username` makes it; see `memory/usernames.py` for what counts as taken."""
 Password = Annotated[str, Field(min_length=8, max_length=128)]
 Message = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)
@@ -36,7 +47,9 @@ Message = Annotated[
 
 
 class UserRegister(BaseModel):
-    """A new account. Usernames: 2-64 letters (any script), digits, `_`, `.` or `-`."""
+    """A new account. Usernames: 2-64 letters (any script), digits, `_`, `.` or `-`, not mixing
+    scripts that look alike; full-width forms are stored as ASCII. Passwords: 8-128 characters,
+    not easy to guess (zxcvbn; 422 `password_too_weak` says why)."""
 
     model_config = ConfigDict(extra="forbid")
 
