@@ -21,18 +21,16 @@ def check_password_strength(password: str, *, min_score: int, user_inputs: list[
     if int(result["score"]) >= min_score:
         return
     feedback = result["feedback"]
-    hints = " ".join(part for part in [feedback["warning"], *feedback["suggestions"]] if part)
+    hints = [feedback["warning"], *feedback["suggestions"]] or []
+    if not feedback["suggestions"]:
+        hints.append("Use a longer phrase of several uncommon words.")
+    english = " ".join(["This password is too easy to guess.", *(hint for hint in hints if hint)])
     raise RequestValidationError(
         [
             {
                 "type": "password_too_weak",
                 "loc": ("body", "password"),
-                "msg": (
-                    "This password is too easy to guess"
-                    + (f" ({hints.rstrip('.')})" if hints else "")
-                    + ". Use a longer phrase of several uncommon words. / 这个密码太容易被猜到，"
-                    "请使用由几个不常见的词组成的更长的密码。"
-                ),
+                "msg": f"{english} / 这个密码太容易被猜到，请使用由几个不常见的词组成的更长的密码。",
             }
         ]
     )

@@ -138,8 +138,9 @@ class Settings(BaseSettings):
     and the client address is the connection's peer, so nobody can forge it."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     """Largest request body accepted (bytes); larger gets 413 before it is read."""
-    max_import_bytes: int = Field(default=20_971_520, ge=1024)
-    """Largest upload to `POST /api/user-data/import` (bytes); larger gets 413."""
+    max_import_bytes: int = Field(default=10_485_760, ge=1024)
+    """Largest upload to `POST /api/user-data/import` (bytes, the whole request); larger gets
+    413 before it is read."""
     password_min_score: int = Field(default=2, ge=0, le=4)
     """Least zxcvbn strength score (0-4) of a new password; 2 refuses common passwords, keyboard
     walks and names with a year."""
