@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.security.utils import get_authorization_scheme_param
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from langserve import add_routes
+from langserve.server import EndpointName
 from pydantic import BaseModel, Field
 
 from agent.context import Context
@@ -78,19 +79,21 @@ def add_advisor_routes(app: FastAPI, *, playground: bool = True) -> None:
     `batch` is not served: LangServe hands a batch's runs configs that bypass
     `per_req_config_modifier`, so they would carry no authenticated user (found by fuzzing).
     """
+    endpoints: list[EndpointName] = [
+        "invoke",
+        "stream",
+        "stream_events",
+        "input_schema",
+        "output_schema",
+        "config_schema",
+    ]
+    if playground:
+        endpoints.append("playground")
     add_routes(
         app,
         _runnable(app),
         path="/advisor",
         config_keys=(),
         per_req_config_modifier=_with_user,
-        enabled_endpoints=[
-            "invoke",
-            "stream",
-            "stream_events",
-            *(["playground"] if playground else []),
-            "input_schema",
-            "output_schema",
-            "config_schema",
-        ],
+        enabled_endpoints=endpoints,
     )

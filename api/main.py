@@ -12,13 +12,13 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agent.graph import compile_graph, compile_recommend_graph
 from agent.services import Services, build_services
+from api.body_limit import BodyLimitMiddleware
 from api.cors import add_cors
 from api.errors import install_error_handlers
+from api.headers import add_security_headers
 from api.langserve_routes import add_advisor_routes
 from api.metrics import add_metrics
 from api.openapi import publish_schemas
-from api.body_limit import BodyLimitMiddleware
-from api.headers import add_security_headers
 from api.ratelimit import LoginThrottle, RateLimits, make_storage
 from api.routes import (
     auth,

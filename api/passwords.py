@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from zxcvbn import zxcvbn
 
 MAX_SCORED = 72
+_CHINESE = "这个密码太容易被猜到，请使用由几个不常见的词组成的更长的密码。"
 
 
 def check_password_strength(password: str, *, min_score: int, user_inputs: list[str]) -> None:
@@ -21,7 +22,7 @@ def check_password_strength(password: str, *, min_score: int, user_inputs: list[
     if int(result["score"]) >= min_score:
         return
     feedback = result["feedback"]
-    hints = [feedback["warning"], *feedback["suggestions"]] or []
+    hints = [feedback["warning"], *feedback["suggestions"]]
     if not feedback["suggestions"]:
         hints.append("Use a longer phrase of several uncommon words.")
     english = " ".join(["This password is too easy to guess.", *(hint for hint in hints if hint)])
@@ -30,7 +31,7 @@ def check_password_strength(password: str, *, min_score: int, user_inputs: list[
             {
                 "type": "password_too_weak",
                 "loc": ("body", "password"),
-                "msg": f"{english} / 这个密码太容易被猜到，请使用由几个不常见的词组成的更长的密码。",
+                "msg": f"{english} / {_CHINESE}",
             }
         ]
     )

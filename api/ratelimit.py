@@ -143,7 +143,9 @@ class RateLimits:
 
     def registration(self, address: str) -> None:
         """Count a registration from `address`; 429 when it is over the limit."""
-        self._hit(self._registrations, "Too many new accounts from your address", "register", address)
+        self._hit(
+            self._registrations, "Too many new accounts from your address", "register", address
+        )
 
     def chat_turn(self, user_id: int) -> None:
         """Count a chat message of the user; 429 when it is over the limit."""
@@ -157,4 +159,7 @@ class RateLimits:
 
 def make_storage(settings: Settings) -> Storage:
     """The storage every limit of the process counts in."""
-    return storage_from_string(settings.rate_limit_storage)
+    storage = storage_from_string(settings.rate_limit_storage)
+    if not isinstance(storage, Storage):
+        raise ValueError("MEMADVISOR_RATE_LIMIT_STORAGE must be a synchronous `limits` storage")
+    return storage

@@ -17,15 +17,16 @@ from pydantic import (
 )
 
 from memory.accounts import Preferences
-from memory.usernames import display_username
 from memory.datatypes import (
     BehaviorRecord,
     DataType,
     EducationRecord,
     FinanceRecord,
     HealthRecord,
+    NotBool,
     check_recorded_at,
 )
+from memory.usernames import display_username
 
 MAX_MESSAGE_CHARS = 8000
 MAX_ROW_ID = 2**63 - 1
@@ -47,9 +48,12 @@ Message = Annotated[
 
 
 class UserRegister(BaseModel):
-    """A new account. Usernames: 2-64 letters (any script), digits, `_`, `.` or `-`, not mixing
-    scripts that look alike; full-width forms are stored as ASCII. Passwords: 8-128 characters,
-    not easy to guess (zxcvbn; 422 `password_too_weak` says why)."""
+    """A new account.
+
+    Usernames: 2-64 letters (any script), digits, `_`, `.` or `-`, not mixing scripts that look
+    alike; full-width forms are stored as ASCII. Passwords: 8-128 characters, not easy to guess
+    (zxcvbn; a 422 of type `password_too_weak` says why).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -393,8 +397,8 @@ class FeedbackIn(BaseModel):
 
     target_type: Literal["turn", "recommendation"]
     target_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-    rating: Literal[1, -1]
-    """1 for thumbs up, -1 for thumbs down."""
+    rating: Annotated[Literal[1, -1], NotBool]
+    """1 for thumbs up, -1 for thumbs down (`true` is neither)."""
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     adopted: bool = False
     """"I did this"."""
@@ -414,19 +418,6 @@ class FeedbackOut(BaseModel):
     prompt_version: str | None
     variant: str | None
     created_at: datetime
-
-
-class FeedbackStatsRow(BaseModel):
-    """Approval and adoption of one prompt version and variant, over every user's feedback."""
-
-    target_type: str
-    prompt_version: str | None
-    variant: str | None
-    count: int
-    approval_rate: float
-    """Share of thumbs up."""
-    adoption_rate: float
-    """Share marked "I did this"."""
 
 
 class MemoryUpdate(BaseModel):

@@ -16,8 +16,7 @@ from memory.usernames import username_key
 
 
 class UsernameTakenError(ValueError):
-    """Another account already has this username, or one that differs only in case, width or
-    look-alike characters (`memory/usernames.py`)."""
+    """Another account has this username, or a variant of it (`memory/usernames.py`)."""
 
 
 PreferenceItem = Annotated[
@@ -84,7 +83,7 @@ class Accounts:
             found = session.scalars(stmt).all()
         exact = [user for user in found if user.username == username]
         owner = [user for user in found if user.username_key == key]
-        return (exact or owner or [None])[0]
+        return next(iter(exact or owner), None)
 
     def by_id(self, user_id: int) -> User | None:
         """The user with this id, or None."""

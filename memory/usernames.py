@@ -52,7 +52,9 @@ def display_username(name: str) -> str:
             "may contain letters, digits, `_`, `.` and `-` only / 只能包含字母、数字、_、. 和 -"
         ) from exc
     if len(shown) > MAX_LENGTH:
-        raise InvalidUsernameError(f"is longer than {MAX_LENGTH} characters / 超过 {MAX_LENGTH} 个字符")
+        raise InvalidUsernameError(
+            f"is longer than {MAX_LENGTH} characters / 超过 {MAX_LENGTH} 个字符"
+        )
     scripts = {categories.alias(char) for char in shown} - _NEUTRAL
     if len(scripts) > 1 and not any(scripts <= allowed for allowed in _ALLOWED_MIXES):
         raise InvalidUsernameError(

@@ -27,8 +27,8 @@ from api.security import (
     verify_password,
 )
 from memory.accounts import UsernameTakenError
-from memory.usernames import username_key
 from memory.auth_sessions import Grant, RefreshRejectedError
+from memory.usernames import username_key
 
 router = APIRouter(tags=["auth"])
 

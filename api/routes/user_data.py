@@ -19,7 +19,6 @@ from memory.userdata import ConsentRequiredError, NewRecord
 router = APIRouter(prefix="/user-data", tags=["user-data"])
 
 
-
 def _after_new_data(services: Services, user_id: int) -> None:
     """Index the new records' memories and rerun the analysis, off the request's path."""
     services.jobs.enqueue("index_memories")

@@ -122,7 +122,9 @@ def test_look_alike_and_case_variant_usernames_are_taken(client: TestClient, var
     for name in ("alice", "coco"):
         body = {"username": name, "password": "correct horse"}
         assert client.post("/api/auth/register", json=body).status_code == 201
-    again = client.post("/api/auth/register", json={"username": variant, "password": "correct horse"})
+    again = client.post(
+        "/api/auth/register", json={"username": variant, "password": "correct horse"}
+    )
     if variant == "аlice":  # Cyrillic а among Latin letters
         assert again.status_code == 422 and "mixes scripts" in again.json()["message"]
     else:
@@ -130,10 +132,14 @@ def test_look_alike_and_case_variant_usernames_are_taken(client: TestClient, var
 
 
 def test_any_variant_of_the_name_signs_in_and_the_name_is_kept_as_typed(client: TestClient) -> None:
-    created = client.post("/api/auth/register", json={"username": "Ｌｉｎ", "password": "correct horse"})
+    created = client.post(
+        "/api/auth/register", json={"username": "Ｌｉｎ", "password": "correct horse"}
+    )
     assert created.status_code == 201 and created.json()["username"] == "Lin"
     for variant in ("Lin", "lin", "LIN", "ｌｉｎ"):
-        login = client.post("/api/auth/login", json={"username": variant, "password": "correct horse"})
+        login = client.post(
+            "/api/auth/login", json={"username": variant, "password": "correct horse"}
+        )
         assert login.status_code == 200, variant
 
 

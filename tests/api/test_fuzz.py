@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 import pytest
 import schemathesis
-from fastapi.testclient import TestClient
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import checks as core_checks

@@ -29,9 +29,7 @@ depends_on: str | Sequence[str] | None = None
 
 logger = logging.getLogger("alembic.runtime.migration")
 
-KEY_TYPE = sa.String(length=255).with_variant(
-    mysql.VARCHAR(255, collation="utf8mb4_bin"), "mysql"
-)
+KEY_TYPE = sa.String(length=255).with_variant(mysql.VARCHAR(255, collation="utf8mb4_bin"), "mysql")
 
 
 def upgrade() -> None:
