@@ -70,16 +70,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
     )
-    add_cors(app, resolved.cors_origins)
-    if resolved.metrics:
-        add_metrics(app)
-    install_error_handlers(app)
-    add_security_headers(app)
+    # Middleware added later runs earlier: forwarded addresses are read first, and a 413 of the
+    # body limit still passes CORS, metrics and the security headers on its way out.
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=resolved.max_body_bytes,
         max_import_bytes=resolved.max_import_bytes,
     )
+    add_cors(app, resolved.cors_origins)
+    if resolved.metrics:
+        add_metrics(app)
+    install_error_handlers(app)
+    add_security_headers(app)
     if resolved.trusted_proxies:
         # The one place forwarded headers are read (the server itself is told to trust none),
         # so the rule holds under any ASGI server; added last, it runs first.

@@ -30,12 +30,15 @@ FAILURES_FORGOTTEN_AFTER = 24 * 3600
 """Seconds after the first counted failure that a backoff counter is forgotten."""
 
 
-def too_many(wait: int, what: str) -> HTTPException:
-    """A 429 that says how long to wait, in the header and in words."""
-    minutes = "less than a minute" if wait < 60 else f"{math.ceil(wait / 60)} min"
+def too_many(wait: int, what: str, chinese: str) -> HTTPException:
+    """A 429 that says how long to wait, in the header and in words (English and Chinese)."""
+    if wait < 60:
+        when, zh_when = f"{max(wait, 1)} s", f"{max(wait, 1)} 秒"
+    else:
+        when, zh_when = f"{math.ceil(wait / 60)} min", f"{math.ceil(wait / 60)} 分钟"
     return HTTPException(
         status.HTTP_429_TOO_MANY_REQUESTS,
-        detail=f"{what}; please try again in {minutes}.",
+        detail=f"{what}; please try again in {when}. / {chinese}，请 {zh_when}后再试。",
         headers={"Retry-After": str(max(wait, 1))},
     )
 
@@ -144,17 +147,22 @@ class RateLimits:
     def registration(self, address: str) -> None:
         """Count a registration from `address`; 429 when it is over the limit."""
         self._hit(
-            self._registrations, "Too many new accounts from your address", "register", address
+            self._registrations,
+            ("Too many new accounts from your address", "从你的地址注册的新账户过多"),
+            "register",
+            address,
         )
 
     def chat_turn(self, user_id: int) -> None:
         """Count a chat message of the user; 429 when it is over the limit."""
-        self._hit(self._chat, "You are sending messages too fast", "chat", str(user_id))
+        self._hit(
+            self._chat, ("You are sending messages too fast", "消息发送过快"), "chat", str(user_id)
+        )
 
-    def _hit(self, rule: RateLimitItem, what: str, *key: str) -> None:
+    def _hit(self, rule: RateLimitItem, what: tuple[str, str], *key: str) -> None:
         if not self._limiter.hit(rule, *key):
             reset = self._limiter.get_window_stats(rule, *key).reset_time
-            raise too_many(max(1, math.ceil(reset - time.time())), what)
+            raise too_many(max(1, math.ceil(reset - time.time())), *what)
 
 
 def make_storage(settings: Settings) -> Storage:

@@ -98,7 +98,7 @@ async def login(request: Request, response: Response, services: ServicesDep) -> 
         device=device[1] if device and user and device[0] == user.id else None,
     )
     if wait := throttle.retry_after(client):
-        raise too_many(wait, "Too many failed sign-ins")
+        raise too_many(wait, "Too many failed sign-ins", "登录失败次数过多")
     # Same answer (and, through the dummy hash, the same time) whether or not the user exists.
     if not verify_password(credentials.password, user.password_hash if user else None) or not (
         user and user.is_active

@@ -31,6 +31,7 @@ def test_a_50_mb_json_body_gets_a_413_before_it_is_parsed(client: TestClient) ->
     )
     assert response.status_code == 413
     assert "larger than the 1 MB" in response.json()["detail"]
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 def test_a_chunked_body_is_cut_off_at_the_limit(client: TestClient) -> None:
