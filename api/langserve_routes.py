@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.security.utils import get_authorization_scheme_param
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from langserve import add_routes
+from langserve.server import EndpointName
 from pydantic import BaseModel, Field
 
 from agent.context import Context
@@ -61,6 +62,7 @@ async def _with_user(config: dict[str, Any], request: Request) -> dict[str, Any]
     scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
     services = request.app.state.services
     user = authenticate(token if scheme.lower() == "bearer" else None, services)
+    request.app.state.rate_limits.chat_turn(user.id)
     await asyncio.to_thread(
         services.audit.record, user.id, "write", "conversation", client=client_address(request)
     )
@@ -68,25 +70,30 @@ async def _with_user(config: dict[str, Any], request: Request) -> dict[str, Any]
     return {**config, "configurable": configurable}
 
 
-def add_advisor_routes(app: FastAPI) -> None:
+def add_advisor_routes(app: FastAPI, *, playground: bool = True) -> None:
     """Serve the chat graph at `/advisor` (invoke, stream_events, playground, schemas).
+
+    Every run counts against the user's chat rate limit, as a message to `/api/chat/stream`
+    does. Without `playground` (production by default), only the API routes are served.
 
     `batch` is not served: LangServe hands a batch's runs configs that bypass
     `per_req_config_modifier`, so they would carry no authenticated user (found by fuzzing).
     """
+    endpoints: list[EndpointName] = [
+        "invoke",
+        "stream",
+        "stream_events",
+        "input_schema",
+        "output_schema",
+        "config_schema",
+    ]
+    if playground:
+        endpoints.append("playground")
     add_routes(
         app,
         _runnable(app),
         path="/advisor",
         config_keys=(),
         per_req_config_modifier=_with_user,
-        enabled_endpoints=[
-            "invoke",
-            "stream",
-            "stream_events",
-            "playground",
-            "input_schema",
-            "output_schema",
-            "config_schema",
-        ],
+        enabled_endpoints=endpoints,
     )

@@ -8,15 +8,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agent.graph import compile_graph, compile_recommend_graph
 from agent.services import Services, build_services
+from api.body_limit import BodyLimitMiddleware
 from api.cors import add_cors
 from api.errors import install_error_handlers
+from api.headers import add_security_headers
 from api.langserve_routes import add_advisor_routes
 from api.metrics import add_metrics
 from api.openapi import publish_schemas
-from api.ratelimit import LoginLimiter
+from api.ratelimit import LoginThrottle, RateLimits, make_storage
 from api.routes import (
     auth,
     chat,
@@ -57,17 +60,35 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             if own:
                 current.close()
 
+    docs = resolved.serves_docs
     app = FastAPI(
         title="MemAdvisor",
         version="0.1.0",
         summary="Private long-term memory and explainable advice for local LLMs.",
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    # Middleware added later runs earlier: forwarded addresses are read first, and a 413 of the
+    # body limit still passes CORS, metrics and the security headers on its way out.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=resolved.max_body_bytes,
+        max_import_bytes=resolved.max_import_bytes,
     )
     add_cors(app, resolved.cors_origins)
     if resolved.metrics:
         add_metrics(app)
     install_error_handlers(app)
-    app.state.login_limiter = LoginLimiter(resolved.login_failures_allowed)
+    add_security_headers(app)
+    if resolved.trusted_proxies:
+        # The one place forwarded headers are read (the server itself is told to trust none),
+        # so the rule holds under any ASGI server; added last, it runs first.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=resolved.trusted_proxies)
+    storage = make_storage(resolved)
+    app.state.login_throttle = LoginThrottle(storage, resolved)
+    app.state.rate_limits = RateLimits(storage, resolved)
 
     api = APIRouter(prefix="/api")
     for module in (
@@ -89,8 +110,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return {"status": "ok"}
 
     app.include_router(api)
-    add_advisor_routes(app)
+    add_advisor_routes(app, playground=docs)
     publish_schemas(app, list(chat.STREAM_EVENTS.values()))
 
-    mount_web(app, resolved.web_dist or DEFAULT_DIST)
+    mount_web(app, resolved.web_dist or DEFAULT_DIST, docs=docs)
     return app

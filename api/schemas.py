@@ -6,7 +6,15 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from memory.accounts import Preferences
 from memory.datatypes import (
@@ -15,8 +23,10 @@ from memory.datatypes import (
     EducationRecord,
     FinanceRecord,
     HealthRecord,
+    NotBool,
     check_recorded_at,
 )
+from memory.usernames import display_username
 
 MAX_MESSAGE_CHARS = 8000
 MAX_ROW_ID = 2**63 - 1
@@ -28,7 +38,9 @@ RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 Username = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=2, max_length=64, pattern=r"^[\w.\-]+$"),
+    AfterValidator(display_username),
 ]
+"""Stored as `display_username` makes it; see `memory/usernames.py` for what counts as taken."""
 Password = Annotated[str, Field(min_length=8, max_length=128)]
 Message = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)
@@ -36,7 +48,12 @@ Message = Annotated[
 
 
 class UserRegister(BaseModel):
-    """A new account. Usernames: 2-64 letters (any script), digits, `_`, `.` or `-`."""
+    """A new account.
+
+    Usernames: 2-64 letters (any script), digits, `_`, `.` or `-`, not mixing scripts that look
+    alike; full-width forms are stored as ASCII. Passwords: 8-128 characters, not easy to guess
+    (zxcvbn; a 422 of type `password_too_weak` says why).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -380,8 +397,8 @@ class FeedbackIn(BaseModel):
 
     target_type: Literal["turn", "recommendation"]
     target_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-    rating: Literal[1, -1]
-    """1 for thumbs up, -1 for thumbs down."""
+    rating: Annotated[Literal[1, -1], NotBool]
+    """1 for thumbs up, -1 for thumbs down (`true` is neither)."""
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     adopted: bool = False
     """"I did this"."""
@@ -401,19 +418,6 @@ class FeedbackOut(BaseModel):
     prompt_version: str | None
     variant: str | None
     created_at: datetime
-
-
-class FeedbackStatsRow(BaseModel):
-    """Approval and adoption of one prompt version and variant, over every user's feedback."""
-
-    target_type: str
-    prompt_version: str | None
-    variant: str | None
-    count: int
-    approval_rate: float
-    """Share of thumbs up."""
-    adoption_rate: float
-    """Share marked "I did this"."""
 
 
 class MemoryUpdate(BaseModel):

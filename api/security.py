@@ -57,6 +57,41 @@ def create_access_token(user_id: int, *, session_id: str, secret: str, minutes: 
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+DEVICE_TOKEN_DAYS = 365
+
+
+def create_device_token(user_id: int, *, secret: str) -> str:
+    """A signed device cookie: this browser signed in to the account before (OWASP device cookie).
+
+    It grants nothing by itself; it only keeps the browser out of the account-wide sign-in
+    backoff that guessing from unknown clients triggers.
+    """
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(user_id),
+        "typ": "device",
+        "jti": secrets.token_hex(8),
+        "iat": now,
+        "exp": now + timedelta(days=DEVICE_TOKEN_DAYS),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def read_device_token(token: str | None, *, secret: str) -> tuple[int, str] | None:
+    """The account id and device id of a valid device cookie, else None."""
+    if not token:
+        return None
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "jti"]}
+        )
+        if claims.get("typ") != "device" or not isinstance(claims["jti"], str):
+            return None
+        return int(claims["sub"]), claims["jti"]
+    except (jwt.PyJWTError, ValueError):
+        return None
+
+
 def decode_access_token(token: str, *, secret: str) -> AccessClaims:
     """The claims of a valid token, or InvalidTokenError (tokens without a session included)."""
     try:

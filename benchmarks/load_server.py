@@ -67,7 +67,14 @@ def scripted_model() -> BaseChatModel:
 def make_app(data_dir: Path) -> FastAPI:
     """The real app on `data_dir`, with the scripted model; its services close on shutdown."""
     settings = Settings(
-        _env_file=None, env="development", data_dir=data_dir, summary_every_turns=10**9
+        _env_file=None,
+        env="development",
+        data_dir=data_dir,
+        summary_every_turns=10**9,
+        # Every simulated user signs up and chats from one loopback address, without pause:
+        # the abuse limits are not what this measures.
+        registrations_per_address="100000 per hour",
+        chat_turns_per_user="100000 per minute",
     )
     services = build_services(settings, chat_model=scripted_model())
     app = create_app(services=services)

@@ -20,12 +20,22 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    docs = "docs: /docs, playground: /advisor/playground/" if settings.serves_docs else "no docs"
     console.print(
-        f"[bold]MemAdvisor[/] on http://{host}:{port}  (docs: /docs, playground: "
-        f"/advisor/playground/)  model: {settings.llm_provider}, "
-        f"data: {settings.data_dir.resolve()}"
+        f"[bold]MemAdvisor[/] on http://{host}:{port}  ({docs})  model: "
+        f"{settings.llm_provider}, data: {settings.data_dir.resolve()}"
     )
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, reload=reload)
+    # The app reads forwarded headers itself, from MEMADVISOR_TRUSTED_PROXIES only (uvicorn's
+    # own default believes any from 127.0.0.1), and says nothing about the server it runs on.
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 @app.command()

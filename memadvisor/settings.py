@@ -110,8 +110,43 @@ class Settings(BaseSettings):
     """Lifetime of an access token; clients renew it with their refresh token."""
     refresh_token_days: int = Field(default=30, ge=1)
     """Lifetime of a sign-in (its refresh tokens rotate on every use; logout ends it at once)."""
-    login_failures_allowed: str = "10 per 15 minutes"
-    """Failed sign-ins allowed per account and per client address before a 429 (`limits` syntax)."""
+    login_free_failures: int = Field(default=5, ge=1)
+    """Failed sign-ins to one account from one client (address, or browser holding the account's
+    device cookie) before each further try must wait; the wait doubles with every failure."""
+    login_backoff_max_seconds: int = Field(default=900, ge=1)
+    """Longest wait between sign-in tries of one account from one client."""
+    login_account_free_failures: int = Field(default=50, ge=1)
+    """Failed sign-ins to one account from clients it has never signed in on, all addresses
+    together, before such clients must wait (a slow backoff against distributed guessing;
+    browsers the account signed in on before are never held up by it)."""
+    login_account_backoff_max_seconds: int = Field(default=60, ge=1)
+    """Longest wait of that account-wide backoff for unknown clients."""
+    login_failures_per_address: str = "100 per 15 minutes"
+    """Failed sign-ins from one client address, whatever the accounts, before a 429 (`limits`
+    syntax); stops one address from trying a few passwords on very many accounts."""
+    registrations_per_address: str = "20 per hour"
+    """New accounts one client address may register (`limits` syntax); 429 with `Retry-After`."""
+    chat_turns_per_user: str = "30 per minute"
+    """Chat messages one user may send (`POST /api/chat/stream` and `/advisor`) (`limits`
+    syntax); 429 with `Retry-After`."""
+    rate_limit_storage: str = "memory://"
+    """Where the rate limits count (a `limits` storage URL): `memory://` is per process; with
+    several API processes use Redis, e.g. `redis://127.0.0.1:6379/1`."""
+    trusted_proxies: list[str] = []
+    """Addresses or networks (a JSON list, e.g. `["172.16.0.0/12"]`) of reverse proxies whose
+    `X-Forwarded-For` and `X-Forwarded-Proto` are believed. Empty (default): no proxy is trusted
+    and the client address is the connection's peer, so nobody can forge it."""
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    """Largest request body accepted (bytes); larger gets 413 before it is read."""
+    max_import_bytes: int = Field(default=10_485_760, ge=1024)
+    """Largest upload to `POST /api/user-data/import` (bytes, the whole request); larger gets
+    413 before it is read."""
+    password_min_score: int = Field(default=2, ge=0, le=4)
+    """Least zxcvbn strength score (0-4) of a new password; 2 refuses common passwords, keyboard
+    walks and names with a year."""
+    api_docs: bool | None = None
+    """Serve `/docs`, `/redoc`, `/openapi.json` and the LangServe playground. Default: on, except
+    with `MEMADVISOR_ENV=production`."""
     dev_user: str | None = None
     """Development only: requests without a token act as this (auto-created) user."""
     cors_origins: list[str] = ["http://localhost:5173", "http://127.0.0.1:5173"]
@@ -235,6 +270,11 @@ class Settings(BaseSettings):
         if self.consolidate_facts is None:
             return self.llm_provider == "ollama"
         return self.consolidate_facts
+
+    @property
+    def serves_docs(self) -> bool:
+        """Whether the API documentation pages and the playground are served."""
+        return self.env != "production" if self.api_docs is None else self.api_docs
 
     @property
     def chroma_dir(self) -> Path:

@@ -7,15 +7,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.models import User, UserProfile, utcnow
+from memory.usernames import username_key
 
 
 class UsernameTakenError(ValueError):
-    """Another account already has this username."""
+    """Another account has this username, or a variant of it (`memory/usernames.py`)."""
 
 
 PreferenceItem = Annotated[
@@ -52,10 +53,15 @@ class Accounts:
         self._sessions = sessions
 
     def create(self, username: str, *, password_hash: str | None, email: str | None = None) -> User:
-        """A new user; UsernameTakenError if the name is in use."""
+        """A new user; UsernameTakenError if the name, or a variant of it, is in use."""
         try:
             with self._sessions.begin() as session:
-                user = User(username=username, password_hash=password_hash, email=email)
+                user = User(
+                    username=username,
+                    username_key=username_key(username),
+                    password_hash=password_hash,
+                    email=email,
+                )
                 session.add(user)
                 session.flush()
                 session.add(UserProfile(user_id=user.id))
@@ -64,9 +70,20 @@ class Accounts:
             raise UsernameTakenError(username) from exc
 
     def by_username(self, username: str) -> User | None:
-        """The user with this name, or None."""
+        """The account this name, or any variant of it, belongs to; None if there is none.
+
+        Accounts told apart only by case before the rule existed (migration 0008 gave the later
+        ones the key `<key>#<id>`) keep signing in with exactly the name they registered.
+        """
+        key = username_key(username)
+        stmt = select(User).where(
+            or_(User.username_key == key, User.username_key.startswith(f"{key}#", autoescape=True))
+        )
         with self._sessions() as session:
-            return session.scalar(select(User).where(User.username == username))
+            found = session.scalars(stmt).all()
+        exact = [user for user in found if user.username == username]
+        owner = [user for user in found if user.username_key == key]
+        return next(iter(exact or owner), None)
 
     def by_id(self, user_id: int) -> User | None:
         """The user with this id, or None."""

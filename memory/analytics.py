@@ -44,7 +44,10 @@ def _counts(session: Session, column: Any, *group: Any) -> list[Any]:
 
 
 def analytics_report(sessions: sessionmaker[Session], key: bytes) -> dict[str, Any]:
-    """Aggregate statistics overall and per pseudonymous user, as a JSON-able document."""
+    """Aggregate statistics overall and per pseudonymous user, as a JSON-able document.
+
+    A CSV form of it must pass every cell through `memory.spreadsheet.spreadsheet_safe`.
+    """
     per_user: dict[int, dict[str, Any]] = defaultdict(
         lambda: {"conversations": 0, "turns": 0, "memories": {}, "records": {}, "feedback": {}}
     )

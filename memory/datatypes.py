@@ -10,13 +10,34 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 DataType = Literal["health", "finance", "education", "behavior"]
 DATA_TYPES: tuple[DataType, ...] = ("health", "finance", "education", "behavior")
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Money = Annotated[float, Field(ge=0, le=1e12)]
+
+
+def _refuse_bool(value: Any) -> Any:
+    # pydantic's lax mode reads `true` as 1; strict mode would also refuse "9000" from a CSV cell.
+    if isinstance(value, bool):
+        raise PydanticCustomError("number_type", "Input should be a number, not true or false")
+    return value
+
+
+NotBool = BeforeValidator(_refuse_bool)
+"""On every number field: `true` is not a number of steps (nor of anything else)."""
+Count = Annotated[int, NotBool]
+Number = Annotated[float, NotBool]
+Money = Annotated[Number, Field(ge=0, le=1e12)]
 
 
 class _Record(BaseModel):
@@ -35,13 +56,13 @@ class _Record(BaseModel):
 class HealthRecord(_Record):
     """A day's health measurements (any subset)."""
 
-    steps: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    steps: Annotated[Count, Field(ge=0, le=100_000)] | None = None
     """Steps walked that day."""
-    resting_heart_rate: Annotated[int, Field(ge=25, le=220)] | None = None
+    resting_heart_rate: Annotated[Count, Field(ge=25, le=220)] | None = None
     """Beats per minute at rest."""
-    sleep_hours: Annotated[float, Field(ge=0, le=24)] | None = None
+    sleep_hours: Annotated[Number, Field(ge=0, le=24)] | None = None
     """Hours slept in the night before."""
-    weight_kg: Annotated[float, Field(ge=2, le=400)] | None = None
+    weight_kg: Annotated[Number, Field(ge=2, le=400)] | None = None
     """Body weight in kilograms."""
 
     @model_validator(mode="after")
@@ -74,7 +95,7 @@ class EducationRecord(_Record):
 
     courses: Annotated[list[ShortText], Field(max_length=20)] = []
     goals: Annotated[list[ShortText], Field(max_length=20)] = []
-    study_hours: Annotated[float, Field(ge=0, le=24)] | None = None
+    study_hours: Annotated[Number, Field(ge=0, le=24)] | None = None
     """Hours studied that day."""
 
     @model_validator(mode="after")
@@ -88,7 +109,7 @@ class BehaviorRecord(_Record):
 
     category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     event: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    duration_minutes: Annotated[float, Field(ge=0, le=1440)] | None = None
+    duration_minutes: Annotated[Number, Field(ge=0, le=1440)] | None = None
 
 
 SCHEMAS: dict[DataType, type[_Record]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, case, func, select
@@ -27,7 +28,11 @@ class FeedbackStats:
 
 
 class FeedbackStore:
-    """Record feedback on the user's own targets; aggregate it across users."""
+    """Record feedback on the user's own targets and list it back to them.
+
+    Aggregates across users are for the operator only (`memadvisor feedback-stats`, `/metrics`),
+    never served over the API.
+    """
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -80,6 +85,28 @@ class FeedbackStore:
         if target_id not in ids:
             raise UnknownTargetError(target_id)
         return recommendation.prompt_version, recommendation.variant
+
+    def mine(
+        self,
+        user_id: int,
+        *,
+        target_type: str | None = None,
+        target_ids: Sequence[str] = (),
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[Feedback]:
+        """The user's own feedback, newest first: the first row per target is its verdict now.
+
+        Optionally of one target type, or for some targets only.
+        """
+        stmt = select(Feedback).where(Feedback.user_id == user_id)
+        if target_type is not None:
+            stmt = stmt.where(Feedback.target_type == target_type)
+        if target_ids:
+            stmt = stmt.where(Feedback.target_id.in_(list(target_ids)))
+        stmt = stmt.order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        with self._sessions() as session:
+            return list(session.scalars(stmt.limit(limit).offset(offset)))
 
     def stats(self) -> list[FeedbackStats]:
         """Approval and adoption rates per target type, prompt version and variant."""

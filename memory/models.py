@@ -83,7 +83,14 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    """As the person typed it (NFKC, width-mapped); unique through `username_key`."""
+    username_key: Mapped[str] = mapped_column(
+        String(255).with_variant(mysql.VARCHAR(255, collation="utf8mb4_bin"), "mysql"), unique=True
+    )
+    """The form every variant of the name shares (`memory/usernames.py`): case-folded,
+    look-alikes replaced. Compared byte for byte, also on MySQL, whose default collation would
+    fold more (accents) than the rule says."""
     email: Mapped[str | None] = mapped_column(String(255))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     """None for local users of the CLI or the development convenience (they cannot log in)."""

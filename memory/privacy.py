@@ -77,7 +77,11 @@ class PrivacyService:
         self._memory = memory
 
     def export(self, user_id: int) -> dict[str, Any]:
-        """Everything held about the user, as one JSON-able document."""
+        """Everything held about the user, as one JSON-able document.
+
+        Imported text can hold spreadsheet formulas: JSON carries them inertly, but a CSV form
+        of this export must pass every cell through `memory.spreadsheet.spreadsheet_safe`.
+        """
         with self._sessions() as session:
             user = session.get_one(User, user_id)
             document: dict[str, Any] = {"account": _row(user)}

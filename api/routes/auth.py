@@ -7,7 +7,6 @@ session at once.
 from __future__ import annotations
 
 import asyncio
-import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
@@ -16,13 +15,25 @@ from pydantic import ValidationError
 from agent.services import Services
 from api.audit import AuditorDep, client_address
 from api.deps import CurrentPrincipal, ServicesDep
-from api.ratelimit import LoginLimiter
+from api.passwords import check_password_strength
+from api.ratelimit import LoginThrottle, SignInClient, too_many
 from api.schemas import ErrorOut, RefreshRequest, TokenOut, UserLogin, UserOut, UserRegister
-from api.security import create_access_token, hash_password, verify_password
+from api.security import (
+    DEVICE_TOKEN_DAYS,
+    create_access_token,
+    create_device_token,
+    hash_password,
+    read_device_token,
+    verify_password,
+)
 from memory.accounts import UsernameTakenError
 from memory.auth_sessions import Grant, RefreshRejectedError
+from memory.usernames import username_key
 
 router = APIRouter(tags=["auth"])
+
+DEVICE_COOKIE = "memadvisor_device"
+"""Marks a browser that signed in to an account before (see `api/ratelimit.py`)."""
 
 _LOGIN_BODY: dict[str, Any] = {
     "requestBody": {
@@ -38,10 +49,20 @@ _LOGIN_BODY: dict[str, Any] = {
 @router.post(
     "/auth/register",
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"model": ErrorOut}},
+    responses={409: {"model": ErrorOut}, 429: {"model": ErrorOut}},
 )
-def register(body: UserRegister, services: ServicesDep) -> UserOut:
-    """Create an account; then log in for a token."""
+def register(body: UserRegister, request: Request, services: ServicesDep) -> UserOut:
+    """Create an account; then log in for a token.
+
+    The name is kept as typed, but no one else can take a variant of it that differs only in
+    case, width or look-alike letters (`Alice`, `ａｌｉｃｅ`, Cyrillic `аlice`).
+    """
+    check_password_strength(
+        body.password,
+        min_score=services.settings.password_min_score,
+        user_inputs=[body.username, body.email or "", "memadvisor"],
+    )
+    request.app.state.rate_limits.registration(_client(request))
     try:
         user = services.accounts.create(
             body.username, password_hash=hash_password(body.password), email=body.email
@@ -58,28 +79,46 @@ def register(body: UserRegister, services: ServicesDep) -> UserOut:
     openapi_extra=_LOGIN_BODY,
     responses={401: {"model": ErrorOut}, 429: {"model": ErrorOut}},
 )
-async def login(request: Request, services: ServicesDep) -> TokenOut:
-    """Exchange a username and password for a bearer token."""
+async def login(request: Request, response: Response, services: ServicesDep) -> TokenOut:
+    """Exchange a username (or any variant of it: case, width) and password for a bearer token.
+
+    Failed tries slow down the next ones (429 with `Retry-After`) for this client and account
+    only; a browser that signed in to the account before (device cookie) is never held up by
+    failures elsewhere. A successful sign-in (re)sets that cookie.
+    """
     credentials = await _read_credentials(request)
-    limiter: LoginLimiter = request.app.state.login_limiter
-    keys = (f"user:{credentials.username.casefold()}", f"ip:{_client(request)}")
-    if wait := limiter.retry_after(*keys):
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            detail=f"Too many failed sign-ins; please try again in {math.ceil(wait / 60)} min.",
-            headers={"Retry-After": str(wait)},
-        )
+    throttle: LoginThrottle = request.app.state.login_throttle
+    secret = services.settings.secret_key
+    account = username_key(credentials.username)
+    device = read_device_token(request.cookies.get(DEVICE_COOKIE), secret=secret)
     user = services.accounts.by_username(credentials.username)
+    client = SignInClient(
+        account=account,
+        address=_client(request),
+        device=device[1] if device and user and device[0] == user.id else None,
+    )
+    if wait := throttle.retry_after(client):
+        raise too_many(wait, "Too many failed sign-ins", "登录失败次数过多")
     # Same answer (and, through the dummy hash, the same time) whether or not the user exists.
     if not verify_password(credentials.password, user.password_hash if user else None) or not (
         user and user.is_active
     ):
-        limiter.failed(*keys)
+        throttle.failed(client)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="Wrong username or password.",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    throttle.succeeded(client)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        create_device_token(user.id, secret=secret),
+        max_age=DEVICE_TOKEN_DAYS * 86400,
+        path="/api/auth",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
     grant = await asyncio.to_thread(services.auth_sessions.open, user.id)
     await asyncio.to_thread(
         services.audit.record,

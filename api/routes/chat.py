@@ -15,7 +15,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -52,15 +52,22 @@ _SSE_DOC: dict[int | str, dict[str, Any]] = {
         "content": sse_content(["start", "token", "final", "error"]),
     },
     404: {"model": ErrorOut},
+    429: {"model": ErrorOut},
     503: {"model": ErrorOut},
 }
 
 
 @router.post("/stream", response_model=None, responses=_SSE_DOC)
 async def chat_stream(
-    body: ChatIn, user: CurrentUser, services: ServicesDep, graph: GraphDep, audit: AuditorDep
+    body: ChatIn,
+    user: CurrentUser,
+    services: ServicesDep,
+    graph: GraphDep,
+    audit: AuditorDep,
+    request: Request,
 ) -> EventSourceResponse | JSONResponse:
-    """Send a message and receive the answer token by token."""
+    """Send a message and receive the answer token by token (429 past the user's rate limit)."""
+    request.app.state.rate_limits.chat_turn(user.id)
     try:
         turn = await asyncio.to_thread(
             services.history.begin_turn, user.id, body.conversation_id, body.message

@@ -1,14 +1,16 @@
-"""Thumbs up or down on answers and recommendations; approval per prompt version and variant."""
+"""Thumbs up or down on answers and recommendations, and the user's own feedback back."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import StringConstraints
 
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
-from api.schemas import ErrorOut, FeedbackIn, FeedbackOut, FeedbackStatsRow
+from api.schemas import ErrorOut, FeedbackIn, FeedbackOut, Offset
 from memadvisor import metrics
 from memory.feedback import UnknownTargetError
 
@@ -46,11 +48,31 @@ async def give_feedback(body: FeedbackIn, user: CurrentUser, services: ServicesD
     return FeedbackOut.model_validate(row)
 
 
-@router.get("/stats/feedback")
-async def feedback_stats(user: CurrentUser, services: ServicesDep) -> list[FeedbackStatsRow]:
-    """Approval and adoption rates per prompt version and variant, over all users.
+@router.get("/feedback", dependencies=[audited("read", "feedback")])
+async def my_feedback(
+    user: CurrentUser,
+    services: ServicesDep,
+    target_type: Annotated[
+        Literal["turn", "recommendation"] | None, Query(description="Only this kind of target.")
+    ] = None,
+    target_id: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
+        Query(max_length=200, description="Only these targets (repeat the parameter)."),
+    ] = [],  # noqa: B006 (FastAPI copies defaults per request)
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    offset: Offset = 0,
+) -> list[FeedbackOut]:
+    """Your own feedback, newest first: the first entry per target is your current verdict.
 
-    Counts and rates only: nothing that identifies anyone.
+    Only yours: approval across users is the operator's view (`memadvisor feedback-stats` and
+    the `memadvisor_feedback_*` metrics), not the API's.
     """
-    rows = await asyncio.to_thread(services.feedback.stats)
-    return [FeedbackStatsRow.model_validate(row, from_attributes=True) for row in rows]
+    rows = await asyncio.to_thread(
+        services.feedback.mine,
+        user.id,
+        target_type=target_type,
+        target_ids=target_id,
+        limit=limit,
+        offset=offset,
+    )
+    return [FeedbackOut.model_validate(row) for row in rows]

@@ -18,8 +18,6 @@ from memory.userdata import ConsentRequiredError, NewRecord
 
 router = APIRouter(prefix="/user-data", tags=["user-data"])
 
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
-
 
 def _after_new_data(services: Services, user_id: int) -> None:
     """Index the new records' memories and rerun the analysis, off the request's path."""
@@ -109,10 +107,13 @@ async def import_records(
     Valid rows are written together (all or none); each rejected row is reported with its reasons.
     Rows whose type lacks your consent are rejected.
     """
-    content = await file.read(MAX_IMPORT_BYTES + 1)
-    if len(content) > MAX_IMPORT_BYTES:
+    # The whole request was already held to this limit as it arrived (api/body_limit.py).
+    limit = services.settings.max_import_bytes
+    content = await file.read(limit + 1)
+    if len(content) > limit:
         raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE, detail="The file is larger than 10 MB; split it."
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            detail=f"The file is larger than {limit / 1_048_576:g} MB; split it.",
         )
     try:
         parsed = await asyncio.to_thread(parse_import, content, file.filename or "")

@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from agent.context import Context
 from agent.graph import compile_graph
 from agent.services import Services
 from api.main import create_app
+from cli.main import app as cli
+from memadvisor.settings import get_settings
 from tests.accounts import sign_up
 from tests.api.sse import parse_sse
 from tests.fakes.models import RecordingFakeModel, scripted
@@ -150,8 +153,9 @@ def test_without_any_notes_no_model_is_asked(
 
 def test_feedback_on_recommendations_and_answers_with_stats_per_variant(
     app_with: Callable[..., tuple[TestClient, Services]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    client, _ = app_with([json.dumps(ADVICE), "Sure."])
+    client, services = app_with([json.dumps(ADVICE), "Sure."])
     alice = walker(client)
     bob = sign_up(client, "bob")
     item = client.get("/api/recommendations", headers=alice).json()["health"][0]
@@ -167,12 +171,30 @@ def test_feedback_on_recommendations_and_answers_with_stats_per_variant(
     down = {"target_type": "turn", "target_id": str(turn_id), "rating": -1, "comment": "too vague"}
     assert client.post("/api/feedback", json=down, headers=bob).status_code == 404
     assert client.post("/api/feedback", json=down, headers=alice).status_code == 201
-    bad = {"target_type": "turn", "target_id": "1", "rating": 5}
-    assert client.post("/api/feedback", json=bad, headers=alice).status_code == 422
+    for rating in (5, True):
+        bad = {"target_type": "turn", "target_id": str(turn_id), "rating": rating}
+        assert client.post("/api/feedback", json=bad, headers=alice).status_code == 422
 
+    # The issue: `GET /api/stats/feedback` showed bob alice's vote. Users see their own only.
+    assert client.get("/api/stats/feedback", headers=bob).status_code == 404
+    assert client.get("/api/feedback", headers=bob).json() == []
+    mine = client.get("/api/feedback", headers=alice).json()
+    assert [(f["target_type"], f["rating"]) for f in mine] == [("turn", -1), ("recommendation", 1)]
+    only = client.get(
+        "/api/feedback", headers=alice, params={"target_type": "turn", "target_id": [turn_id]}
+    ).json()
+    assert [f["target_id"] for f in only] == [str(turn_id)]
+
+    # The operator's view: approval per prompt version and variant, from the command line.
+    monkeypatch.setenv("MEMADVISOR_DATA_DIR", str(services.settings.data_dir))
+    get_settings.cache_clear()
+    try:
+        printed = CliRunner().invoke(cli, ["feedback-stats", "--json"])
+    finally:
+        get_settings.cache_clear()
+    assert printed.exit_code == 0, printed.output
     stats = {
-        (r["target_type"], r["prompt_version"], r["variant"]): r
-        for r in client.get("/api/stats/feedback", headers=bob).json()
+        (r["target_type"], r["prompt_version"], r["variant"]): r for r in json.loads(printed.stdout)
     }
     assert stats[("recommendation", "recommend-v1", "standard")]["approval_rate"] == 1.0
     assert stats[("recommendation", "recommend-v1", "standard")]["adoption_rate"] == 1.0

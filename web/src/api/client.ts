@@ -16,6 +16,7 @@ import type {
   ConversationDetail,
   ConversationSummary,
   Feedback,
+  FeedbackQuery,
   FeedbackRequest,
   ImportReport,
   LoginRequest,
@@ -219,6 +220,11 @@ export function createApi(options: ApiOptions = {}) {
     /** Thumbs up or down on an answer (`turn`) or a recommendation item; "I did this" is `adopted`. */
     async giveFeedback(body: FeedbackRequest): Promise<Feedback> {
       return (await call(client.POST('/api/feedback', { body }))).data
+    },
+
+    /** Your own feedback, newest first: the first entry per target is your verdict now. */
+    async listFeedback(query: FeedbackQuery = {}): Promise<Feedback[]> {
+      return (await call(client.GET('/api/feedback', { params: { query } }))).data
     },
 
     async listUserData(query: UserDataQuery = {}): Promise<UserDataRecord[]> {

@@ -13,6 +13,9 @@ export interface paths {
         /**
          * Register
          * @description Create an account; then log in for a token.
+         *
+         *     The name is kept as typed, but no one else can take a variant of it that differs only in
+         *     case, width or look-alike letters (`Alice`, `ａｌｉｃｅ`, Cyrillic `аlice`).
          */
         post: operations["register_api_auth_register_post"];
         delete?: never;
@@ -32,7 +35,11 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description Exchange a username and password for a bearer token.
+         * @description Exchange a username (or any variant of it: case, width) and password for a bearer token.
+         *
+         *     Failed tries slow down the next ones (429 with `Retry-After`) for this client and account
+         *     only; a browser that signed in to the account before (device cookie) is never held up by
+         *     failures elsewhere. A successful sign-in (re)sets that cookie.
          */
         post: operations["login_api_auth_login_post"];
         delete?: never;
@@ -193,7 +200,7 @@ export interface paths {
         put?: never;
         /**
          * Chat Stream
-         * @description Send a message and receive the answer token by token.
+         * @description Send a message and receive the answer token by token (429 past the user's rate limit).
          */
         post: operations["chat_stream_api_chat_stream_post"];
         delete?: never;
@@ -451,35 +458,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * My Feedback
+         * @description Your own feedback, newest first: the first entry per target is your current verdict.
+         *
+         *     Only yours: approval across users is the operator's view (`memadvisor feedback-stats` and
+         *     the `memadvisor_feedback_*` metrics), not the API's.
+         */
+        get: operations["my_feedback_api_feedback_get"];
         put?: never;
         /**
          * Give Feedback
          * @description Rate one of your answers (`turn`) or recommendation items; "I did this" sets `adopted`.
          */
         post: operations["give_feedback_api_feedback_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/stats/feedback": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Feedback Stats
-         * @description Approval and adoption rates per prompt version and variant, over all users.
-         *
-         *     Counts and rates only: nothing that identifies anyone.
-         */
-        get: operations["feedback_stats_api_stats_feedback_get"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -989,24 +981,6 @@ export interface components {
             created_at: string;
         };
         /**
-         * FeedbackStatsRow
-         * @description Approval and adoption of one prompt version and variant, over every user's feedback.
-         */
-        FeedbackStatsRow: {
-            /** Target Type */
-            target_type: string;
-            /** Prompt Version */
-            prompt_version: string | null;
-            /** Variant */
-            variant: string | null;
-            /** Count */
-            count: number;
-            /** Approval Rate */
-            approval_rate: number;
-            /** Adoption Rate */
-            adoption_rate: number;
-        };
-        /**
          * FeedbackToken
          * @description Represents the feedback tokens for a given request.
          */
@@ -1426,7 +1400,11 @@ export interface components {
         };
         /**
          * UserRegister
-         * @description A new account. Usernames: 2-64 letters (any script), digits, `_`, `.` or `-`.
+         * @description A new account.
+         *
+         *     Usernames: 2-64 letters (any script), digits, `_`, `.` or `-`, not mixing scripts that look
+         *     alike; full-width forms are stored as ASCII. Passwords: 8-128 characters, not easy to guess
+         *     (zxcvbn; a 422 of type `password_too_weak` says why).
          */
         UserRegister: {
             /** Username */
@@ -1618,6 +1596,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -1946,6 +1933,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Service Unavailable */
@@ -2553,6 +2549,43 @@ export interface operations {
             };
         };
     };
+    my_feedback_api_feedback_get: {
+        parameters: {
+            query?: {
+                /** @description Only this kind of target. */
+                target_type?: ("turn" | "recommendation") | null;
+                /** @description Only these targets (repeat the parameter). */
+                target_id?: string[];
+                limit?: number;
+                /** @description Rows to skip. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     give_feedback_api_feedback_post: {
         parameters: {
             query?: never;
@@ -2591,26 +2624,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    feedback_stats_api_stats_feedback_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FeedbackStatsRow"][];
                 };
             };
         };

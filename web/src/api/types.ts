@@ -37,6 +37,8 @@ export type RecommendationItem = Schemas['RecommendationItem']
 export type SourceRef = Schemas['SourceRef']
 export type FeedbackRequest = Schemas['FeedbackIn']
 export type Feedback = Schemas['FeedbackOut']
+/** Query of `GET /api/feedback`: your own feedback, optionally for some targets only. */
+export type FeedbackQuery = NonNullable<paths['/api/feedback']['get']['parameters']['query']>
 
 /** The four kinds of structured data, each with its own fields (memory/datatypes.py). */
 export type DataType = Schemas['UserDataOut']['data_type']

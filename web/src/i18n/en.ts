@@ -349,6 +349,12 @@ const en: Messages<typeof zhCN> = {
     body: 'There is no page at this address.',
     home: 'Go to the start page',
   },
+  accountSafety: {
+    passwordTooWeak:
+      'This password is too easy to guess (a common password, a name with a year, a keyboard row). Use a longer phrase of several uncommon words.',
+    passwordHint: '8-128 characters and hard to guess: a few uncommon words work well',
+    usernameVariantHint: 'Case, full-width letters and look-alike letters count as the same name',
+  },
 }
 
 export default en

@@ -343,4 +343,9 @@ export default {
     body: '这个地址没有对应的页面。',
     home: '回到首页',
   },
+  accountSafety: {
+    passwordTooWeak: '这个密码太容易被猜到（常见密码、名字加年份、键盘上连着的键）。请使用由几个不常见的词组成的更长的密码。',
+    passwordHint: '8-128 个字符，且不易猜到：用几个不常见的词组合效果很好',
+    usernameVariantHint: '大小写、全角字母和形近字母视为同一个用户名',
+  },
 }
