@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
@@ -22,6 +23,7 @@ from celery.schedules import crontab
 
 from agent.jobs import JobFunction
 from agent.structured import StructuredOutputError
+from memadvisor import metrics
 from memadvisor.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ JOB_NAMES = (
     "refresh_profiles",
     "analyse_everyone",
     "reconcile",
+    "eval_retrieval",
 )
 MAX_RETRIES = 5
 """Attempts after the first; with backoff 2, 4, 8, ... seconds (jittered, at most 10 minutes)."""
@@ -135,7 +138,7 @@ def make_celery(settings: Settings, registry: RegistryFactory | None = None) -> 
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    """What beat sends: owed work often, the daily analysis and profile refresh once a day."""
+    """What beat sends: owed work often; analysis, profile refresh and the canary once a day."""
     every = timedelta(seconds=settings.reconcile_seconds)
     hour = settings.daily_refresh_hour
     return {
@@ -152,6 +155,11 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "task": TASK_PREFIX + "refresh_profiles",
             "schedule": crontab(minute=30, hour=hour),
         },
+        "eval-retrieval": {
+            "task": TASK_PREFIX + "eval_retrieval",
+            "schedule": crontab(minute=45, hour=hour),
+            "options": {"expires": 12 * 3600},  # a day's canary is not worth running late twice
+        },
     }
 
 
@@ -167,7 +175,15 @@ class _LazyRegistry:
         """The body of the Celery task `name`."""
 
         def run(**kwargs: Any) -> Any:
-            result = self.get()[name](**kwargs)
+            start, failed = time.perf_counter(), False
+            metrics.job_enqueued(name)  # pending in a worker: running now
+            try:
+                result = self.get()[name](**kwargs)
+            except Exception:
+                failed = True  # counted per attempt; Celery retries it
+                raise
+            finally:
+                metrics.job_finished(name, time.perf_counter() - start, failed=failed)
             return result if isinstance(result, int | str | list) else None  # JSON for Redis
 
         run.__name__ = run.__qualname__ = name

@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     add_cors(app, resolved.cors_origins)
     if resolved.metrics:
-        add_metrics(app)
+        add_metrics(app, sql_cache_seconds=resolved.metrics_sql_cache_seconds)
     install_error_handlers(app)
     app.state.login_limiter = LoginLimiter(resolved.login_failures_allowed)
 

@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     metrics: bool = True
     """Serve Prometheus metrics at `/metrics` (no sign-in: counts and timings only, no user data;
     restrict the path at your proxy, or turn it off)."""
+    metrics_sql_cache_seconds: float = Field(default=30.0, ge=0.0)
+    """How long the engagement and canary gauges of `/metrics` are reused before SQL is counted
+    again (0: at every scrape)."""
 
     # --- background jobs ---------------------------------------------------------------------
     jobs: Literal["inprocess", "celery"] = "inprocess"
