@@ -163,6 +163,39 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     }
 
 
+def serve_worker_metrics(app: Celery, settings: Settings) -> None:
+    """Serve this worker's metrics on `worker_metrics_port` (nothing when it is unset).
+
+    The jobs run in the pool's child processes, so their metrics are read from prometheus_client's
+    multi-process folder (`PROMETHEUS_MULTIPROC_DIR`, which must be set before prometheus_client is
+    first imported: `memadvisor worker` does so) and served by this, the parent process. A child
+    that exits is marked dead, so its share of the live gauges (jobs running) goes away with it.
+    """
+    if settings.worker_metrics_port is None:
+        return
+    import os
+
+    from celery.signals import worker_process_shutdown
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        raise RuntimeError("worker metrics need PROMETHEUS_MULTIPROC_DIR (`memadvisor worker`)")
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    start_http_server(settings.worker_metrics_port, settings.worker_metrics_host, registry)
+
+    def forget_child(pid: int | None = None, **_: Any) -> None:
+        mark_process_dead(pid or os.getpid())  # type: ignore[no-untyped-call]
+
+    worker_process_shutdown.connect(forget_child, weak=False)
+    logger.info(
+        "worker metrics on http://%s:%d/metrics",
+        settings.worker_metrics_host,
+        settings.worker_metrics_port,
+    )
+
+
 class _LazyRegistry:
     """The job functions of this process, built on first use."""
 

@@ -152,7 +152,13 @@ class Settings(BaseSettings):
     reconcile_seconds: int = Field(default=600, ge=1)
     """How often beat re-enqueues the work SQL still records as owed (lost when Redis was)."""
     daily_refresh_hour: int = Field(default=3, ge=0, le=23)
-    """UTC hour of beat's daily run: analysis of every user, profiles of users with new turns."""
+    """UTC hour of beat's daily run: analysis of every user, profiles of users with new turns,
+    then the retrieval canary."""
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Where `memadvisor worker` serves its Prometheus metrics (every pool process's jobs and
+    model calls); unset: not served."""
+    worker_metrics_host: str = "127.0.0.1"
+    """The interface of the worker's metrics port (`0.0.0.0` in a container)."""
 
     @field_validator("encryption_keys")
     @classmethod
