@@ -145,19 +145,19 @@ RECOMMENDATION_SECONDS = Histogram(
 JOBS_PENDING = Gauge(
     f"{PREFIX}_jobs_pending",
     "Background jobs queued or running in this process's runner (a Celery worker: running).",
-    ["job"],
+    ["task"],
     multiprocess_mode="livesum",
 )
 JOB_SECONDS = Histogram(
     f"{PREFIX}_job_duration_seconds",
     "Time of one background job, failed or not.",
-    ["job"],
+    ["task"],
     buckets=JOB_BUCKETS,
 )
 JOB_FAILURES = Counter(
     f"{PREFIX}_job_failures_total",
     "Background jobs that raised (their work stays owed in SQL).",
-    ["job"],
+    ["task"],
 )
 
 # --- Feedback -----------------------------------------------------------------------------------

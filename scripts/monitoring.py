@@ -379,20 +379,20 @@ SECTIONS = (
                 "Queue depth · 队列长度",
                 (
                     _q("max(memadvisor_job_queue_depth)", "waiting"),
-                    _q("sum by (job) (memadvisor_jobs_pending)", "{{job}} pending or running"),
+                    _q("sum by (task) (memadvisor_jobs_pending)", "{{task}} pending or running"),
                 ),
             ),
             Panel(
                 "Job p95 · 任务耗时",
-                (_q(quantile(0.95, "memadvisor_job_duration_seconds", "job"), "{{job}}"),),
+                (_q(quantile(0.95, "memadvisor_job_duration_seconds", "task"), "{{task}}"),),
                 unit="s",
             ),
             Panel(
                 "Job failures per hour · 任务失败",
                 (
                     _q(
-                        "sum by (job) (increase(memadvisor_job_failures_total[1h]))",
-                        "{{job}}",
+                        "sum by (task) (increase(memadvisor_job_failures_total[1h]))",
+                        "{{task}}",
                     ),
                 ),
                 width=12,

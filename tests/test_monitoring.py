@@ -197,8 +197,8 @@ def test_every_panel_and_alert_query_runs_against_a_real_prometheus(
         tmp_path / "prometheus", {"memadvisor-api": [host]}, [monitoring.ALERTS]
     ) as prometheus:
         wait_for(prometheus, 'up{job="memadvisor-api"} == 1')
-        started = time.time()
         record_canary(data, real=SNAPSHOT is not None)
+        started = time.time()
         a_users_day(base_url, "alice")
         seconds = float(os.environ.get("MEMADVISOR_PANEL_SNAPSHOT_SECONDS", "120"))
         users = 1
@@ -241,7 +241,7 @@ def snapshot(prometheus: PrometheusServer, start: float, end: float) -> dict[str
         for panel in section.panels:
             queries = []
             for query in panel.queries:
-                expr = query.expr.replace(monitoring.RATE, "30s")
+                expr = query.expr.replace(monitoring.RATE, WINDOW)
                 if panel.kind == "stat":
                     result = prometheus.query(expr, time=end)["result"]
                 else:

@@ -99,8 +99,8 @@ def test_a_chat_turn_and_a_thumbs_up_show_in_the_metrics(
     # A first message finds no memory yet.
     assert grew(before, after, "memadvisor_chat_retrievals_total", outcome="none") == 1
 
-    assert grew(before, after, "memadvisor_job_duration_seconds_count", job="index_memories") == 1
-    assert grew(before, after, "memadvisor_jobs_pending", job="index_memories") == 0
+    assert grew(before, after, "memadvisor_job_duration_seconds_count", task="index_memories") == 1
+    assert grew(before, after, "memadvisor_jobs_pending", task="index_memories") == 0
     assert grew(before, after, "memadvisor_job_failures_total") == 0
     assert value(after, "memadvisor_job_queue_depth") == 0
 
@@ -205,7 +205,7 @@ def test_known_label_sets_read_zero_before_anything_happens(client: TestClient) 
     samples = scrape(client)
     for outcome in ("relevant", "none", "unavailable"):
         assert ("memadvisor_chat_retrievals_total", frozenset({("outcome", outcome)})) in samples
-    assert ("memadvisor_job_failures_total", frozenset({("job", "eval_retrieval")})) in samples
+    assert ("memadvisor_job_failures_total", frozenset({("task", "eval_retrieval")})) in samples
 
 
 def test_unknown_paths_share_one_label(client: TestClient) -> None:

@@ -247,7 +247,7 @@ def test_a_worker_serves_the_metrics_of_the_jobs_its_pool_ran(
             return False
         return any(
             sample.name == "memadvisor_job_duration_seconds_count"
-            and sample.labels == {"job": "reconcile"}
+            and sample.labels.get("task") == "reconcile"
             and sample.value >= 1
             for family in text_string_to_metric_families(page)
             for sample in family.samples
