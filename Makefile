@@ -17,8 +17,9 @@ run: setup web
 	$(VENV)/bin/memadvisor db upgrade
 	$(VENV)/bin/memadvisor serve --host $(HOST) --port $(PORT)
 
-## test: set up .venv and web/, make sure MariaDB and Chromium are there, run every test:
-## pytest (MariaDB tests included; tests start their own `chroma run` servers on free ports),
+## test: set up .venv and web/, make sure MariaDB, Chromium, Redis and Prometheus are there, run
+## every test: pytest (MariaDB tests included; tests start their own `chroma run`, redis-server and
+## Prometheus servers on free ports),
 ## the web unit tests, and the end-to-end run in Chromium against the real backend
 test: setup-dev services web/node_modules/.installed
 	$(PY) -m pytest

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
@@ -22,6 +23,7 @@ from celery.schedules import crontab
 
 from agent.jobs import JobFunction
 from agent.structured import StructuredOutputError
+from memadvisor import metrics
 from memadvisor.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ JOB_NAMES = (
     "refresh_profiles",
     "analyse_everyone",
     "reconcile",
+    "eval_retrieval",
 )
 MAX_RETRIES = 5
 """Attempts after the first; with backoff 2, 4, 8, ... seconds (jittered, at most 10 minutes)."""
@@ -135,7 +138,7 @@ def make_celery(settings: Settings, registry: RegistryFactory | None = None) -> 
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    """What beat sends: owed work often, the daily analysis and profile refresh once a day."""
+    """What beat sends: owed work often; analysis, profile refresh and the canary once a day."""
     every = timedelta(seconds=settings.reconcile_seconds)
     hour = settings.daily_refresh_hour
     return {
@@ -152,7 +155,45 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "task": TASK_PREFIX + "refresh_profiles",
             "schedule": crontab(minute=30, hour=hour),
         },
+        "eval-retrieval": {
+            "task": TASK_PREFIX + "eval_retrieval",
+            "schedule": crontab(minute=45, hour=hour),
+            "options": {"expires": 12 * 3600},  # a day's canary is not worth running late twice
+        },
     }
+
+
+def serve_worker_metrics(app: Celery, settings: Settings) -> None:
+    """Serve this worker's metrics on `worker_metrics_port` (nothing when it is unset).
+
+    The jobs run in the pool's child processes, so their metrics are read from prometheus_client's
+    multi-process folder (`PROMETHEUS_MULTIPROC_DIR`, which must be set before prometheus_client is
+    first imported: `memadvisor worker` does so) and served by this, the parent process. A child
+    that exits is marked dead, so its share of the live gauges (jobs running) goes away with it.
+    """
+    if settings.worker_metrics_port is None:
+        return
+    import os
+
+    from celery.signals import worker_process_shutdown
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        raise RuntimeError("worker metrics need PROMETHEUS_MULTIPROC_DIR (`memadvisor worker`)")
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    start_http_server(settings.worker_metrics_port, settings.worker_metrics_host, registry)
+
+    def forget_child(pid: int | None = None, **_: Any) -> None:
+        mark_process_dead(pid or os.getpid())  # type: ignore[no-untyped-call]
+
+    worker_process_shutdown.connect(forget_child, weak=False)
+    logger.info(
+        "worker metrics on http://%s:%d/metrics",
+        settings.worker_metrics_host,
+        settings.worker_metrics_port,
+    )
 
 
 class _LazyRegistry:
@@ -167,7 +208,15 @@ class _LazyRegistry:
         """The body of the Celery task `name`."""
 
         def run(**kwargs: Any) -> Any:
-            result = self.get()[name](**kwargs)
+            start, failed = time.perf_counter(), False
+            metrics.job_enqueued(name)  # pending in a worker: running now
+            try:
+                result = self.get()[name](**kwargs)
+            except Exception:
+                failed = True  # counted per attempt; Celery retries it
+                raise
+            finally:
+                metrics.job_finished(name, time.perf_counter() - start, failed=failed)
             return result if isinstance(result, int | str | list) else None  # JSON for Redis
 
         run.__name__ = run.__qualname__ = name

@@ -2,7 +2,9 @@
 
 Attached to the model (not passed per call), it sees every use: the chat answer, the summariser,
 consolidation and recommendations, including `with_structured_output` bindings, and it leaves the
-run's own callbacks (LangGraph's token streaming) untouched.
+run's own callbacks (LangGraph's token streaming) untouched. Series follow the OpenTelemetry GenAI
+conventions (`memadvisor.metrics`); tokens come from LangChain's provider-neutral `usage_metadata`,
+so any provider that reports usage (Ollama, OpenAI-compatible servers) is counted the same way.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ class LLMMetricsHandler(BaseCallbackHandler):
 
     run_inline = True  # a few dictionary operations: not worth a thread hop per token
 
-    def __init__(self, model: str) -> None:
-        self.model = model
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.provider, self.model = metrics.model_labels(label)
         self._calls: dict[UUID, _Call] = {}
         self._lock = threading.Lock()
 
@@ -70,7 +73,9 @@ class LLMMetricsHandler(BaseCallbackHandler):
             if call is not None:
                 call.chunks += 1
         if call is not None and call.chunks == 1:
-            metrics.observe_first_token(time.perf_counter() - call.start, model=self.model)
+            metrics.observe_first_chunk(
+                time.perf_counter() - call.start, provider=self.provider, model=self.model
+            )
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         """Record the call's time and tokens (reported by the model, else streamed chunks)."""
@@ -78,17 +83,23 @@ class LLMMetricsHandler(BaseCallbackHandler):
         if call is None:
             return
         prompt, completion = reported_tokens(response)
-        metrics.observe_llm(
+        metrics.observe_model_call(
             time.perf_counter() - call.start,
+            provider=self.provider,
             model=self.model,
-            prompt_tokens=prompt,
-            completion_tokens=completion if completion is not None else call.chunks,
+            input_tokens=prompt,
+            output_tokens=completion if completion is not None else call.chunks,
         )
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Record a call that raised."""
         if (call := self._end(run_id)) is not None:
-            metrics.llm_failed(time.perf_counter() - call.start, model=self.model)
+            metrics.observe_model_call(
+                time.perf_counter() - call.start,
+                provider=self.provider,
+                model=self.model,
+                error=error,
+            )
 
     def _begin(self, run_id: UUID) -> None:
         with self._lock:
@@ -100,7 +111,11 @@ class LLMMetricsHandler(BaseCallbackHandler):
 
 
 def reported_tokens(response: LLMResult) -> tuple[int | None, int | None]:
-    """Prompt and completion tokens as the model reported them (usage metadata or llm_output)."""
+    """Input and output tokens as the model reported them (`usage_metadata`, else llm_output).
+
+    `usage_metadata` is LangChain's provider-neutral shape; `llm_output` covers older integrations
+    (`token_usage`/`usage` with `prompt_tokens`/`completion_tokens`).
+    """
     prompt = completion = None
     for generations in response.generations:
         for generation in generations:

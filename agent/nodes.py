@@ -64,6 +64,9 @@ class ChatNodes:
             and not (m.kind == "turn" and m.source_id in replayed)
         ]
         memories = fit_to_budget(relevant, lambda m: m.text, settings.memory_token_budget)
+        metrics.chat_retrieval(
+            scores=[m.score for m in found or []], shown=len(memories), available=found is not None
+        )
         return {
             "memories": memories,
             "memory_status": "ok" if found is not None else "unavailable",
@@ -74,7 +77,7 @@ class ChatNodes:
     def _search(self, user_id: int, message: str, n: int) -> list[Memory] | None:
         """The user's closest memories, or None when the vector store is down (answer anyway)."""
         try:
-            with metrics.retrieval_timer():
+            with metrics.search_memory_timer(self.services.settings.embedding_model):
                 return self.services.memory.search(user_id, message, n)
         except VectorStoreUnavailableError as exc:
             logger.warning("answering without memories: %s", exc)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.structured import generate
+from memadvisor import metrics
 from memory.accounts import Accounts
 from memory.datatypes import DataType, describe
 from memory.insights import InsightStore
@@ -82,6 +84,7 @@ class Advisor:
         items: int,
         variants: list[str],
         model_name: str,
+        embedding_model: str,
         use_model: bool = True,
     ) -> None:
         self._llm = llm
@@ -93,6 +96,7 @@ class Advisor:
         self._items = items
         self._variants = variants
         self._model_name = model_name
+        self._embedding_model = embedding_model
         self.use_model = use_model
         """False: advice comes from the rules per insight (`prompts/advice.py`), no model call."""
 
@@ -101,9 +105,12 @@ class Advisor:
 
         Raises StructuredOutputError (storing nothing) when the model's answer stays invalid.
         """
+        start = time.perf_counter()
+        writer = "model" if self.use_model else "rules"
         variant = assign_variant(user_id, self._variants)
         basis = self.basis(user_id, language, variant)
         if not refresh and (cached := self._cached(user_id, basis)) is not None:
+            metrics.observe_recommendation(time.perf_counter() - start, writer=writer, cached=True)
             return Advised(cached, cached=True)
         allowed = self._data.consents.granted(user_id)
         # The seed's three dimensions are always answered (conversations can inform them too).
@@ -135,6 +142,7 @@ class Advisor:
             session.add(row)
             session.flush()
             session.expunge(row)
+        metrics.observe_recommendation(time.perf_counter() - start, writer=writer, cached=False)
         return Advised(row, cached=False)
 
     def _rules(
@@ -164,7 +172,8 @@ class Advisor:
                 n += 1
                 text = describe(record.data_type, record.data, record.recorded_at)  # type: ignore[arg-type]
                 notes.append(Note(f"D{n}", text, "user_data", record.id))
-        found = self._memory.search(user_id, MEMORY_QUERY[language], 3 * MEMORIES)
+        with metrics.search_memory_timer(self._embedding_model):
+            found = self._memory.search(user_id, MEMORY_QUERY[language], 3 * MEMORIES)
         usable = [
             m for m in found if m.kind in ("turn", "fact") or m.metadata.get("data_type") in allowed
         ]

@@ -19,12 +19,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent.analysis.runner import Analyst
 from agent.consolidation import Consolidator
+from agent.evaluation.canary import Trigger, run_canary
 from agent.jobs import InlineJobs, InProcessJobs, JobFunction, JobRunner
 from agent.llm import make_chat_model, model_label
 from agent.llm_metrics import instrument
 from agent.profile import Profiler
 from agent.recommend import Advisor
 from agent.upkeep import analyse_everyone, reconcile, refresh_profiles
+from memadvisor import metrics
 from memadvisor.settings import Settings
 from memory.accounts import Accounts, Profile
 from memory.audit import AuditLog
@@ -32,9 +34,11 @@ from memory.auth_sessions import AuthSessions
 from memory.crypto import EncryptionKeyError, Keyring, development_keys
 from memory.db import make_engine, make_session_factory, upgrade
 from memory.embeddings import make_embeddings
+from memory.evaluations import EvaluationStore
 from memory.feedback import FeedbackStore
 from memory.history import ChatHistory
 from memory.insights import InsightStore
+from memory.models import RetrievalEvaluation
 from memory.privacy import PrivacyService
 from memory.store import MemoryStore
 from memory.userdata import Consents, UserDataStore
@@ -61,6 +65,7 @@ class Services:
     user_data: UserDataStore
     insights: InsightStore
     feedback: FeedbackStore
+    evaluations: EvaluationStore
     chat_model: BaseChatModel | None = field(default=None, repr=False)
     jobs: JobRunner = field(init=False, repr=False)
     """Set by `build_services` once the job functions can be bound to these services."""
@@ -97,7 +102,17 @@ class Services:
             items=self.settings.recommendation_items,
             variants=self.settings.prompt_variants,
             model_name=self.model_name,
+            embedding_model=self.settings.embedding_model,
             use_model=self.settings.recommends_with_model,
+        )
+
+    def eval_retrieval(self, trigger: Trigger = "schedule") -> RetrievalEvaluation:
+        """Run the retrieval canary with this process's embedding and search code (the job)."""
+        return run_canary(
+            self.memory,
+            self.evaluations,
+            embedding_model=self.settings.embedding_model,
+            trigger=trigger,
         )
 
     @cached_property
@@ -202,9 +217,11 @@ def build_services(
         user_data=UserDataStore(sessions=sessions, memory=memory, consents=Consents(sessions)),
         insights=InsightStore(sessions),
         feedback=FeedbackStore(sessions),
+        evaluations=EvaluationStore(sessions),
         chat_model=chat_model,
     )
     registry = job_registry(services)
+    metrics.initialise(jobs=list(registry))
     inline = (not settings.index_in_background) if inline_jobs is None else inline_jobs
     if jobs is not None:
         services.jobs = jobs
@@ -241,7 +258,8 @@ def job_registry(services: Services) -> dict[str, JobFunction]:
 
     Each is idempotent, so a queue may deliver it twice: indexing skips indexed memories, an
     analysis keeps insights that did not change, a summary waits for new turns, and a turn is
-    consolidated once. The last three fan out the scheduled work (`agent.upkeep`).
+    consolidated once. `refresh_profiles`, `analyse_everyone` and `reconcile` fan out the scheduled
+    work (`agent.upkeep`); `eval_retrieval` is the daily retrieval canary (a new row each run).
     """
     return {
         "index_memories": lambda ids=None: index_memories(services.memory, ids),
@@ -253,4 +271,5 @@ def job_registry(services: Services) -> dict[str, JobFunction]:
         "refresh_profiles": lambda: refresh_profiles(services),
         "analyse_everyone": lambda: analyse_everyone(services),
         "reconcile": lambda: reconcile(services),
+        "eval_retrieval": lambda: services.eval_retrieval().id,
     }

@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     add_cors(app, resolved.cors_origins)
     if resolved.metrics:
-        add_metrics(app)
+        add_metrics(app, sql_cache_seconds=resolved.metrics_sql_cache_seconds)
     install_error_handlers(app)
     add_security_headers(app)
     if resolved.trusted_proxies:

@@ -1,31 +1,28 @@
-"""Run a retrieval benchmark through the project's real write and search paths, in temporary stores.
+"""Run a retrieval benchmark through the project's real write and search paths, in a scratch store.
 
-Every conversation becomes one user; every turn a memory (its session's date as the memory's time);
-every answerable question (categories 1-4 with evidence) is searched as that user and scored with
-recall@k = |evidence ∩ retrieved| / |evidence|. Category 5 (adversarial: the answer is not in the
-conversation) reports how often the best hit still clears the "relevant" threshold.
+The measuring itself is `agent.evaluation.retrieval` (shared with the production retrieval canary,
+so both report the same recall): every conversation becomes one user, every turn a memory, every
+answerable question (categories 1-4 with evidence) is scored with recall@k = |evidence ∩ retrieved|
+/ |evidence|. Category 5 (adversarial: the answer is not in the conversation) reports how often
+the best hit still clears the "relevant" threshold.
 """
 
 from __future__ import annotations
 
 import statistics
 import sys
-import tempfile
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from rich.progress import Progress
 
-from agent.services import Services, build_services
-from benchmarks.datasets import Conversation
+from agent.evaluation.datasets import Conversation
+from agent.evaluation.retrieval import ADVERSARIAL, measure, scratch_store
 from memadvisor.settings import EmbeddingModel, Settings
-from memory.store import NewMemory
+from memory.embeddings import make_embeddings
 
-ANSWERABLE = (1, 2, 3, 4)
 CATEGORY_NAMES = {
     1: "multi-hop",
     2: "temporal",
@@ -33,7 +30,6 @@ CATEGORY_NAMES = {
     4: "single-hop",
     5: "adversarial",
 }
-INGEST_BATCH = 128
 
 
 @dataclass
@@ -56,94 +52,50 @@ def percentile(values: list[float], q: float) -> float:
 def evaluate(conversations: Sequence[Conversation], run: Run) -> dict[str, Any]:
     """Ingest, search and score; returns the figures as one JSON-able dict."""
     ks = sorted(set(run.ks))
-    with tempfile.TemporaryDirectory(prefix="memadvisor-bench-") as folder:
-        settings = Settings(_env_file=None, data_dir=Path(folder), embedding_model=run.embedding)
-        services = build_services(settings, inline_jobs=True)
-        try:
-            return _evaluate(services, conversations, ks)
-        finally:
-            services.close()
-
-
-def _evaluate(
-    services: Services, conversations: Sequence[Conversation], ks: list[int]
-) -> dict[str, Any]:
-    store = services.memory
-    threshold = services.settings.memory_min_score
-    recalls: dict[int, dict[int, list[float]]] = {k: defaultdict(list) for k in ks}
-    latencies: list[float] = []
-    adversarial_hits = adversarial_total = 0
-    top_scores: dict[str, list[float]] = {"answerable": [], "adversarial": []}
+    threshold = Settings(_env_file=None).memory_min_score
+    embeddings = make_embeddings(run.embedding)
     turns_total = sum(len(c.turns) for c in conversations)
-    ingest_seconds = 0.0
-
-    with Progress(console=None, transient=True, redirect_stdout=False) as progress:
+    questions_total = sum(len(c.questions) for c in conversations)
+    with (
+        scratch_store(embeddings, prefix="memadvisor-bench-") as scratch,
+        Progress(console=None, transient=True, redirect_stdout=False) as progress,
+    ):
         progress.console.file = sys.stderr
-        ingest_task = progress.add_task("ingesting turns", total=turns_total)
-        users: dict[str, tuple[int, dict[str, str]]] = {}
-        for conversation in conversations:
-            user_id = services.accounts.local(f"bench-{conversation.name}"[:64]).id
-            id_to_dia: dict[str, str] = {}
-            for start in range(0, len(conversation.turns), INGEST_BATCH):
-                batch = conversation.turns[start : start + INGEST_BATCH]
-                began = time.perf_counter()
-                ids = store.add_many(
-                    user_id,
-                    [
-                        NewMemory(
-                            t.memory_text,
-                            "turn",
-                            t.when,
-                            t.dia_id,
-                            thread=f"session-{t.session}",
-                            speaker=t.speaker,
-                        )
-                        for t in batch
-                    ],
-                )
-                ingest_seconds += time.perf_counter() - began
-                id_to_dia.update(zip(ids, (t.dia_id for t in batch), strict=True))
-                progress.advance(ingest_task, len(batch))
-            users[conversation.name] = (user_id, id_to_dia)
+        tasks = {
+            "ingesting turns": progress.add_task("ingesting turns", total=turns_total),
+            "searching": progress.add_task("searching", total=questions_total),
+        }
+        measured = measure(
+            scratch, conversations, ks, lambda stage, n: progress.advance(tasks[stage], n)
+        )
 
-        questions = [(c, q) for c in conversations for q in c.questions]
-        search_task = progress.add_task("searching", total=len(questions))
-        for conversation, question in questions:
-            progress.advance(search_task)
-            user_id, id_to_dia = users[conversation.name]
-            answerable = question.category in ANSWERABLE and question.evidence
-            if not answerable and question.category != 5:
-                continue
-            began = time.perf_counter()
-            found = store.search(user_id, question.question, max(ks))
-            latencies.append((time.perf_counter() - began) * 1000)
-            top = (found[0].score or 0.0) if found else 0.0
-            top_scores["adversarial" if question.category == 5 else "answerable"].append(top)
-            if question.category == 5:
-                adversarial_total += 1
-                adversarial_hits += bool(found and (found[0].score or 0) >= threshold)
-                continue
-            retrieved = [id_to_dia.get(m.id, "") for m in found]
-            evidence = set(question.evidence)
-            for k in ks:
-                hit = len(evidence & set(retrieved[:k])) / len(evidence)
-                recalls[k][question.category].append(hit)
+    recalls: dict[int, dict[int, list[float]]] = {k: defaultdict(list) for k in ks}
+    top_scores: dict[str, list[float]] = {"answerable": [], "adversarial": []}
+    adversarial = [q for q in measured.questions if q.category == ADVERSARIAL]
+    for question in measured.questions:
+        kind = "adversarial" if question.category == ADVERSARIAL else "answerable"
+        top_scores[kind].append(question.top_score or 0.0)
+        for k, value in question.recall.items():
+            recalls[k][question.category].append(value)
 
-    result: dict[str, Any] = {"embedding": services.settings.embedding_model}
+    result: dict[str, Any] = {"embedding": run.embedding}
     for k in ks:
         every = [v for values in recalls[k].values() for v in values]
         result[f"recall@{k}"] = round(statistics.fmean(every), 4) if every else 0.0
         result[f"recall@{k}_by_category"] = {
             CATEGORY_NAMES[c]: round(statistics.fmean(v), 4) for c, v in sorted(recalls[k].items())
         }
+    latencies = [q.search_ms for q in measured.questions]
+    seconds = measured.ingest_seconds
     result["questions"] = sum(len(v) for v in recalls[ks[0]].values())
-    result["turns"] = turns_total
-    result["ingest_per_s"] = round(turns_total / ingest_seconds, 1) if ingest_seconds else 0.0
+    result["turns"] = measured.turns
+    result["ingest_per_s"] = round(measured.turns / seconds, 1) if seconds else 0.0
     result["search_p50_ms"] = round(percentile(latencies, 50), 2)
     result["search_p95_ms"] = round(percentile(latencies, 95), 2)
-    result["adversarial_questions"] = adversarial_total
+    result["adversarial_questions"] = len(adversarial)
+    above = [q for q in adversarial if q.top_score is not None and q.top_score >= threshold]
     result["adversarial_above_threshold"] = (
-        round(adversarial_hits / adversarial_total, 4) if adversarial_total else 0.0
+        round(len(above) / len(adversarial), 4) if adversarial else 0.0
     )
     result["relevance_threshold"] = threshold
     for name, values in top_scores.items():

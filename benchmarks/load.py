@@ -155,6 +155,10 @@ async def user_loop(
         results.turns.append(turn)
 
 
+GEN_AI_DURATION = "gen_ai_client_operation_duration_seconds"
+"""Model calls and memory searches (OpenTelemetry GenAI names, see memadvisor/metrics.py)."""
+
+
 def gauge(text: str, name: str, **labels: str) -> float:
     """The sum of the samples of metric `name` (with these labels) in a `/metrics` page."""
     return sum(
@@ -358,10 +362,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "index_drain_s": round(drained, 1),
         "job_failures": int(gauge(pages[1], "memadvisor_job_failures_total")),
         # Server side, from its own /metrics: means over the timed run and the drain.
-        "server_retrieval_mean_ms": mean_ms(pages, "memadvisor_memory_retrieval_duration_seconds"),
-        "server_llm_mean_ms": mean_ms(pages, "memadvisor_llm_duration_seconds"),
+        "server_retrieval_mean_ms": mean_ms(
+            pages, GEN_AI_DURATION, gen_ai_operation_name="search_memory"
+        ),
+        "server_llm_mean_ms": mean_ms(pages, GEN_AI_DURATION, gen_ai_operation_name="chat"),
         "server_index_job_mean_ms": mean_ms(
-            pages, "memadvisor_job_duration_seconds", job="index_memories"
+            pages, "memadvisor_job_duration_seconds", task="index_memories"
         ),
         **checks,
     }

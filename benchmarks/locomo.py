@@ -13,7 +13,7 @@ import logging
 import os
 from pathlib import Path
 
-from benchmarks.datasets import load_folder
+from agent.evaluation.datasets import load_folder
 from benchmarks.harness import Run, evaluate
 
 

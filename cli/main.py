@@ -1,14 +1,14 @@
-"""`memadvisor`: serve the API, run background workers, chat in the terminal, migrate, reindex.
+"""`memadvisor`: serve the API, run workers, chat in the terminal, migrate, reindex, evaluate.
 
 Importing a command module registers its commands on the shared app.
 """
 
 from __future__ import annotations
 
-from cli import chatting, data, feedback, maintenance, serving
+from cli import chatting, data, eval, feedback, maintenance, serving
 from cli.app import app
 
-__all__ = ["app", "chatting", "data", "feedback", "maintenance", "serving"]
+__all__ = ["app", "chatting", "data", "eval", "feedback", "maintenance", "serving"]
 
 if __name__ == "__main__":
     app()

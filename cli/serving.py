@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -49,23 +55,43 @@ def worker(
 ) -> None:
     """Run background jobs from Redis as a Celery worker (`MEMADVISOR_JOBS=celery`).
 
-    On start it enqueues `reconcile`, so work that Redis lost and SQL still owes gets done.
+    On start it enqueues `reconcile`, so work that Redis lost and SQL still owes gets done. With
+    `MEMADVISOR_WORKER_METRICS_PORT` it serves its Prometheus metrics there.
     """
-    from agent.celery_jobs import QUEUE, CeleryJobs, make_celery
+    settings = get_settings()
+    if settings.worker_metrics_port is not None:
+        _multiprocess_metrics_folder()  # before anything imports prometheus_client
+
+    from agent.celery_jobs import QUEUE, CeleryJobs, make_celery, serve_worker_metrics
     from agent.jobs import JobFunction
     from agent.services import build_services, job_registry
-
-    settings = get_settings()
 
     def registry() -> dict[str, JobFunction]:
         services = build_services(settings, migrate=False, jobs=CeleryJobs(celery))
         return job_registry(services)
 
     celery = make_celery(settings, registry)
+    serve_worker_metrics(celery, settings)
     CeleryJobs(celery).enqueue("reconcile")
     argv = ["worker", f"--concurrency={concurrency}", f"--queues={QUEUE}"]
     argv += [f"--loglevel={settings.log_level.upper()}"] + ([f"--hostname={name}"] if name else [])
     celery.worker_main(argv)
+
+
+def _multiprocess_metrics_folder() -> Path:
+    """A fresh `PROMETHEUS_MULTIPROC_DIR` for this worker (one set from outside is kept).
+
+    prometheus_client reads the variable when first imported, and the pool's child processes
+    inherit it; the folder is removed when the worker exits.
+    """
+    if existing := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return Path(existing)
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before its multi-process folder was set")
+    folder = Path(tempfile.mkdtemp(prefix="memadvisor-worker-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 @app.command()

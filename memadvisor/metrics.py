@@ -4,20 +4,32 @@ One module, so that the API, the graph nodes, the job runners and the stores all
 same series, and the README's metric table has one place to be checked against. It sits in
 `memadvisor/` (next to the settings) because every layer may import it, `memory/` included.
 
+Names: model calls and memory searches use the OpenTelemetry GenAI semantic conventions as
+Prometheus shows them (`gen_ai_client_operation_duration_seconds`, `gen_ai_client_token_usage`,
+attributes `gen_ai_operation_name`, `gen_ai_provider_name`, ...), so standard GenAI dashboards read
+this project unchanged; everything else is `memadvisor_*`. HTTP series are recorded by
+prometheus-fastapi-instrumentator under the names declared here (`api/metrics.py` wires it).
+
 Labels are bounded by construction: route templates (never raw paths), job names, prompt versions
-and variants from the code, model labels from settings. No user id or text is ever a label.
+and variants from the code, model names from settings, exception class names, and the fixed
+windows and slices below. No user id or text is ever a label.
 
 Counters and histograms are process-wide (prometheus_client's default registry). Figures read from
-SQL at scrape time (memory counts, approval) come from `StoreCollector`, which the API registers
-for its own services. With several worker processes, see the README ("Metrics").
+SQL at scrape time come from two collectors the API registers for its own services:
+`StoreCollector` (memory counts, approval, queue depth; cheap, read at every scrape) and
+`SqlSnapshotCollector` (engagement and the retrieval canary; cached for a while). With several
+processes, see the README ("Metrics").
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Protocol
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -28,98 +40,206 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "memadvisor"
 
-# Buckets: HTTP turns stream for seconds; searches take milliseconds.
+# Buckets: HTTP turns stream for seconds; jobs run up to minutes.
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-FAST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
-LLM_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0)
 JOB_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
-
-HTTP_REQUEST_SECONDS = Histogram(
-    f"{PREFIX}_http_request_duration_seconds",
-    "Time from request to the last byte of the answer (a streamed chat turn: the whole turn).",
-    ["method", "route", "status"],
-    buckets=HTTP_BUCKETS,
+# The GenAI conventions' advised boundaries, with two finer ones first for memory searches.
+GEN_AI_SECONDS_BUCKETS = (
+    0.0025,
+    0.005,
+    0.01,
+    0.02,
+    0.04,
+    0.08,
+    0.16,
+    0.32,
+    0.64,
+    1.28,
+    2.56,
+    5.12,
+    10.24,
+    20.48,
+    40.96,
+    81.92,
 )
-HTTP_IN_PROGRESS = Gauge(
-    f"{PREFIX}_http_requests_in_progress",
-    "Requests being answered now.",
-    ["method"],
+GEN_AI_TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576)
+SCORE_BUCKETS = (0.5, 0.7, 0.75, 0.8, 0.825, 0.85, 0.875, 0.9, 0.925, 0.95, 0.975, 1.0)
+
+# --- HTTP: recorded by prometheus-fastapi-instrumentator (see api/metrics.py) ------------------
+HTTP_REQUEST_DURATION = f"{PREFIX}_http_request_duration_seconds"
+"""Histogram by `handler` (the route template), `method` and `status`: request to last byte."""
+CHAT_STREAMS = Gauge(
+    f"{PREFIX}_chat_streams_in_progress",
+    "Chat answers being streamed to clients now.",
     multiprocess_mode="livesum",
 )
-RETRIEVAL_SECONDS = Histogram(
-    f"{PREFIX}_memory_retrieval_duration_seconds",
-    "Time of one memory search on the chat path (query embedding, dense, keyword, fusion).",
-    buckets=FAST_BUCKETS,
+
+# --- GenAI: model calls and memory searches (OpenTelemetry semantic conventions) ----------------
+CHAT = "chat"
+"""`gen_ai_operation_name` of every model call (answers, summaries, facts, recommendations)."""
+SEARCH_MEMORY = "search_memory"
+"""`gen_ai_operation_name` of the agent's memory searches (chat retrieval, advice notes)."""
+MEMORY_PROVIDER = "memadvisor"
+"""`gen_ai_provider_name` of memory searches: this project's hybrid search over Chroma and SQL."""
+
+GEN_AI_OPERATION_SECONDS = Histogram(
+    "gen_ai_client_operation_duration_seconds",
+    "GenAI operation duration: a model call (prompt to last token) or a memory search.",
+    ["gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model", "error_type"],
+    buckets=GEN_AI_SECONDS_BUCKETS,
+)
+GEN_AI_TOKENS = Histogram(
+    "gen_ai_client_token_usage",
+    "Number of input and output tokens used per model call.",
+    ["gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model", "gen_ai_token_type"],
+    buckets=GEN_AI_TOKEN_BUCKETS,
+)
+GEN_AI_FIRST_CHUNK_SECONDS = Histogram(
+    "gen_ai_client_operation_time_to_first_chunk_seconds",
+    "Time from the request to the first streamed chunk (what a user waits before text appears).",
+    ["gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model"],
+    buckets=GEN_AI_SECONDS_BUCKETS,
+)
+MODEL_UNAVAILABLE = Counter(
+    f"{PREFIX}_model_unavailable_total",
+    "Chat messages answered 503 because the configured model could not be reached.",
+)
+
+# --- Retrieval accuracy, online (no user labels) ----------------------------------------------
+CHAT_RETRIEVALS = Counter(
+    f"{PREFIX}_chat_retrievals_total",
+    "Chat answers by what memory search gave them: `relevant` (at least one memory at or above "
+    "the relevance threshold), `none`, or `unavailable` (the vector store was down).",
+    ["outcome"],
+)
+RETRIEVAL_TOP_SCORE = Histogram(
+    f"{PREFIX}_retrieval_top_score",
+    "Score (0-1) of the best memory found for a chat message; it drifts when retrieval changes.",
+    buckets=SCORE_BUCKETS,
+)
+MEMORIES_SHOWN = Counter(
+    f"{PREFIX}_memories_shown_total",
+    "Memories given to the model with chat answers.",
+)
+MEMORY_CORRECTIONS = Counter(
+    f"{PREFIX}_memory_corrections_total",
+    "Memories the user edited or deleted, by whether an answer had been given them before.",
+    ["action", "shown_to_model"],
 )
 VECTOR_STORE_UNAVAILABLE = Counter(
     f"{PREFIX}_vector_store_unavailable_total",
     "Operations that found the vector store down (the answer went on without it).",
     ["operation"],
 )
-LLM_SECONDS = Histogram(
-    f"{PREFIX}_llm_duration_seconds",
-    "Time of one model call, from the prompt to the last token.",
-    ["model"],
-    buckets=LLM_BUCKETS,
+
+# --- Recommendations ----------------------------------------------------------------------------
+RECOMMENDATION_SECONDS = Histogram(
+    f"{PREFIX}_recommendation_duration_seconds",
+    "Time to produce a user's recommendations, by writer (`rules`, `model`) and whether the "
+    "stored set was still valid (`cached`).",
+    ["writer", "cached"],
+    buckets=HTTP_BUCKETS,
 )
-LLM_FIRST_TOKEN_SECONDS = Histogram(
-    f"{PREFIX}_llm_first_token_seconds",
-    "Time from the prompt to the first streamed token (what a user waits before text appears).",
-    ["model"],
-    buckets=LLM_BUCKETS,
-)
-LLM_TOKENS = Counter(
-    f"{PREFIX}_llm_tokens_total",
-    "Tokens of model calls: as the model reports them, else completion = streamed chunks.",
-    ["model", "kind"],
-)
-LLM_FAILURES = Counter(
-    f"{PREFIX}_llm_failures_total",
-    "Model calls that raised.",
-    ["model"],
-)
+
+# --- Jobs ---------------------------------------------------------------------------------------
 JOBS_PENDING = Gauge(
     f"{PREFIX}_jobs_pending",
-    "Background jobs queued or running in this process's runner.",
-    ["job"],
+    "Background jobs queued or running in this process's runner (a Celery worker: running).",
+    ["task"],
     multiprocess_mode="livesum",
 )
 JOB_SECONDS = Histogram(
     f"{PREFIX}_job_duration_seconds",
     "Time of one background job, failed or not.",
-    ["job"],
+    ["task"],
     buckets=JOB_BUCKETS,
 )
 JOB_FAILURES = Counter(
     f"{PREFIX}_job_failures_total",
     "Background jobs that raised (their work stays owed in SQL).",
-    ["job"],
+    ["task"],
 )
+
+# --- Feedback -----------------------------------------------------------------------------------
 FEEDBACK = Counter(
     f"{PREFIX}_feedback_total",
-    "Thumbs given since start, by target, verdict, prompt version and variant.",
-    ["target_type", "rating", "prompt_version", "variant"],
+    "Thumbs given since start, by target, verdict, prompt version and variant, and (answers) "
+    "whether the answer had memories.",
+    ["target_type", "rating", "prompt_version", "variant", "memories"],
 )
 
 
-def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    """Record one answered HTTP request; `route` is the template, e.g. `/api/memories/{id}`."""
-    HTTP_REQUEST_SECONDS.labels(method, route, str(status)).observe(seconds)
+def initialise(*, jobs: Sequence[str] = ()) -> None:
+    """Create the label sets known in advance, so their series read 0 before the first event.
+
+    A panel or alert over a series that does not exist yet shows "no data" (and a ratio of two
+    counters returns nothing); Prometheus' guidance is to export known label sets from the start.
+    """
+    for outcome in ("relevant", "none", "unavailable"):
+        CHAT_RETRIEVALS.labels(outcome)
+    for action in ("edit", "delete"):
+        for shown in ("true", "false"):
+            MEMORY_CORRECTIONS.labels(action, shown)
+    for operation in ("search", "index", "delete"):
+        VECTOR_STORE_UNAVAILABLE.labels(operation)
+    for name in jobs:
+        JOB_FAILURES.labels(name)
+        JOBS_PENDING.labels(name)
 
 
-def observe_retrieval(seconds: float) -> None:
-    """Record one memory search."""
-    RETRIEVAL_SECONDS.observe(seconds)
+# --- Recording ----------------------------------------------------------------------------------
+
+
+def model_labels(label: str) -> tuple[str, str]:
+    """`gen_ai_provider_name` and `gen_ai_request_model` from a model label `provider:model`.
+
+    A model object handed in by code (tests, benchmarks) has no provider: `custom`.
+    """
+    provider, _, model = label.partition(":")
+    return (provider, model) if model else ("custom", label)
+
+
+def observe_model_call(
+    seconds: float,
+    *,
+    provider: str,
+    model: str,
+    input_tokens: int | None = None,
+    output_tokens: int | None = None,
+    error: BaseException | None = None,
+) -> None:
+    """Record one model call; token counts the model did not report are left out."""
+    error_type = type(error).__qualname__ if error is not None else ""
+    GEN_AI_OPERATION_SECONDS.labels(CHAT, provider, model, error_type).observe(seconds)
+    if input_tokens:
+        GEN_AI_TOKENS.labels(CHAT, provider, model, "input").observe(input_tokens)
+    if output_tokens:
+        GEN_AI_TOKENS.labels(CHAT, provider, model, "output").observe(output_tokens)
+
+
+def observe_first_chunk(seconds: float, *, provider: str, model: str) -> None:
+    """Record how long a streamed call took to produce its first chunk."""
+    GEN_AI_FIRST_CHUNK_SECONDS.labels(CHAT, provider, model).observe(seconds)
 
 
 @contextmanager
-def retrieval_timer() -> Iterator[None]:
-    """Time the block as one memory search (also when it raises)."""
-    start = time.perf_counter()
+def search_memory_timer(embedding_model: str) -> Iterator[None]:
+    """Time the block as one `search_memory` operation (an error names its exception class)."""
+    start, error_type = time.perf_counter(), ""
     try:
         yield
+    except BaseException as exc:
+        error_type = type(exc).__qualname__
+        raise
     finally:
-        observe_retrieval(time.perf_counter() - start)
+        GEN_AI_OPERATION_SECONDS.labels(
+            SEARCH_MEMORY, MEMORY_PROVIDER, embedding_model, error_type
+        ).observe(time.perf_counter() - start)
+
+
+def model_unavailable() -> None:
+    """Count a chat message refused because the model could not be reached."""
+    MODEL_UNAVAILABLE.inc()
 
 
 def memory_unavailable(operation: str = "search") -> None:
@@ -127,30 +247,25 @@ def memory_unavailable(operation: str = "search") -> None:
     VECTOR_STORE_UNAVAILABLE.labels(operation).inc()
 
 
-def observe_llm(
-    seconds: float,
-    *,
-    model: str,
-    prompt_tokens: int | None = None,
-    completion_tokens: int | None = None,
-) -> None:
-    """Record one model call; token counts the model did not report are left out."""
-    LLM_SECONDS.labels(model).observe(seconds)
-    if prompt_tokens:
-        LLM_TOKENS.labels(model, "prompt").inc(prompt_tokens)
-    if completion_tokens:
-        LLM_TOKENS.labels(model, "completion").inc(completion_tokens)
+def chat_retrieval(*, scores: Sequence[float | None], shown: int, available: bool = True) -> None:
+    """Record what memory search gave one chat answer: scores found, memories shown to the model."""
+    if not available:
+        CHAT_RETRIEVALS.labels("unavailable").inc()
+        return
+    CHAT_RETRIEVALS.labels("relevant" if shown else "none").inc()
+    MEMORIES_SHOWN.inc(shown)
+    if found := [s for s in scores if s is not None]:
+        RETRIEVAL_TOP_SCORE.observe(max(found))
 
 
-def observe_first_token(seconds: float, *, model: str) -> None:
-    """Record how long a streamed call took to produce its first token."""
-    LLM_FIRST_TOKEN_SECONDS.labels(model).observe(seconds)
+def memory_corrected(action: str, *, shown_to_model: bool) -> None:
+    """Count a memory the user edited (`edit`) or deleted (`delete`)."""
+    MEMORY_CORRECTIONS.labels(action, "true" if shown_to_model else "false").inc()
 
 
-def llm_failed(seconds: float, *, model: str) -> None:
-    """Record a model call that raised."""
-    LLM_SECONDS.labels(model).observe(seconds)
-    LLM_FAILURES.labels(model).inc()
+def observe_recommendation(seconds: float, *, writer: str, cached: bool) -> None:
+    """Record one recommendation request served by the advisor."""
+    RECOMMENDATION_SECONDS.labels(writer, "true" if cached else "false").observe(seconds)
 
 
 def job_enqueued(name: str) -> None:
@@ -166,18 +281,22 @@ def job_finished(name: str, seconds: float, *, failed: bool = False) -> None:
         JOB_FAILURES.labels(name).inc()
 
 
-def job_failed(name: str) -> None:
-    """Count a failed job run outside this process's runner (e.g. by a queue worker)."""
-    JOB_FAILURES.labels(name).inc()
-
-
 def feedback_given(
-    *, target_type: str, rating: int, prompt_version: str | None, variant: str | None
+    *,
+    target_type: str,
+    rating: int,
+    prompt_version: str | None,
+    variant: str | None,
+    with_memories: bool | None = None,
 ) -> None:
     """Record one thumbs up (rating > 0) or down."""
+    memories = "" if with_memories is None else ("with" if with_memories else "without")
     FEEDBACK.labels(
-        target_type, "up" if rating > 0 else "down", prompt_version or "", variant or ""
+        target_type, "up" if rating > 0 else "down", prompt_version or "", variant or "", memories
     ).inc()
+
+
+# --- Read from SQL at scrape time ---------------------------------------------------------------
 
 
 class Approval(Protocol):
@@ -260,3 +379,228 @@ class StoreCollector(Collector):
             )
         except Exception:
             logger.warning("job queue depth left out of this scrape", exc_info=True)
+
+
+WINDOWS: Mapping[str, int] = {"1d": 1, "7d": 7, "30d": 30}
+"""The `window` label of the engagement gauges: days back from now."""
+CANARY_SLICES = ("all", "zh", "en", "cross")
+"""The `slice` label of the canary's recall: every question, Chinese, English, cross-lingual."""
+
+
+@dataclass(frozen=True, slots=True)
+class Engagement:
+    """What the engagement gauges show, counted in SQL (`memory.engagement.measure`).
+
+    Windowed figures are keyed by the labels of `WINDOWS`. Nothing here is per user.
+    """
+
+    users: int
+    """Accounts."""
+    active_users: Mapping[str, int]
+    """Users who sent at least one chat message in the window."""
+    turns: Mapping[str, int]
+    """Chat messages sent in the window."""
+    answers: Mapping[str, int]
+    """Chat messages answered in the window."""
+    returning_users: int
+    """Users active in the last 7 days and in the 7 days before."""
+    answer_feedback: Mapping[tuple[str, str, str], int]
+    """Thumbs on answers by (window, `with`/`without` memories, `up`/`down`)."""
+    recommendation_feedback: Mapping[tuple[str, str], int]
+    """Thumbs on recommendation items by (window, `up`/`down`)."""
+    recommendations_adopted: Mapping[str, int]
+    """Recommendation items marked "I did this" in the window."""
+    consents: Mapping[str, int]
+    """Users who granted each consent type (data types, and any type added later)."""
+    records: Mapping[str, int]
+    """Stored data records per data type."""
+
+
+@dataclass(frozen=True, slots=True)
+class CanaryRun:
+    """The latest run of the retrieval canary (`agent.evaluation.canary`), as stored in SQL."""
+
+    finished_at: float
+    """Unix time."""
+    duration_seconds: float
+    embedding_model: str
+    recall_at_5: Mapping[str, float]
+    """By slice (`CANARY_SLICES`); a slice with no questions is absent."""
+    questions: Mapping[str, int]
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+def engagement_families(figures: Engagement) -> list[GaugeMetricFamily]:
+    """The engagement gauges of one snapshot (a ratio with nothing to divide by is left out)."""
+    windowed = ["window"]
+    users = GaugeMetricFamily(f"{PREFIX}_users", "Accounts.", value=figures.users)
+    active = GaugeMetricFamily(
+        f"{PREFIX}_active_users", "Users who sent a chat message in the window.", labels=windowed
+    )
+    turns = GaugeMetricFamily(
+        f"{PREFIX}_turns", "Chat messages sent in the window.", labels=windowed
+    )
+    per_user = GaugeMetricFamily(
+        f"{PREFIX}_turns_per_active_user",
+        "Chat messages per active user in the window.",
+        labels=windowed,
+    )
+    returning = GaugeMetricFamily(
+        f"{PREFIX}_returning_users",
+        "Users active in the last 7 days and in the 7 days before.",
+        value=figures.returning_users,
+    )
+    answer_feedback = GaugeMetricFamily(
+        f"{PREFIX}_answer_feedback",
+        "Thumbs on chat answers in the window, by whether the answer had memories.",
+        labels=["window", "memories", "rating"],
+    )
+    feedback_rate = GaugeMetricFamily(
+        f"{PREFIX}_answer_feedback_rate",
+        "Thumbs given per chat answer in the window.",
+        labels=windowed,
+    )
+    approval = GaugeMetricFamily(
+        f"{PREFIX}_answer_approval_ratio",
+        "Share of thumbs up on chat answers in the window: with memories, without, and all.",
+        labels=["window", "memories"],
+    )
+    adoption = GaugeMetricFamily(
+        f"{PREFIX}_recommendation_adoption_ratio",
+        "Share of rated recommendation items the user marked as done, in the window.",
+        labels=windowed,
+    )
+    recommendation_approval = GaugeMetricFamily(
+        f"{PREFIX}_recommendation_approval_ratio",
+        "Share of thumbs up on recommendation items in the window.",
+        labels=windowed,
+    )
+    for window in WINDOWS:
+        active_users = figures.active_users.get(window, 0)
+        active.add_metric([window], active_users)
+        turns.add_metric([window], figures.turns.get(window, 0))
+        if (value := _ratio(figures.turns.get(window, 0), active_users)) is not None:
+            per_user.add_metric([window], value)
+        votes = {
+            (memories, rating): figures.answer_feedback.get((window, memories, rating), 0)
+            for memories in ("with", "without")
+            for rating in ("up", "down")
+        }
+        for (memories, rating), count in votes.items():
+            answer_feedback.add_metric([window, memories, rating], count)
+        given = sum(votes.values())
+        if (value := _ratio(given, figures.answers.get(window, 0))) is not None:
+            feedback_rate.add_metric([window], value)
+        for memories in ("with", "without", "all"):
+            kinds = ("with", "without") if memories == "all" else (memories,)
+            up = sum(votes[(kind, "up")] for kind in kinds)
+            total = sum(votes[(kind, rating)] for kind in kinds for rating in ("up", "down"))
+            if (value := _ratio(up, total)) is not None:
+                approval.add_metric([window, memories], value)
+        rated = sum(figures.recommendation_feedback.get((window, r), 0) for r in ("up", "down"))
+        if (value := _ratio(figures.recommendations_adopted.get(window, 0), rated)) is not None:
+            adoption.add_metric([window], value)
+        up = figures.recommendation_feedback.get((window, "up"), 0)
+        if (value := _ratio(up, rated)) is not None:
+            recommendation_approval.add_metric([window], value)
+    consents = GaugeMetricFamily(
+        f"{PREFIX}_users_with_consent", "Users who granted each consent.", labels=["data_type"]
+    )
+    for data_type, count in sorted(figures.consents.items()):
+        consents.add_metric([data_type], count)
+    records = GaugeMetricFamily(
+        f"{PREFIX}_user_data_records", "Stored data records per type.", labels=["data_type"]
+    )
+    for data_type, count in sorted(figures.records.items()):
+        records.add_metric([data_type], count)
+    return [
+        users,
+        active,
+        turns,
+        per_user,
+        returning,
+        answer_feedback,
+        feedback_rate,
+        approval,
+        adoption,
+        recommendation_approval,
+        consents,
+        records,
+    ]
+
+
+def canary_families(run: CanaryRun) -> list[GaugeMetricFamily]:
+    """The gauges of the latest canary run."""
+    recall = GaugeMetricFamily(
+        f"{PREFIX}_retrieval_canary_recall_at_5",
+        "Recall@5 of the latest retrieval canary on the bundled bilingual set, by slice.",
+        labels=["slice", "embedding_model"],
+    )
+    questions = GaugeMetricFamily(
+        f"{PREFIX}_retrieval_canary_questions",
+        "Questions of the latest retrieval canary, by slice.",
+        labels=["slice"],
+    )
+    for name in CANARY_SLICES:
+        if (value := run.recall_at_5.get(name)) is not None and not math.isnan(value):
+            recall.add_metric([name, run.embedding_model], value)
+            questions.add_metric([name], run.questions.get(name, 0))
+    return [
+        recall,
+        questions,
+        GaugeMetricFamily(
+            f"{PREFIX}_retrieval_canary_duration_seconds",
+            "How long the latest retrieval canary took (ingestion and search).",
+            value=run.duration_seconds,
+        ),
+        GaugeMetricFamily(
+            f"{PREFIX}_retrieval_canary_last_run_timestamp_seconds",
+            "When the latest retrieval canary finished (Unix time).",
+            value=run.finished_at,
+        ),
+    ]
+
+
+class SqlSnapshotCollector(Collector):
+    """Engagement and canary gauges from SQL, computed at most once per `ttl` seconds.
+
+    The queries are range scans of indexes, but a scrape every few seconds from several
+    Prometheus servers need not repeat them: the snapshot is kept for `ttl` seconds, and
+    concurrent scrapes wait for one computation. A failing source is logged and left out.
+    """
+
+    def __init__(
+        self,
+        *,
+        engagement: Callable[[], Engagement],
+        canary: Callable[[], CanaryRun | None],
+        ttl: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sources: list[tuple[str, Callable[[], list[GaugeMetricFamily]]]] = [
+            ("engagement", lambda: engagement_families(engagement())),
+            ("canary", lambda: canary_families(run) if (run := canary()) else []),
+        ]
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._families: list[GaugeMetricFamily] = []
+        self._taken: float | None = None
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """The cached gauges, computed again when older than `ttl`."""
+        with self._lock:
+            now = self._clock()
+            if self._taken is None or now - self._taken >= self._ttl:
+                self._families = []
+                for name, source in self._sources:
+                    try:
+                        self._families += source()
+                    except Exception:
+                        logger.warning("%s gauges left out of this scrape", name, exc_info=True)
+                self._taken = now
+            families = list(self._families)
+        yield from families

@@ -171,6 +171,9 @@ class Settings(BaseSettings):
     metrics: bool = True
     """Serve Prometheus metrics at `/metrics` (no sign-in: counts and timings only, no user data;
     restrict the path at your proxy, or turn it off)."""
+    metrics_sql_cache_seconds: float = Field(default=30.0, ge=0.0)
+    """How long the engagement and canary gauges of `/metrics` are reused before SQL is counted
+    again (0: at every scrape)."""
 
     # --- background jobs ---------------------------------------------------------------------
     jobs: Literal["inprocess", "celery"] = "inprocess"
@@ -184,7 +187,13 @@ class Settings(BaseSettings):
     reconcile_seconds: int = Field(default=600, ge=1)
     """How often beat re-enqueues the work SQL still records as owed (lost when Redis was)."""
     daily_refresh_hour: int = Field(default=3, ge=0, le=23)
-    """UTC hour of beat's daily run: analysis of every user, profiles of users with new turns."""
+    """UTC hour of beat's daily run: analysis of every user, profiles of users with new turns,
+    then the retrieval canary."""
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Where `memadvisor worker` serves its Prometheus metrics (every pool process's jobs and
+    model calls); unset: not served."""
+    worker_metrics_host: str = "127.0.0.1"
+    """The interface of the worker's metrics port (`0.0.0.0` in a container)."""
 
     @field_validator("encryption_keys")
     @classmethod

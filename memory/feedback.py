@@ -49,7 +49,7 @@ class FeedbackStore:
     ) -> Feedback:
         """Store feedback; UnknownTargetError unless the target is the user's own."""
         with self._sessions.begin() as session:
-            version, variant = self._target(session, user_id, target_type, target_id)
+            version, variant, with_memories = self._target(session, user_id, target_type, target_id)
             row = Feedback(
                 user_id=user_id,
                 target_type=target_type,
@@ -59,6 +59,7 @@ class FeedbackStore:
                 adopted=adopted,
                 prompt_version=version,
                 variant=variant,
+                with_memories=with_memories,
             )
             session.add(row)
             session.flush()
@@ -68,15 +69,15 @@ class FeedbackStore:
     @staticmethod
     def _target(
         session: Session, user_id: int, target_type: str, target_id: str
-    ) -> tuple[str | None, str | None]:
-        """The prompt version and variant that produced the target."""
+    ) -> tuple[str | None, str | None, bool | None]:
+        """Prompt version and variant of the target; for an answer, whether it had memories."""
         if target_type == "turn":
             numeric = target_id.isdigit() and int(target_id) < 2**63
             turn = session.get(ConversationTurn, int(target_id)) if numeric else None
             if turn is None or turn.user_id != user_id:
                 raise UnknownTargetError(target_id)
             version, _, variant = (turn.prompt_version or "").partition("/")
-            return version or None, variant or None
+            return version or None, variant or None, bool(turn.memories_used)
         set_id = target_id.partition("-")[0]
         recommendation = session.get(Recommendation, set_id)
         if recommendation is None or recommendation.user_id != user_id:
@@ -84,7 +85,7 @@ class FeedbackStore:
         ids = {i["id"] for items in recommendation.payload.values() for i in items}
         if target_id not in ids:
             raise UnknownTargetError(target_id)
-        return recommendation.prompt_version, recommendation.variant
+        return recommendation.prompt_version, recommendation.variant, None
 
     def mine(
         self,

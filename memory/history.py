@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from memory.models import Conversation, ConversationTurn, utcnow
+from memory.models import Conversation, ConversationTurn, MemoryRow, utcnow
 
 TITLE_CHARS = 60
 
@@ -96,7 +96,7 @@ class ChatHistory:
         model_name: str,
         memories_used: list[dict[str, Any]] | None = None,
     ) -> Turn:
-        """Record the model's answer and the memories it was given."""
+        """Record the model's answer and the memories it was given (stamped as used just now)."""
         with self._sessions.begin() as session:
             row = session.get_one(ConversationTurn, turn_id)
             row.output_text = answer
@@ -106,6 +106,12 @@ class ChatHistory:
             row.model_name = model_name
             row.memories_used = list(memories_used or [])
             row.answered_at = utcnow()
+            if used := [str(m["id"]) for m in row.memories_used if m.get("id")]:
+                session.execute(
+                    update(MemoryRow)
+                    .where(MemoryRow.user_id == row.user_id, MemoryRow.id.in_(used))
+                    .values(last_used_at=row.answered_at)
+                )
             return Turn.from_row(row)
 
     def fail_turn(self, turn_id: int, error: str) -> None:

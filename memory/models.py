@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -118,7 +119,11 @@ class ConversationTurn(Base):
     """
 
     __tablename__ = "conversation_history"
-    __table_args__ = (Index("ix_conversation_history_conv_time", "conversation_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_conversation_history_conv_time", "conversation_id", "created_at"),
+        # Engagement counts users active since a time: a range scan that never reads the rows.
+        Index("ix_conversation_history_time_user", "created_at", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -172,6 +177,9 @@ class MemoryRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     indexed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     """When the vector copy was written; None means `reindex` (or the next start) still owes it."""
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When an answer was last given this memory (None: never), so a later correction or deletion
+    by the user can be counted as a retrieval that misled the model."""
 
 
 class UserProfile(Base):
@@ -255,6 +263,7 @@ class Feedback(Base):
     """A user's verdict on an answer or a recommendation, per prompt version."""
 
     __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_time_type", "created_at", "target_type"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -268,6 +277,9 @@ class Feedback(Base):
     prompt_version: Mapped[str | None] = mapped_column(String(64))
     variant: Mapped[str | None] = mapped_column(String(32))
     """The prompt variant (A/B arm) the user was assigned when the target was produced."""
+    with_memories: Mapped[bool | None] = mapped_column(Boolean)
+    """For an answer: whether it was given at least one memory (approval with vs without memories
+    is an online signal of retrieval quality); None for recommendations."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -358,3 +370,32 @@ class AuditEntry(Base):
     client: Mapped[str | None] = mapped_column(String(64))
     """The client address the request came from, when known."""
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RetrievalEvaluation(Base):
+    """One run of the retrieval canary: the bundled bilingual set searched with the live code.
+
+    Holds no user data (the canary runs in a scratch store), so erasure never needs to look here.
+    """
+
+    __tablename__ = "retrieval_evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    duration_seconds: Mapped[float] = mapped_column(Double)
+    """Ingestion and search, model loading excluded."""
+    dataset: Mapped[str] = mapped_column(String(64))
+    embedding_model: Mapped[str] = mapped_column(String(64))
+    trigger: Mapped[str] = mapped_column(String(16))
+    """`cli` (on demand) or `schedule` (beat's daily run)."""
+    questions: Mapped[int] = mapped_column(Integer)
+    recall_at_5: Mapped[float] = mapped_column(Double)
+    """Mean recall@5 over every answerable question (what `benchmarks.locomo` reports)."""
+    recall_at_5_zh: Mapped[float | None] = mapped_column(Double)
+    """Chinese questions about Chinese turns; None when the set has none."""
+    recall_at_5_en: Mapped[float | None] = mapped_column(Double)
+    """English questions about English turns."""
+    recall_at_5_cross: Mapped[float | None] = mapped_column(Double)
+    """Questions whose evidence is (partly) in the other language."""
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """Questions per slice, recall@10, search latency: what else the run measured."""

@@ -136,6 +136,11 @@ class MemoryStore:
         self._keywords = KeywordIndex(sessions)
         self.weights = weights or SearchWeights()
 
+    @property
+    def embeddings(self) -> Embeddings:
+        """The embedding model of writes and searches (the retrieval canary reuses it)."""
+        return self._embeddings
+
     # --- writing ----------------------------------------------------------------------------------
 
     def add(
@@ -523,6 +528,16 @@ class MemoryStore:
             if row is None or row.user_id != user_id:
                 return None
             return Memory.from_row(row)
+
+    def shown_to_model(self, user_id: int, memory_id: str) -> bool:
+        """Whether an answer was ever given this memory of the user (see `last_used_at`)."""
+        with self._sessions() as session:
+            used = session.scalar(
+                select(MemoryRow.last_used_at).where(
+                    MemoryRow.id == memory_id, MemoryRow.user_id == user_id
+                )
+            )
+            return used is not None
 
     def count(self, user_id: int | None = None) -> int:
         """How many memories the user has (or everyone, for maintenance)."""

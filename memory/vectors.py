@@ -234,6 +234,14 @@ class VectorIndex:
             collection = chroma.client.get_collection(self._name)
             self._connection = _Connection(chroma.client, chroma.store, collection)
 
+    def close(self) -> None:
+        """Release the client (an embedded folder's files and threads); reconnects on next use."""
+        connection, self._connection = self._connection, None
+        self._cache.clear()
+        close = getattr(connection.client, "close", None) if connection else None
+        if callable(close):  # the Client class has it; the ClientAPI protocol does not say so
+            close()
+
     def _user_vectors(self, user_id: int, version: Hashable) -> _UserVectors:
         if (cached := self._cache.get(user_id, version)) is not None:
             return cached

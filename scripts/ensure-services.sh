@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Make sure what the tests need from the machine is there: the MariaDB server of the MySQL tests on
 # 127.0.0.1:3306 (root, no password), Debian's Chromium for the web end-to-end run, Debian's
-# redis-server for the Celery tests and a Compose CLI to check deploy/. On a machine without them,
-# install Debian's packages first. Prints what it did.
+# redis-server for the Celery tests, Debian's prometheus (server and promtool) for the monitoring
+# tests and a Compose CLI to check deploy/. On a machine without them, install Debian's packages
+# first. Prints what it did.
 set -uo pipefail
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 apt_updated=""
@@ -30,6 +31,25 @@ if [ -x /usr/bin/redis-server ]; then
 else
   echo "Redis: not installed; installing Debian's redis-server"
   apt_install redis-server || { echo "redis-server could not be installed" >&2; exit 1; }
+fi
+
+# The monitoring tests start Prometheus servers of their own on free ports and run promtool: only
+# the binaries are needed. The package starts a service on :9090 where it can; stop and disable
+# it, so nothing of ours is left listening (a prometheus already running there is not ours).
+if [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; then
+  echo "Prometheus: $(/usr/bin/prometheus --version 2>&1 | head -1 | cut -d' ' -f1-3)"
+else
+  echo "Prometheus: not installed; installing Debian's prometheus"
+  running_before=""
+  port_open 9090 && running_before=1
+  apt_install --no-install-recommends prometheus || { echo "prometheus could not be installed" >&2; exit 1; }
+  if [ -z "$running_before" ]; then
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+      systemctl disable --now prometheus >/dev/null 2>&1 || true
+    elif [ -x /etc/init.d/prometheus ]; then
+      /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+    fi
+  fi
 fi
 
 # The deploy test validates deploy/docker-compose.yml with `config` (no Docker engine needed).

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.evaluation.datasets import BILINGUAL
 from benchmarks import load, locomo, scale
 
 pytestmark = pytest.mark.slow
@@ -25,7 +26,7 @@ def _leftovers(prefix: str) -> set[str]:
 
 def test_locomo_benchmark_on_the_bilingual_set(capsys: pytest.CaptureFixture[str]) -> None:
     before = _leftovers("memadvisor-bench-")
-    locomo.main(["--data", str(ROOT / "benchmarks" / "data" / "bilingual"), "--k", "5", "10"])
+    locomo.main(["--data", str(BILINGUAL), "--k", "5", "10"])
     result = _last_json(capsys.readouterr().out)
     for key in (
         "recall@5",

@@ -36,6 +36,7 @@ from api.schemas import (
     ErrorOut,
     MemoryOut,
 )
+from memadvisor import metrics
 from memory.history import ConversationNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ async def chat_stream(
     try:
         await asyncio.to_thread(check_llm, services.settings)
     except LLMUnavailableError as exc:
+        metrics.model_unavailable()
         await asyncio.to_thread(services.history.fail_turn, turn.id, str(exc))
         return JSONResponse(
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -95,33 +97,35 @@ async def _events(
     graph: GraphDep, services: Services, message: str, context: Context, turn_id: int
 ) -> AsyncIterator[ServerSentEvent]:
     assert context.conversation_id is not None
-    yield _event("start", ChatStart(conversation_id=context.conversation_id, turn_id=turn_id))
-    try:
-        async for event in stream_turn(graph, message, context):
-            if isinstance(event, Token):
-                yield _event("token", ChatToken(text=event.text))
-            elif isinstance(event, Saved):
-                final = ChatFinal(
-                    conversation_id=event.conversation_id,
-                    turn_id=event.turn_id,
-                    answer=event.answer,
-                    memories=[MemoryOut.model_validate(m) for m in event.memories],
-                    memory=event.memory_status,
-                )
-                yield _event("final", final)
-    except asyncio.CancelledError:
-        # The client stopped the stream: keep the message, note why there is no answer.
-        await asyncio.shield(
-            asyncio.to_thread(services.history.fail_turn, turn_id, "stopped by the user")
-        )
-        raise
-    except Exception as exc:
-        logger.exception("chat turn %s failed", turn_id)
-        await asyncio.to_thread(services.history.fail_turn, turn_id, repr(exc))
-        reason = str(exc) if isinstance(exc, LLMUnavailableError) else "The model failed to answer."
-        yield _event(
-            "error", ChatError(message=f"{reason} Your message was saved; please try again.")
-        )
+    with metrics.CHAT_STREAMS.track_inprogress():
+        yield _event("start", ChatStart(conversation_id=context.conversation_id, turn_id=turn_id))
+        try:
+            async for event in stream_turn(graph, message, context):
+                if isinstance(event, Token):
+                    yield _event("token", ChatToken(text=event.text))
+                elif isinstance(event, Saved):
+                    final = ChatFinal(
+                        conversation_id=event.conversation_id,
+                        turn_id=event.turn_id,
+                        answer=event.answer,
+                        memories=[MemoryOut.model_validate(m) for m in event.memories],
+                        memory=event.memory_status,
+                    )
+                    yield _event("final", final)
+        except asyncio.CancelledError:
+            # The client stopped the stream: keep the message, note why there is no answer.
+            await asyncio.shield(
+                asyncio.to_thread(services.history.fail_turn, turn_id, "stopped by the user")
+            )
+            raise
+        except Exception as exc:
+            logger.exception("chat turn %s failed", turn_id)
+            await asyncio.to_thread(services.history.fail_turn, turn_id, repr(exc))
+            failed = "The model failed to answer."
+            reason = str(exc) if isinstance(exc, LLMUnavailableError) else failed
+            yield _event(
+                "error", ChatError(message=f"{reason} Your message was saved; please try again.")
+            )
 
 
 def _event(name: str, data: BaseModel) -> ServerSentEvent:

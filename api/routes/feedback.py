@@ -44,6 +44,7 @@ async def give_feedback(body: FeedbackIn, user: CurrentUser, services: ServicesD
         rating=row.rating,
         prompt_version=row.prompt_version,
         variant=row.variant,
+        with_memories=row.with_memories,
     )
     return FeedbackOut.model_validate(row)
 

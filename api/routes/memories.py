@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import ErrorOut, MemoryChangeOut, MemoryOut, MemoryUpdate, Offset
+from memadvisor import metrics
 
 router = APIRouter(prefix="/memories", tags=["memories"])
 
@@ -38,8 +39,10 @@ async def list_memories(
 )
 async def delete_memory(memory_id: str, user: CurrentUser, services: ServicesDep) -> None:
     """Forget one memory, everywhere it is stored."""
+    shown = await asyncio.to_thread(services.memory.shown_to_model, user.id, memory_id)
     if not await asyncio.to_thread(services.memory.delete, user.id, memory_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such memory.")
+    metrics.memory_corrected("delete", shown_to_model=shown)
 
 
 @router.patch(
@@ -51,9 +54,11 @@ async def edit_memory(
     memory_id: str, body: MemoryUpdate, user: CurrentUser, services: ServicesDep
 ) -> MemoryOut:
     """Correct what a memory says; the old text is kept in its history."""
+    shown = await asyncio.to_thread(services.memory.shown_to_model, user.id, memory_id)
     updated = await asyncio.to_thread(services.memory.update, user.id, memory_id, body.text)
     if updated is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such memory.")
+    metrics.memory_corrected("edit", shown_to_model=shown)
     return MemoryOut.model_validate(updated)
 
 

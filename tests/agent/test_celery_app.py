@@ -42,6 +42,9 @@ def test_beat_refreshes_daily_and_reconciles_often(settings: Settings) -> None:
     assert schedule["refresh-profiles"]["task"] == TASK_PREFIX + "refresh_profiles"
     assert schedule["refresh-profiles"]["schedule"] == crontab(minute=30, hour=4)
     assert schedule["analyse-everyone"]["schedule"] == crontab(minute=0, hour=4)
+    # The retrieval canary, daily, after the analysis and the profiles.
+    assert schedule["eval-retrieval"]["task"] == TASK_PREFIX + "eval_retrieval"
+    assert schedule["eval-retrieval"]["schedule"] == crontab(minute=45, hour=4)
     assert schedule["reconcile"]["schedule"].total_seconds() == 120
 
 

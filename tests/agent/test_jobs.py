@@ -24,17 +24,17 @@ def test_failures_and_queue_depth_per_job(caplog: pytest.LogCaptureFixture) -> N
         raise ValueError("broken")
 
     jobs = InProcessJobs({"wait": lambda: release.wait(10), "boom": boom})
-    failures = sample("memadvisor_job_failures_total", job="boom")
-    pending = sample("memadvisor_jobs_pending", job="boom")
+    failures = sample("memadvisor_job_failures_total", task="boom")
+    pending = sample("memadvisor_jobs_pending", task="boom")
     jobs.enqueue("wait")
     jobs.enqueue("boom")  # queued behind "wait" on the one worker
-    assert sample("memadvisor_jobs_pending", job="boom") == pending + 1
+    assert sample("memadvisor_jobs_pending", task="boom") == pending + 1
     release.set()
     jobs.drain(timeout=10)
     jobs.close()
-    assert sample("memadvisor_jobs_pending", job="boom") == pending
-    assert sample("memadvisor_job_failures_total", job="boom") == failures + 1
-    assert sample("memadvisor_job_failures_total", job="wait") == 0
+    assert sample("memadvisor_jobs_pending", task="boom") == pending
+    assert sample("memadvisor_job_failures_total", task="boom") == failures + 1
+    assert sample("memadvisor_job_failures_total", task="wait") == 0
     assert "background job boom failed" in caplog.text
 
 

@@ -19,7 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from agent.celery_jobs import QUEUE, CeleryJobs, make_celery
+from agent.celery_jobs import QUEUE, CeleryJobs, make_celery, serve_worker_metrics
 from agent.jobs import JobFunction
 from agent.services import build_services, job_registry
 from memadvisor.settings import Settings
@@ -66,6 +66,7 @@ def main(name: str, gate: str | None) -> None:
         return job_registry(services)
 
     app = make_celery(settings, registry)
+    serve_worker_metrics(app, settings)
     CeleryJobs(app).enqueue("reconcile")
     app.worker_main(
         ["worker", "--concurrency=1", f"--queues={QUEUE}", f"--hostname={name}", "--loglevel=INFO"]

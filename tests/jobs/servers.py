@@ -85,6 +85,7 @@ def job_env(settings: Settings) -> dict[str, str]:
             "summary_every_turns",
             "consolidate_facts",
             "embedding_model",
+            "worker_metrics_port",
         },
         exclude_none=True,
     )

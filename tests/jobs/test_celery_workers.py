@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from agent.celery_jobs import CeleryJobs, make_celery
 from agent.services import Services, build_services
@@ -22,6 +24,7 @@ from tests.agent.test_idempotent_jobs import answered_turn, snapshot
 from tests.fakes.models import scripted
 from tests.jobs.scripted_worker import ANSWER
 from tests.jobs.servers import Process, RedisServer, job_env, wait_until
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -226,3 +229,28 @@ def test_the_queue_depth_is_what_waits_on_redis(celery_settings: Settings) -> No
         assert jobs.queued() == 2
     finally:
         jobs.close()
+
+
+def test_a_worker_serves_the_metrics_of_the_jobs_its_pool_ran(
+    celery_settings: Settings, start: Callable[..., Process]
+) -> None:
+    """`memadvisor worker` with a metrics port: the jobs run in its pool's child processes."""
+    settings = celery_settings.model_copy(update={"worker_metrics_port": free_port()})
+    build_services(settings, migrate=True).close()  # the worker does not migrate
+    worker = start(settings, "cli", "worker", "--name", "metrics@test", "--concurrency", "2")
+    url = f"http://127.0.0.1:{settings.worker_metrics_port}/metrics"
+
+    def reconciled() -> bool:  # the worker enqueues `reconcile` when it starts
+        try:
+            page = httpx.get(url, timeout=2).text
+        except httpx.HTTPError:
+            return False
+        return any(
+            sample.name == "memadvisor_job_duration_seconds_count"
+            and sample.labels.get("task") == "reconcile"
+            and sample.value >= 1
+            for family in text_string_to_metric_families(page)
+            for sample in family.samples
+        )
+
+    wait_until(reconciled, JOB_TIMEOUT, "the worker's metrics of its first job\n" + worker.output())

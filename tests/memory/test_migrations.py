@@ -228,3 +228,52 @@ def test_upgrade_0008_keys_names_and_keeps_look_alike_accounts(tmp_path: Path) -
 @pytest.mark.mysql
 def test_upgrade_0008_on_mysql(mysql_url: str) -> None:
     _upgrade_0008_keys_names_and_keeps_look_alike_accounts(mysql_url)
+
+
+def _feedback_with_memories_is_filled(url: str) -> None:
+    """0011 marks existing feedback on answers with whether the answer had memories."""
+    upgrade(url, "0007", keyring=KEYRING)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for statement in (
+            "INSERT INTO users (id, username, is_active, created_at) "
+            "VALUES (1, 'a', 1, '2025-01-01')",
+            "INSERT INTO conversations (id, user_id, title, created_at, updated_at) "
+            "VALUES ('c1', 1, 'x', '2025-01-01', '2025-01-01')",
+            "INSERT INTO conversation_history (id, user_id, conversation_id, input_text, status, "
+            "memories_used, created_at) VALUES (1, 1, 'c1', 'x', 'answered', "
+            '\'[{"id": "m1", "score": 0.9}]\', \'2025-01-01\')',
+            "INSERT INTO conversation_history (id, user_id, conversation_id, input_text, status, "
+            "memories_used, created_at) VALUES (2, 1, 'c1', 'x', 'answered', '[]', '2025-01-01')",
+        ):
+            conn.execute(text(statement))
+        for feedback_id, target_type, target_id in (
+            (1, "turn", "1"),
+            (2, "turn", "2"),
+            (3, "recommendation", "r-health-1"),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO feedback (id, user_id, target_type, target_id, rating, adopted, "
+                    "created_at) VALUES (:id, 1, :type, :target, 1, 0, '2025-01-01')"
+                ),
+                {"id": feedback_id, "type": target_type, "target": target_id},
+            )
+    upgrade(url, keyring=KEYRING)
+    with engine.connect() as conn:
+        filled = dict(conn.execute(text("SELECT id, with_memories FROM feedback")).all())
+    engine.dispose()
+    assert {k: None if v is None else bool(v) for k, v in filled.items()} == {
+        1: True,
+        2: False,
+        3: None,
+    }
+
+
+def test_upgrade_0011_fills_feedback_with_memories(tmp_path: Path) -> None:
+    _feedback_with_memories_is_filled(f"sqlite:///{tmp_path / 'db.sqlite'}")
+
+
+@pytest.mark.mysql
+def test_upgrade_0011_fills_feedback_with_memories_on_mysql(mysql_url: str) -> None:
+    _feedback_with_memories_is_filled(mysql_url)

@@ -1,8 +1,9 @@
 """LoCoMo-format conversations: turns with dates and questions whose evidence names turns.
 
-The format is that of `../shared/data/locomo-dev/` (the snap-research/locomo files): a
+The format is that of the snap-research/locomo files (e.g. `../shared/data/locomo-dev/`): a
 conversation has `speaker_a`, `speaker_b`, `session_N` turn lists with `session_N_date_time`, and
-`qa`. Files that nest these under a `conversation` key (the original release) load too.
+`qa`. Files that nest these under a `conversation` key (the original release) load too. Our
+bilingual set (`BILINGUAL`) ships with the package: the retrieval canary runs it in production.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+BILINGUAL = Path(__file__).parent / "data" / "bilingual"
+"""The bundled Chinese/English set (two conversations, 43 answerable questions)."""
 
 _SESSION = re.compile(r"^session_(\d+)$")
 _DIA_ID = re.compile(r"D\d+:\d+")
