@@ -13,6 +13,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.context import Context
+from agent.model_queue import report_queue_status
 from agent.services import Services
 from agent.state import RecommendState, State
 from memadvisor import metrics
@@ -111,7 +112,9 @@ class ChatNodes:
             insights=state.get("insights", []),
             style=variant_line(variant, language),
         )
-        reply = await self.services.llm.ainvoke(messages)
+        # A request waiting for the model hears its place in line (`stream_mode="custom"`).
+        with report_queue_status(lambda status: runtime.stream_writer({"model_queue": status})):
+            reply = await self.services.llm.ainvoke(messages)
         answer = reply.text.strip()
         return {"answer": answer, "prompt_version": versioned(CHAT_PROMPT_VERSION, variant)}
 

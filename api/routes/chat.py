@@ -1,11 +1,16 @@
 """`POST /api/chat/stream`: one chat turn as Server-Sent Events, for the Vue3 client.
 
 Events: one `start` (`{"conversation_id", "turn_id"}`: where the message was saved, so a client
-that stops early still knows its conversation), `token` (`{"text"}`) as the model writes, then one
-`final` (`{"conversation_id", "turn_id", "answer", "memories", "memory"}`; `memory` is
-`unavailable` when the vector store was down and the answer was given without memories), or `error`
-(`{"message"}`) if the turn fails midway.
-The message is saved before the model runs, so it survives a model that is down (503).
+that stops early still knows its conversation), `queued` (`{"position", "estimated_wait_s"}`) while
+the answer waits for the model (position 0 when the model starts on it), `token` (`{"text"}`) as
+the model writes, then one `final` (`{"conversation_id", "turn_id", "answer", "memories",
+"memory"}`; `memory` is `unavailable` when the vector store was down and the answer was given
+without memories), or `error` (`{"message", "retry_after"}`) if the turn fails midway.
+
+The message is saved before the model runs, so it survives a model that is down or too busy (503,
+with `Retry-After` when busy; the turn is then marked failed). Every turn ends answered or failed,
+never `pending`: a client that leaves, a wait past the bound and a server that shuts down (after
+`shutdown_grace_seconds`) each mark it failed with the reason.
 """
 
 from __future__ import annotations
@@ -15,15 +20,17 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, status
+import anyio
+from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from agent.context import Context
 from agent.llm import LLMUnavailableError, check_llm
+from agent.model_queue import ModelBusyError
 from agent.services import Services
-from agent.streaming import Saved, Token, stream_turn
+from agent.streaming import Queued, Saved, Token, stream_turn
 from api.audit import AuditorDep
 from api.deps import CurrentUser, GraphDep, ServicesDep
 from api.openapi import sse_content
@@ -31,12 +38,13 @@ from api.schemas import (
     ChatError,
     ChatFinal,
     ChatIn,
+    ChatQueued,
     ChatStart,
     ChatToken,
     ErrorOut,
     MemoryOut,
 )
-from memory.history import ConversationNotFoundError
+from memory.history import ConversationNotFoundError, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -45,20 +53,30 @@ router = APIRouter(prefix="/chat", tags=["chat"])
 _SSE_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": (
-            "`text/event-stream`: `start`, `token` events, then `final` (or `error`); each "
-            "event's `data` is JSON of the component schema of the same name: `ChatStart`, "
-            "`ChatToken`, `ChatFinal`, `ChatError`."
+            "`text/event-stream`: `start`, `queued` while the answer waits for the model, "
+            "`token` events, then `final` (or `error`); each event's `data` is JSON of the "
+            "component schema of the same name: `ChatStart`, `ChatQueued`, `ChatToken`, "
+            "`ChatFinal`, `ChatError`."
         ),
-        "content": sse_content(["start", "token", "final", "error"]),
+        "content": sse_content(["start", "queued", "token", "final", "error"]),
     },
     404: {"model": ErrorOut},
-    503: {"model": ErrorOut},
+    503: {
+        "model": ErrorOut,
+        "description": "The model is down, or too busy (then with `Retry-After`); the message "
+        "was saved and the turn marked failed.",
+    },
 }
 
 
 @router.post("/stream", response_model=None, responses=_SSE_DOC)
 async def chat_stream(
-    body: ChatIn, user: CurrentUser, services: ServicesDep, graph: GraphDep, audit: AuditorDep
+    body: ChatIn,
+    request: Request,
+    user: CurrentUser,
+    services: ServicesDep,
+    graph: GraphDep,
+    audit: AuditorDep,
 ) -> EventSourceResponse | JSONResponse:
     """Send a message and receive the answer token by token."""
     try:
@@ -70,29 +88,65 @@ async def chat_stream(
     await audit("write", "conversation", turn.conversation_id)
     try:
         await asyncio.to_thread(check_llm, services.settings)
+        services.model_queue.admit()
     except LLMUnavailableError as exc:
-        await asyncio.to_thread(services.history.fail_turn, turn.id, str(exc))
-        return JSONResponse(
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            content={
-                "detail": f"{exc} Your message was saved.",
-                "conversation_id": turn.conversation_id,
-                "turn_id": turn.id,
-            },
-        )
+        return await _refuse(services, turn, str(exc))
+    except ModelBusyError as exc:
+        return await _refuse(services, turn, str(exc), retry_after=exc.retry_after)
     context = Context(user_id=user.id, conversation_id=turn.conversation_id, turn_id=turn.id)
-    return EventSourceResponse(_events(graph, services, body.message, context, turn.id), ping=15)
+    stopping = anyio.Event()  # set by sse-starlette when the server begins to shut down
+    events = _events(graph, services, body.message, context, turn.id, in_flight(request), stopping)
+    return EventSourceResponse(
+        events,
+        ping=15,
+        shutdown_event=stopping,
+        shutdown_grace_period=services.settings.shutdown_grace_seconds,
+    )
+
+
+async def _refuse(
+    services: Services, turn: Turn, reason: str, retry_after: int | None = None
+) -> JSONResponse:
+    """503 for a turn the model cannot take now: the message stays, the turn is marked failed."""
+    await asyncio.to_thread(services.history.fail_turn, turn.id, reason)
+    return JSONResponse(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content={
+            "detail": f"{reason} Your message was saved.",
+            "conversation_id": turn.conversation_id,
+            "turn_id": turn.id,
+        },
+        headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
+    )
+
+
+def in_flight(request: Request) -> set[int]:
+    """The ids of the turns this process is answering now (failed at shutdown if unfinished)."""
+    turns: set[int] = request.app.state.turns_in_flight
+    return turns
 
 
 async def _events(
-    graph: GraphDep, services: Services, message: str, context: Context, turn_id: int
+    graph: GraphDep,
+    services: Services,
+    message: str,
+    context: Context,
+    turn_id: int,
+    turns: set[int],
+    stopping: anyio.Event,
 ) -> AsyncIterator[ServerSentEvent]:
     assert context.conversation_id is not None
-    yield _event("start", ChatStart(conversation_id=context.conversation_id, turn_id=turn_id))
+    turns.add(turn_id)
     try:
+        yield _event("start", ChatStart(conversation_id=context.conversation_id, turn_id=turn_id))
         async for event in stream_turn(graph, message, context):
             if isinstance(event, Token):
                 yield _event("token", ChatToken(text=event.text))
+            elif isinstance(event, Queued):
+                queued = ChatQueued(
+                    position=event.position, estimated_wait_s=event.estimated_wait_s
+                )
+                yield _event("queued", queued)
             elif isinstance(event, Saved):
                 final = ChatFinal(
                     conversation_id=event.conversation_id,
@@ -103,18 +157,33 @@ async def _events(
                 )
                 yield _event("final", final)
     except asyncio.CancelledError:
-        # The client stopped the stream: keep the message, note why there is no answer.
-        await asyncio.shield(
-            asyncio.to_thread(services.history.fail_turn, turn_id, "stopped by the user")
-        )
+        # The client stopped the stream, or the server stops: keep the message, note why.
+        reason = SERVER_STOPPED if stopping.is_set() else "stopped by the user"
+        await asyncio.shield(asyncio.to_thread(services.history.fail_turn, turn_id, reason))
         raise
+    except ModelBusyError as exc:
+        logger.info("chat turn %s: %s", turn_id, exc)
+        await asyncio.to_thread(services.history.fail_turn, turn_id, str(exc))
+        error = ChatError(message=f"{exc} Your message was saved.", retry_after=exc.retry_after)
+        yield _event("error", error)
     except Exception as exc:
+        if await asyncio.to_thread(services.history.get_turn, context.user_id, turn_id) is None:
+            # Not a fault: the account or the conversation was deleted while it was answered.
+            logger.info("chat turn %s ended: deleted while it was answered (%r)", turn_id, exc)
+            yield _event("error", ChatError(message=DELETED))
+            return
         logger.exception("chat turn %s failed", turn_id)
         await asyncio.to_thread(services.history.fail_turn, turn_id, repr(exc))
         reason = str(exc) if isinstance(exc, LLMUnavailableError) else "The model failed to answer."
         yield _event(
             "error", ChatError(message=f"{reason} Your message was saved; please try again.")
         )
+    finally:
+        turns.discard(turn_id)
+
+
+SERVER_STOPPED = "The server stopped before the answer was complete; please send it again."
+DELETED = "This conversation was deleted while its answer was being written."
 
 
 def _event(name: str, data: BaseModel) -> ServerSentEvent:
@@ -123,6 +192,7 @@ def _event(name: str, data: BaseModel) -> ServerSentEvent:
 
 STREAM_EVENTS: dict[str, type[BaseModel]] = {
     "start": ChatStart,
+    "queued": ChatQueued,
     "token": ChatToken,
     "final": ChatFinal,
     "error": ChatError,

@@ -49,7 +49,7 @@ def test_a_chat_turn_and_a_thumbs_up_show_in_the_metrics(
     alice = register("alice")
     before = scrape(client)
     events = parse_sse(
-        client.post("/api/chat/stream", headers=alice, json={"message": "I walk every day"}).text
+        client.post("/api/chat/stream", headers=alice, json={"message": "I walk every day"})
     )
     final = events[-1][1]
     tokens = sum(1 for name, _ in events if name == "token")
@@ -95,7 +95,7 @@ def test_a_failing_model_is_counted(make_services: Callable[..., Services]) -> N
         alice = sign_up(client, "alice")
         before = scrape(client)
         events = parse_sse(
-            client.post("/api/chat/stream", headers=alice, json={"message": "Hello"}).text
+            client.post("/api/chat/stream", headers=alice, json={"message": "Hello"})
         )
         after = scrape(client)
     assert events[-1][0] == "error"

@@ -1,0 +1,232 @@
+"""The model queue: one generation at a time, nothing waits on a thread, bounded, cancellable.
+
+The model here is a small BaseChatModel whose stream can be held at a gate, so each test decides
+when a generation ends; the queue, its worker thread and LangChain's own machinery are real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+from agent.model_queue import ModelBusyError, ModelQueue, QueuedChatModel, QueueStatus
+from agent.model_queue import report_queue_status as report
+
+
+@dataclass
+class Probe:
+    """What the model saw: how many generations ran at once, which were closed, the kwargs."""
+
+    gate: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    active: int = 0
+    most_at_once: int = 0
+    started: int = 0
+    closed: int = 0
+    kwargs: list[dict[str, Any]] = field(default_factory=list)
+
+    def enter(self, kwargs: dict[str, Any]) -> None:
+        with self.lock:
+            self.active += 1
+            self.started += 1
+            self.most_at_once = max(self.most_at_once, self.active)
+            self.kwargs.append(kwargs)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.active -= 1
+            self.closed += 1
+
+
+class GatedModel(BaseChatModel):
+    """Streams `tokens`, each after the gate opens (open it at once for a free-running model)."""
+
+    probe: Any
+    tokens: tuple[str, ...] = ("one", " two", " three")
+
+    @property
+    def _llm_type(self) -> str:
+        return "gated"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = "".join(chunk.text for chunk in self._stream(messages, stop, None, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        self.probe.enter(kwargs)
+        try:
+            for token in self.tokens:
+                assert self.probe.gate.wait(10), "the test never opened the gate"
+                yield ChatGenerationChunk(message=AIMessageChunk(content=token))
+        finally:
+            self.probe.leave()
+
+
+def queued(probe: Probe, **queue: Any) -> QueuedChatModel:
+    return QueuedChatModel(model=GatedModel(probe=probe), queue=ModelQueue(**queue))
+
+
+async def until(condition: Any, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.01)
+
+
+async def test_many_streams_run_one_at_a_time_and_leave_the_default_executor_free() -> None:
+    # The hang of issue 11: more concurrent streams than executor threads. Two threads here.
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=2))
+    probe = Probe()
+    llm = queued(probe)
+
+    async def chat() -> str:
+        return "".join([chunk.text async for chunk in llm.astream("hi")])
+
+    chats = [asyncio.create_task(chat()) for _ in range(8)]
+    await until(lambda: probe.started == 1)
+    # While the model is busy and seven wait, thread work still runs at once.
+    assert await asyncio.wait_for(asyncio.to_thread(lambda: "free"), 2) == "free"
+    probe.gate.set()
+    answers = await asyncio.wait_for(asyncio.gather(*chats), 10)
+    assert answers == ["one two three"] * 8
+    assert probe.most_at_once == 1 and probe.closed == 8
+
+
+async def test_waiting_callers_hear_their_place_in_line_and_when_they_start() -> None:
+    probe = Probe()
+    llm = queued(probe)
+    heard: dict[int, list[QueueStatus]] = {0: [], 1: [], 2: []}
+
+    async def chat(n: int) -> str:
+        with report(heard[n].append):
+            return (await llm.ainvoke("hi")).text
+
+    first = asyncio.create_task(chat(0))
+    await until(lambda: probe.started == 1)
+    rest = [asyncio.create_task(chat(n)) for n in (1, 2)]
+    await until(lambda: llm.queue.depth() == (2, 1))
+    probe.gate.set()
+    assert await asyncio.gather(first, *rest) == ["one two three"] * 3
+
+    assert heard[0] == []  # it never waited
+    assert [s.position for s in heard[2]][:1] == [2] and heard[2][-1].position == 0
+    assert [s.position for s in heard[1]] == [1, 0]
+
+
+async def test_a_full_queue_turns_requests_away_with_a_retry_hint() -> None:
+    probe = Probe()
+    llm = queued(probe, max_waiting=1)
+    running = asyncio.create_task(llm.ainvoke("first"))
+    await until(lambda: probe.started == 1)
+    waiting = asyncio.create_task(llm.ainvoke("second"))
+    await until(lambda: llm.queue.depth() == (1, 1))
+
+    with pytest.raises(ModelBusyError) as refused:
+        llm.queue.admit()
+    assert refused.value.reason == "full" and refused.value.retry_after >= 1
+    with pytest.raises(ModelBusyError, match="try again in"):
+        await llm.ainvoke("third")
+
+    probe.gate.set()
+    await asyncio.gather(running, waiting)
+    llm.queue.admit()  # room again
+
+
+async def test_a_request_that_waits_past_the_bound_is_dropped_from_the_queue() -> None:
+    probe = Probe()
+    llm = queued(probe, max_wait=0.3)
+    running = asyncio.create_task(llm.ainvoke("first"))
+    await until(lambda: probe.started == 1)
+
+    with pytest.raises(ModelBusyError) as late:
+        await llm.ainvoke("second")
+    assert late.value.reason == "timeout"
+    assert llm.queue.depth() == (0, 1)
+    probe.gate.set()
+    await running
+    assert probe.started == 1  # the late request never reached the model
+
+
+async def test_a_client_that_leaves_is_dropped_or_its_generation_stopped() -> None:
+    probe = Probe()
+    llm = queued(probe)
+    running = asyncio.create_task(llm.ainvoke("first"))
+    await until(lambda: probe.started == 1)
+    waiting = asyncio.create_task(llm.ainvoke("second"))
+    await until(lambda: llm.queue.depth() == (1, 1))
+
+    waiting.cancel()  # still in line: it leaves the queue
+    await until(lambda: llm.queue.depth() == (0, 1))
+    running.cancel()  # generating: the model's stream is closed at the next token
+    probe.gate.set()
+    await until(lambda: probe.closed == 1)
+    await until(lambda: llm.queue.depth() == (0, 0))
+    assert probe.started == 1
+
+    assert (await llm.ainvoke("third")).text == "one two three"  # the queue still serves
+
+
+async def test_thread_callers_share_the_queue_with_the_event_loop() -> None:
+    # Background jobs call `invoke` on their own threads; they wait their turn, unbounded.
+    probe = Probe()
+    llm = queued(probe, max_waiting=0)
+    streaming = asyncio.create_task(llm.ainvoke("chat"))
+    await until(lambda: probe.started == 1)
+    jobs = [asyncio.create_task(asyncio.to_thread(llm.invoke, "job")) for _ in range(2)]
+    await until(lambda: llm.queue.depth() == (2, 1))
+    probe.gate.set()
+    answers = await asyncio.gather(streaming, *jobs)
+    assert [a.text for a in answers] == ["one two three"] * 3
+    assert probe.most_at_once == 1
+
+
+def test_bound_arguments_and_stop_words_reach_the_model() -> None:
+    probe = Probe()
+    probe.gate.set()
+    llm = queued(probe)
+    assert llm.bind(response_format={"type": "json_object"}).invoke("hi").text == "one two three"
+    assert "".join(c.text for c in llm.bind(max_tokens=5).stream("hi")) == "one two three"
+    assert probe.kwargs[0]["response_format"] == {"type": "json_object"}
+    assert probe.kwargs[1]["max_tokens"] == 5
+
+
+async def test_closing_the_queue_turns_the_waiting_away() -> None:
+    probe = Probe()
+    llm = queued(probe)
+    running = asyncio.create_task(llm.ainvoke("first"))
+    await until(lambda: probe.started == 1)
+    waiting = asyncio.create_task(llm.ainvoke("second"))
+    await until(lambda: llm.queue.depth() == (1, 1))
+
+    closing = asyncio.create_task(asyncio.to_thread(llm.queue.close, 5.0))
+    with pytest.raises(ModelBusyError) as stopped:
+        await waiting
+    assert stopped.value.reason == "stopping"
+    probe.gate.set()
+    await asyncio.gather(running, closing)
+    with pytest.raises(ModelBusyError):
+        await llm.ainvoke("too late")
