@@ -25,7 +25,14 @@ def serve(
         f"/advisor/playground/)  model: {settings.llm_provider}, "
         f"data: {settings.data_dir.resolve()}"
     )
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, reload=reload)
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        timeout_graceful_shutdown=settings.server_shutdown_seconds,
+    )
 
 
 @app.command()

@@ -139,7 +139,7 @@ class Settings(BaseSettings):
     term hash key. Required outside development."""
     web_dist: Path | None = None
     """The built web client served at `/`; default `web/dist` of the checkout (docs if absent)."""
-    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+    shutdown_grace_seconds: int = Field(default=20, ge=0)
     """On SIGTERM, how long chat turns in flight may take to finish (new connections are refused
     at once); turns still unanswered then are marked failed, their messages kept."""
     migrate_on_start: bool = True
@@ -239,6 +239,11 @@ class Settings(BaseSettings):
         if self.recommender == "auto":
             return self.llm_provider == "ollama"
         return self.recommender == "model"
+
+    @property
+    def server_shutdown_seconds(self) -> int:
+        """Seconds uvicorn may take to stop: the turns' grace, then time to mark the rest."""
+        return self.shutdown_grace_seconds + 5
 
     @property
     def llm_slots(self) -> int:

@@ -18,7 +18,7 @@ from api.audit import AuditorDep, client_address
 from api.deps import CurrentPrincipal, ServicesDep
 from api.ratelimit import LoginLimiter
 from api.schemas import ErrorOut, RefreshRequest, TokenOut, UserLogin, UserOut, UserRegister
-from api.security import create_access_token, hash_password, verify_password
+from api.security import create_access_token, hash_password, off_the_loop, verify_password
 from memory.accounts import UsernameTakenError
 from memory.auth_sessions import Grant, RefreshRejectedError
 
@@ -40,11 +40,12 @@ _LOGIN_BODY: dict[str, Any] = {
     status_code=status.HTTP_201_CREATED,
     responses={409: {"model": ErrorOut}},
 )
-def register(body: UserRegister, services: ServicesDep) -> UserOut:
+async def register(body: UserRegister, services: ServicesDep) -> UserOut:
     """Create an account; then log in for a token."""
+    password_hash = await off_the_loop(hash_password, body.password)
     try:
-        user = services.accounts.create(
-            body.username, password_hash=hash_password(body.password), email=body.email
+        user = await asyncio.to_thread(
+            services.accounts.create, body.username, password_hash=password_hash, email=body.email
         )
     except UsernameTakenError as exc:
         raise HTTPException(
@@ -69,11 +70,13 @@ async def login(request: Request, services: ServicesDep) -> TokenOut:
             detail=f"Too many failed sign-ins; please try again in {math.ceil(wait / 60)} min.",
             headers={"Retry-After": str(wait)},
         )
-    user = services.accounts.by_username(credentials.username)
+    user = await asyncio.to_thread(services.accounts.by_username, credentials.username)
     # Same answer (and, through the dummy hash, the same time) whether or not the user exists.
-    if not verify_password(credentials.password, user.password_hash if user else None) or not (
-        user and user.is_active
-    ):
+    # Argon2 is slow by design: it runs off the event loop (`off_the_loop`).
+    verified = await off_the_loop(
+        verify_password, credentials.password, user.password_hash if user else None
+    )
+    if not verified or not (user and user.is_active):
         limiter.failed(*keys)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
