@@ -7,82 +7,15 @@ when a generation ends; the queue, its worker thread and LangChain's own machine
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from agent.model_queue import ModelBusyError, ModelQueue, QueuedChatModel, QueueStatus
 from agent.model_queue import report_queue_status as report
-
-
-@dataclass
-class Probe:
-    """What the model saw: how many generations ran at once, which were closed, the kwargs."""
-
-    gate: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    active: int = 0
-    most_at_once: int = 0
-    started: int = 0
-    closed: int = 0
-    kwargs: list[dict[str, Any]] = field(default_factory=list)
-
-    def enter(self, kwargs: dict[str, Any]) -> None:
-        with self.lock:
-            self.active += 1
-            self.started += 1
-            self.most_at_once = max(self.most_at_once, self.active)
-            self.kwargs.append(kwargs)
-
-    def leave(self) -> None:
-        with self.lock:
-            self.active -= 1
-            self.closed += 1
-
-
-class GatedModel(BaseChatModel):
-    """Streams `tokens`, each after the gate opens (open it at once for a free-running model)."""
-
-    probe: Any
-    tokens: tuple[str, ...] = ("one", " two", " three")
-
-    @property
-    def _llm_type(self) -> str:
-        return "gated"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        text = "".join(chunk.text for chunk in self._stream(messages, stop, None, **kwargs))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        self.probe.enter(kwargs)
-        try:
-            for token in self.tokens:
-                assert self.probe.gate.wait(10), "the test never opened the gate"
-                yield ChatGenerationChunk(message=AIMessageChunk(content=token))
-        finally:
-            self.probe.leave()
+from tests.fakes.models import GatedModel, Probe
 
 
 def queued(probe: Probe, **queue: Any) -> QueuedChatModel:
