@@ -91,7 +91,7 @@ def test_a_full_queue_answers_503_with_retry_after_and_keeps_the_message(
 def test_a_request_that_waits_past_the_bound_gets_an_error_with_a_retry_hint(
     make_services: Callable[..., Services],
 ) -> None:
-    with gated_app(make_services, llm_queue_max_wait_seconds=0.5) as (client, services, probe):
+    with gated_app(make_services, llm_queue_max_wait_seconds=0.5) as (client, _, probe):
         alice, bob = sign_up(client, "alice"), sign_up(client, "bob")
         with ThreadPoolExecutor(1) as pool:
             first = pool.submit(chat, client, alice, "first")
@@ -150,4 +150,3 @@ def test_login_and_the_api_answer_while_eight_chats_wait_for_the_model(
             probe.gate.set()
             ends = [parse_sse(f.result(timeout=60))[-1][0] for f in chats]
         assert ends == ["final"] * 8 and probe.most_at_once == 1
-
