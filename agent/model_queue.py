@@ -106,6 +106,19 @@ class Ticket:
         """The place the waiter was last told (once told one, it also hears when it starts)."""
 
 
+class Admission:
+    """An interactive request let in by `ModelQueue.admit`; release it when the request ends."""
+
+    def __init__(self, queue: ModelQueue) -> None:
+        self._queue: ModelQueue | None = queue
+
+    def release(self) -> None:
+        """Give the place back (once; later calls do nothing)."""
+        queue, self._queue = self._queue, None
+        if queue is not None:
+            queue._release(self)
+
+
 class ModelQueue:
     """A FIFO of model calls served by `slots` worker threads (started on first use)."""
 
@@ -123,6 +136,7 @@ class ModelQueue:
         self.name = name
         self._waiting: deque[Ticket] = deque()
         self._running = 0
+        self._admitted = 0
         self._mean: float | None = None
         self._closed = False
         self._cond = threading.Condition()
@@ -130,22 +144,29 @@ class ModelQueue:
 
     # --- what callers ask ----------------------------------------------------------------------
 
-    def admit(self) -> None:
-        """Raise ModelBusyError if a new interactive request would be turned away or time out.
+    def admit(self) -> Admission:
+        """Let one more interactive request in, or raise ModelBusyError (full, or too long a wait).
 
-        The chat endpoint asks before it opens a stream, so a full queue answers 503 at once.
+        The chat endpoint asks before it opens a stream and holds the admission until the stream
+        ends, so requests that arrive together are counted before they reach the model, and a
+        full queue answers 503 at once. Release the admission when the request is done.
         """
         with self._cond:
             if self._closed:
                 raise self._busy("stopping")
-            waiting = len(self._waiting)
-            if self._running < self.slots and waiting == 0:
-                return
-            if waiting >= self.max_waiting:
-                raise self._busy("full")
-            estimate = self._estimate(waiting)
-            if estimate is not None and estimate > self.max_wait:
-                raise self._busy("timeout")
+            if self._admitted >= self.slots or self._running >= self.slots or self._waiting:
+                ahead = max(len(self._waiting), self._admitted - self.slots)
+                if ahead >= self.max_waiting:
+                    raise self._busy("full", ahead=ahead)
+                estimate = self._estimate(ahead)
+                if estimate is not None and estimate > self.max_wait:
+                    raise self._busy("timeout", ahead=ahead)
+            self._admitted += 1
+            return Admission(self)
+
+    def _release(self, admission: Admission) -> None:
+        with self._cond:
+            self._admitted -= 1
 
     def submit(
         self, work: Callable[[Ticket], None], notify: Notify, *, bounded: bool = True
@@ -274,8 +295,8 @@ class ModelQueue:
         for ticket, status in statuses:
             ticket.notify("status", status)
 
-    def _busy(self, reason: BusyReason, count: int = 1) -> ModelBusyError:
-        waiting = len(self._waiting)
+    def _busy(self, reason: BusyReason, count: int = 1, ahead: int | None = None) -> ModelBusyError:
+        waiting = len(self._waiting) if ahead is None else ahead
         estimate = self._estimate(waiting)
         guess = estimate if estimate is not None else 5.0
         retry_after = min(max(1, math.ceil(guess)), max(1, math.ceil(self.max_wait)))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -25,10 +26,11 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.types import Receive, Scope, Send
 
 from agent.context import Context
 from agent.llm import LLMUnavailableError, check_llm
-from agent.model_queue import ModelBusyError
+from agent.model_queue import Admission, ModelBusyError
 from agent.services import Services
 from agent.streaming import Queued, Saved, Token, stream_turn
 from api.audit import AuditorDep
@@ -88,16 +90,17 @@ async def chat_stream(
     await audit("write", "conversation", turn.conversation_id)
     try:
         await asyncio.to_thread(check_llm, services.settings)
-        services.model_queue.admit()
+        admission = services.model_queue.admit()
     except LLMUnavailableError as exc:
         return await _refuse(services, turn, str(exc))
     except ModelBusyError as exc:
         return await _refuse(services, turn, str(exc), retry_after=exc.retry_after)
     context = Context(user_id=user.id, conversation_id=turn.conversation_id, turn_id=turn.id)
     stopping = anyio.Event()  # set by sse-starlette when the server begins to shut down
-    events = _events(graph, services, body.message, context, turn.id, in_flight(request), stopping)
-    return EventSourceResponse(
-        events,
+    state = _TurnState(turn.id, services, admission, in_flight(request), stopping)
+    return _TurnResponse(
+        _events(graph, services, body.message, context, state),
+        state,
         ping=15,
         shutdown_event=stopping,
         shutdown_grace_period=services.settings.shutdown_grace_seconds,
@@ -126,27 +129,62 @@ def in_flight(request: Request) -> set[int]:
     return turns
 
 
+@dataclass(slots=True)
+class _TurnState:
+    """One streamed turn's bookkeeping, from the route to the end of its response."""
+
+    turn_id: int
+    services: Services
+    admission: Admission
+    turns: set[int]
+    stopping: anyio.Event
+    started: bool = False
+
+    def __post_init__(self) -> None:
+        self.turns.add(self.turn_id)
+
+    def stop_reason(self) -> str:
+        """Why a stream that is cut short ends: the client left, or the server stops."""
+        return SERVER_STOPPED if self.stopping.is_set() else "stopped by the user"
+
+
+class _TurnResponse(EventSourceResponse):
+    """The stream of one turn; however it ends, its place in the model queue is given back.
+
+    The end is handled here rather than in the generator, whose `finally` never runs when the
+    client left before the first byte was sent (the turn is then marked failed here too).
+    """
+
+    def __init__(self, content: AsyncIterator[ServerSentEvent], state: _TurnState, **kw: Any):
+        super().__init__(content, **kw)
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = self.state
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            state.admission.release()
+            state.turns.discard(state.turn_id)
+            if not state.started:
+                fail = state.services.history.fail_turn
+                await asyncio.shield(asyncio.to_thread(fail, state.turn_id, state.stop_reason()))
+
+
 async def _events(
-    graph: GraphDep,
-    services: Services,
-    message: str,
-    context: Context,
-    turn_id: int,
-    turns: set[int],
-    stopping: anyio.Event,
+    graph: GraphDep, services: Services, message: str, context: Context, state: _TurnState
 ) -> AsyncIterator[ServerSentEvent]:
     assert context.conversation_id is not None
-    turns.add(turn_id)
+    turn_id = state.turn_id
+    state.started = True
+    yield _event("start", ChatStart(conversation_id=context.conversation_id, turn_id=turn_id))
     try:
-        yield _event("start", ChatStart(conversation_id=context.conversation_id, turn_id=turn_id))
         async for event in stream_turn(graph, message, context):
             if isinstance(event, Token):
                 yield _event("token", ChatToken(text=event.text))
             elif isinstance(event, Queued):
-                queued = ChatQueued(
-                    position=event.position, estimated_wait_s=event.estimated_wait_s
-                )
-                yield _event("queued", queued)
+                wait = event.estimated_wait_s
+                yield _event("queued", ChatQueued(position=event.position, estimated_wait_s=wait))
             elif isinstance(event, Saved):
                 final = ChatFinal(
                     conversation_id=event.conversation_id,
@@ -158,8 +196,8 @@ async def _events(
                 yield _event("final", final)
     except asyncio.CancelledError:
         # The client stopped the stream, or the server stops: keep the message, note why.
-        reason = SERVER_STOPPED if stopping.is_set() else "stopped by the user"
-        await asyncio.shield(asyncio.to_thread(services.history.fail_turn, turn_id, reason))
+        fail = services.history.fail_turn
+        await asyncio.shield(asyncio.to_thread(fail, turn_id, state.stop_reason()))
         raise
     except ModelBusyError as exc:
         logger.info("chat turn %s: %s", turn_id, exc)
@@ -178,8 +216,6 @@ async def _events(
         yield _event(
             "error", ChatError(message=f"{reason} Your message was saved; please try again.")
         )
-    finally:
-        turns.discard(turn_id)
 
 
 SERVER_STOPPED = "The server stopped before the answer was complete; please send it again."

@@ -163,3 +163,17 @@ async def test_closing_the_queue_turns_the_waiting_away() -> None:
     await asyncio.gather(running, closing)
     with pytest.raises(ModelBusyError):
         await llm.ainvoke("too late")
+
+
+def test_admissions_count_requests_before_they_reach_the_model() -> None:
+    # Chats that arrive together are counted at once, not when each reaches the model.
+    queue = ModelQueue(max_waiting=1)
+    first, second = queue.admit(), queue.admit()  # one will run, one will wait
+    with pytest.raises(ModelBusyError) as refused:
+        queue.admit()
+    assert refused.value.reason == "full"
+    first.release()
+    first.release()  # twice is once
+    second.release()
+    queue.admit()
+    queue.admit()
