@@ -424,6 +424,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         help="scripted: measure the project's own path; bundled: the real SmolLM2 (llama.cpp)",
     )
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="memadvisor-load-") as tmp:
         data_dir, log = Path(tmp) / "data", Path(tmp) / "server.log"
         process, base_url = start_server(data_dir, log, args.model)
@@ -440,6 +441,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {
         "model": args.model,
         "users": args.users,
+        # The machine's 1-minute load average: other work on a shared machine slows every figure.
+        "machine_load_before": round(load_before, 1),
+        "machine_load_after": round(os.getloadavg()[0], 1),
         "seconds": round(elapsed, 1),
         "turns": len(results.turns),
         "turns_per_s": round(len(results.turns) / elapsed, 2) if elapsed else 0.0,
