@@ -1,4 +1,4 @@
-"""The real server (`python -m cli serve`, uvicorn) on the real bundled model, as issue 11 probed it.
+"""The real server (`python -m cli serve`) on the real bundled model, as issue 11 probed it.
 
 Many chats at once used to hang the whole API for good; now each ends (answered, or 503 with
 `Retry-After` when the queue is full) while sign-in and the rest of the API answer. SIGTERM in the
@@ -36,7 +36,9 @@ LIVENESS = 60.0
 
 
 @contextmanager
-def serve(data_dir: Path, log: Path, **settings: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def serve(
+    data_dir: Path, log: Path, **settings: str
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEMADVISOR_")}
     env.update(HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False", LANGSMITH_TRACING="false")
@@ -108,7 +110,9 @@ def test_ten_chats_at_once_end_answered_or_refused_while_sign_in_and_the_api_ans
             assert all(e[-1][1] >= 1 for e in outcomes if e[-1][0] == "503")
             assert any(name == "queued" for events in outcomes for name, _ in events)
             for headers in users:  # every message kept; none left pending
-                for conversation in (await client.get("/api/conversations", headers=headers)).json():
+                for conversation in (
+                    await client.get("/api/conversations", headers=headers)
+                ).json():
                     url = f"/api/conversations/{conversation['id']}"
                     turns = (await client.get(url, headers=headers)).json()["messages"]
                     assert {t["status"] for t in turns} <= {"answered", "failed"}
@@ -133,9 +137,7 @@ def test_sigterm_in_the_middle_of_streams_stops_the_server_and_leaves_no_turn_pe
             ]
             await until(lambda: _positive(gauge(client, "memadvisor_model_queue_running")))
             process.send_signal(signal.SIGTERM)
-            return await asyncio.wait_for(
-                asyncio.gather(*chats, return_exceptions=True), LIVENESS
-            )
+            return await asyncio.wait_for(asyncio.gather(*chats, return_exceptions=True), LIVENESS)
 
     with serve(data_dir, tmp_path / "server.log", shutdown_grace_seconds="1") as (process, base):
         outcomes = asyncio.run(scenario(process, base))
