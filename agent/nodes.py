@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import asdict
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -113,7 +114,9 @@ class ChatNodes:
             style=variant_line(variant, language),
         )
         # A request waiting for the model hears its place in line (`stream_mode="custom"`).
-        with report_queue_status(lambda status: runtime.stream_writer({"model_queue": status})):
+        with report_queue_status(
+            lambda place: runtime.stream_writer({"model_queue": asdict(place)})
+        ):
             reply = await self.services.llm.ainvoke(messages)
         answer = reply.text.strip()
         return {"answer": answer, "prompt_version": versioned(CHAT_PROMPT_VERSION, variant)}

@@ -14,7 +14,6 @@ from langchain_core.messages import AIMessageChunk
 
 from agent.context import Context
 from agent.graph import ChatGraph
-from agent.model_queue import QueueStatus
 from agent.state import MemoryStatus
 from memory.store import Memory
 
@@ -71,8 +70,8 @@ async def stream_turn(graph: ChatGraph, message: str, context: Context) -> Async
             if from_advise and isinstance(token, AIMessageChunk) and token.text:
                 yield Token(token.text)
         elif mode == "custom":
-            if isinstance(status := payload.get("model_queue"), QueueStatus):
-                yield Queued(status.position, status.estimated_wait_s)
+            if isinstance(payload, dict) and isinstance(place := payload.get("model_queue"), dict):
+                yield Queued(place["position"], place["estimated_wait_s"])
         elif "retrieve_memory" in payload:
             memories = payload["retrieve_memory"]["memories"]
             memory_status = payload["retrieve_memory"].get("memory_status", "ok")

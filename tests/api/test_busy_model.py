@@ -150,3 +150,19 @@ def test_login_and_the_api_answer_while_eight_chats_wait_for_the_model(
             probe.gate.set()
             ends = [parse_sse(f.result(timeout=60))[-1][0] for f in chats]
         assert ends == ["final"] * 8 and probe.most_at_once == 1
+
+
+def test_langserve_answers_503_with_retry_after_when_the_queue_is_full(
+    make_services: Callable[..., Services],
+) -> None:
+    with gated_app(make_services, llm_queue_max_waiting=0) as (client, services, probe):
+        alice, bob = sign_up(client, "alice"), sign_up(client, "bob")
+        with ThreadPoolExecutor(1) as pool:
+            first = pool.submit(chat, client, alice, "first")
+            until(lambda: probe.started == 1)
+            refused = client.post(
+                "/advisor/invoke", headers=bob, json={"input": {"message": "me too"}}
+            )
+            probe.gate.set()
+            assert parse_sse(first.result(timeout=30))[-1][0] == "final"
+        assert refused.status_code == 503 and int(refused.headers["Retry-After"]) >= 1
