@@ -155,7 +155,7 @@ def test_login_and_the_api_answer_while_eight_chats_wait_for_the_model(
 def test_langserve_answers_503_with_retry_after_when_the_queue_is_full(
     make_services: Callable[..., Services],
 ) -> None:
-    with gated_app(make_services, llm_queue_max_waiting=0) as (client, services, probe):
+    with gated_app(make_services, llm_queue_max_waiting=0) as (client, _, probe):
         alice, bob = sign_up(client, "alice"), sign_up(client, "bob")
         with ThreadPoolExecutor(1) as pool:
             first = pool.submit(chat, client, alice, "first")
