@@ -243,7 +243,7 @@ class Settings(BaseSettings):
     @property
     def server_shutdown_seconds(self) -> int:
         """Seconds uvicorn may take to stop: the turns' grace, then time to mark the rest."""
-        return self.shutdown_grace_seconds + 5
+        return self.shutdown_grace_seconds + 10
 
     @property
     def llm_slots(self) -> int:

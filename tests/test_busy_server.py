@@ -147,8 +147,12 @@ def test_sigterm_in_the_middle_of_streams_stops_the_server_and_leaves_no_turn_pe
 
     with serve(data_dir, tmp_path / "server.log", shutdown_grace_seconds="1") as (process, base):
         outcomes = asyncio.run(scenario(process, base))
-        assert process.wait(timeout=LIVENESS) == 0, (tmp_path / "server.log").read_text()[-3000:]
-    assert len(outcomes) == 4
+        # uvicorn ends by raising the signal it handled again: -SIGTERM is its clean exit.
+        assert process.wait(timeout=LIVENESS) in (0, -signal.SIGTERM)
+    log = (tmp_path / "server.log").read_text()
+    assert "Application shutdown complete" in log and "ERROR" not in log, log[-3000:]
+    # Each stream ended properly: answered, or told that the server stopped (none cut off).
+    assert all(isinstance(e, list) and e[-1][0] in ("final", "error") for e in outcomes), outcomes
 
     services = build_services(
         Settings(_env_file=None, env="development", data_dir=data_dir), migrate=False

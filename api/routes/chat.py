@@ -32,7 +32,7 @@ from agent.context import Context
 from agent.llm import LLMUnavailableError, check_llm
 from agent.model_queue import Admission, ModelBusyError
 from agent.services import Services
-from agent.streaming import Queued, Saved, Token, stream_turn
+from agent.streaming import Queued, Saved, Token, TurnEvent, stream_turn
 from api.audit import AuditorDep
 from api.deps import CurrentUser, GraphDep, ServicesDep
 from api.openapi import sse_content
@@ -103,7 +103,9 @@ async def chat_stream(
         state,
         ping=15,
         shutdown_event=stopping,
-        shutdown_grace_period=services.settings.shutdown_grace_seconds,
+        # Past our own grace the turn ends itself with an `error` event (`_within_grace`);
+        # sse-starlette's cut, a little later, is only a backstop.
+        shutdown_grace_period=services.settings.shutdown_grace_seconds + 3,
     )
 
 
@@ -179,7 +181,7 @@ async def _events(
     state.started = True
     yield _event("start", ChatStart(conversation_id=context.conversation_id, turn_id=turn_id))
     try:
-        async for event in stream_turn(graph, message, context):
+        async for event in _within_grace(stream_turn(graph, message, context), state):
             if isinstance(event, Token):
                 yield _event("token", ChatToken(text=event.text))
             elif isinstance(event, Queued):
@@ -194,6 +196,10 @@ async def _events(
                     memory=event.memory_status,
                 )
                 yield _event("final", final)
+    except ServerStoppingError:
+        logger.info("chat turn %s: unfinished when the server stopped", turn_id)
+        await asyncio.to_thread(services.history.fail_turn, turn_id, SERVER_STOPPED)
+        yield _event("error", ChatError(message=SERVER_STOPPED))
     except asyncio.CancelledError:
         # The client stopped the stream, or the server stops: keep the message, note why.
         fail = services.history.fail_turn
@@ -216,6 +222,51 @@ async def _events(
         yield _event(
             "error", ChatError(message=f"{reason} Your message was saved; please try again.")
         )
+
+
+class ServerStoppingError(Exception):
+    """The server has been stopping for the grace period and the turn is still unanswered."""
+
+
+async def _within_grace(
+    source: AsyncIterator[TurnEvent], state: _TurnState
+) -> AsyncIterator[TurnEvent]:
+    """The events of `source` until the server has been stopping for the grace period.
+
+    The turn runs in a task of its own, so it can be left at any moment (ServerStoppingError)
+    and the stream still ends properly, with an `error` event, rather than being cut mid-answer.
+    """
+    inbox: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+    async def pump() -> None:
+        try:
+            async for event in source:
+                inbox.put_nowait(("event", event))
+            inbox.put_nowait(("end", None))
+        except Exception as exc:
+            inbox.put_nowait(("error", exc))
+
+    async def grace_over() -> None:
+        await state.stopping.wait()
+        await asyncio.sleep(state.services.settings.shutdown_grace_seconds)
+
+    turn, deadline = asyncio.create_task(pump()), asyncio.create_task(grace_over())
+    try:
+        while True:
+            item = asyncio.ensure_future(inbox.get())
+            await asyncio.wait({item, deadline}, return_when=asyncio.FIRST_COMPLETED)
+            if not item.done():
+                item.cancel()
+                raise ServerStoppingError
+            kind, value = item.result()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        turn.cancel()  # a client that left, or the grace is over: the model stops too
+        deadline.cancel()
 
 
 SERVER_STOPPED = "The server stopped before the answer was complete; please send it again."

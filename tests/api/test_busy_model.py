@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sse_starlette.sse import AppStatus
 
 from agent.services import Services
 from api.main import create_app
@@ -166,3 +167,20 @@ def test_langserve_answers_503_with_retry_after_when_the_queue_is_full(
             probe.gate.set()
             assert parse_sse(first.result(timeout=30))[-1][0] == "final"
         assert refused.status_code == 503 and int(refused.headers["Retry-After"]) >= 1
+
+
+def test_a_turn_unfinished_when_the_server_stops_ends_with_an_error_event(
+    make_services: Callable[..., Services], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with gated_app(make_services, shutdown_grace_seconds=0) as (client, _, probe):
+        alice = sign_up(client, "alice")
+        with ThreadPoolExecutor(1) as pool:
+            stream = pool.submit(chat, client, alice, "are you there?")
+            until(lambda: probe.started == 1)
+            # What uvicorn's SIGTERM handler sets (sse-starlette watches it).
+            monkeypatch.setattr(AppStatus, "should_exit", True)
+            events = parse_sse(stream.result(timeout=30))
+        name, error = events[-1]
+        assert name == "error" and "server stopped" in error["message"]
+        monkeypatch.undo()
+        assert statuses(client, alice) == [("are you there?", "failed")]
