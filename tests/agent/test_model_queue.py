@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from langchain_core.runnables import RunnableBinding
 
 from agent.model_queue import ModelBusyError, ModelQueue, QueuedChatModel, QueueStatus
 from agent.model_queue import report_queue_status as report
@@ -177,3 +178,24 @@ def test_admissions_count_requests_before_they_reach_the_model() -> None:
     second.release()
     queue.admit()
     queue.admit()
+
+
+def test_structured_output_constrains_the_model_behind_the_queue() -> None:
+    from langchain_ollama import ChatOllama
+
+    from agent.structured import MAX_TOKENS, constrained
+
+    queue = ModelQueue()
+    ollama = constrained(QueuedChatModel(model=ChatOllama(model="qwen2.5:3b"), queue=queue), {})
+    assert isinstance(ollama, RunnableBinding) and ollama.kwargs == {"format": {}}
+    assert isinstance(ollama.bound, QueuedChatModel) and ollama.bound.queue is queue
+    assert getattr(ollama.bound.model, "num_predict", None) == MAX_TOKENS
+
+    class FakeLlamaCpp(GatedModel):
+        """Named like the llama.cpp model, so it is constrained by a grammar."""
+
+    probe = Probe()
+    probe.gate.set()
+    llama = constrained(QueuedChatModel(model=FakeLlamaCpp(probe=probe), queue=queue), {})
+    llama.invoke("hi")
+    assert probe.kwargs[0]["response_format"]["type"] == "json_object"
