@@ -27,7 +27,9 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import queue as sync_queue
+import sys
 import threading
 import time
 from collections import deque
@@ -243,6 +245,7 @@ class ModelQueue:
             thread.start()
 
     def _serve(self) -> None:
+        _yield_the_cpu()
         while True:
             with self._cond:
                 while not self._waiting and not self._closed:
@@ -478,6 +481,25 @@ class QueuedChatModel(BaseChatModel):
                 stream.close()  # stops the model's own generator (llama.cpp stops sampling)
 
         return work
+
+
+WORKER_NICENESS = 5
+"""How much lower a worker's CPU priority is than the API's (threads it starts inherit it)."""
+
+
+def _yield_the_cpu() -> None:
+    """Lower this worker thread's CPU priority, so that on busy cores requests come before tokens.
+
+    A CPU model takes every cycle it gets; at equal priority the event loop waits its turn behind
+    it, and sign-in or health answers slow down. Where the cores are idle this changes nothing.
+    On Linux a thread has its own nice value; elsewhere this would renice the whole process, so
+    it is skipped.
+    """
+    if sys.platform == "linux":
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+        except OSError as exc:  # a sandbox may forbid it: run at normal priority
+            logger.info("model worker keeps its CPU priority: %s", exc)
 
 
 def _cancel(queue: ModelQueue, ticket: Ticket) -> None:

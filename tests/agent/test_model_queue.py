@@ -7,6 +7,9 @@ when a generation ends; the queue, its worker thread and LangChain's own machine
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -14,7 +17,7 @@ from typing import Any
 import pytest
 from langchain_core.runnables import RunnableBinding
 
-from agent.model_queue import ModelBusyError, ModelQueue, QueuedChatModel, QueueStatus
+from agent.model_queue import ModelBusyError, ModelQueue, QueuedChatModel, QueueStatus, Ticket
 from agent.model_queue import report_queue_status as report
 from tests.fakes.models import GatedModel, Probe
 
@@ -199,3 +202,19 @@ def test_structured_output_constrains_the_model_behind_the_queue() -> None:
     llama = constrained(QueuedChatModel(model=FakeLlamaCpp(probe=probe), queue=queue), {})
     llama.invoke("hi")
     assert probe.kwargs[0]["response_format"]["type"] == "json_object"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priority is a Linux feature")
+def test_the_worker_yields_the_cpu_to_the_api() -> None:
+    seen: list[int] = []
+    done = threading.Event()
+
+    def work(ticket: Ticket) -> None:
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        done.set()
+
+    queue = ModelQueue()
+    queue.submit(work, lambda kind, value: None)
+    assert done.wait(5)
+    assert seen[0] > os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    queue.close()
