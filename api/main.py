@@ -98,8 +98,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         api.include_router(module.router)
 
     @api.get("/health", tags=["health"])
-    async def health() -> dict[str, str]:
-        """Liveness: the process answers (on the event loop itself, no worker thread)."""
+    async def health() -> dict[str, str]:  # async: answered on the loop, no thread hop
+        """Liveness: the process answers."""
         return {"status": "ok"}
 
     app.include_router(api)

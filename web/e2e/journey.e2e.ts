@@ -155,8 +155,13 @@ describe('desktop', () => {
   })
 
   it('tells a message that waits for the model its place in line', async () => {
-    // Two more tabs of the same person keep the one model busy: a long answer, and one waiting.
-    const others = [await page.context().newPage(), await page.context().newPage()]
+    // Two more windows of the same person keep the one model busy: a long answer, and one waiting.
+    const signedIn = await page.context().storageState()
+    const windows = [
+      await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN', storageState: signedIn }),
+      await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN', storageState: signedIn }),
+    ]
+    const others = [await windows[0]!.newPage(), await windows[1]!.newPage()]
     for (const other of others) {
       await other.goto(`${baseURL}/chat`)
       await other.getByLabel(zh.chat.inputLabel).fill('Tell me a long story about West Lake.')
@@ -167,10 +172,8 @@ describe('desktop', () => {
     await page.getByLabel(zh.chat.inputLabel).press('Enter')
     await page.getByText(/正在排队等待模型：你排在第 \d 位/).waitFor({ timeout: 60_000 })
     await screenshot(page, 'desktop-09-queued')
-    for (const other of others) {
-      await other.getByRole('button', { name: zh.chat.stop }).click()
-      await other.close()
-    }
+    for (const other of others) await other.getByRole('button', { name: zh.chat.stop }).click()
+    for (const window of windows) await window.close()
     await page.getByRole('button', { name: zh.chat.stop }).click()
     await page.getByText(zh.chat.stopped).last().waitFor()
   })
