@@ -6,16 +6,10 @@ This is the only module that knows about either backend, so swapping one is a lo
 from __future__ import annotations
 
 import importlib.util
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
-from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from memadvisor.settings import Settings
 
@@ -88,32 +82,14 @@ def check_llm(settings: Settings, timeout: float = 3.0) -> None:
 
 
 def _make_llamacpp(settings: Settings) -> BaseChatModel:
+    """ChatLlamaCpp on the GGUF.
+
+    Its context is not thread-safe: callers go through an `agent.model_queue.ModelQueue` with one
+    slot (as `Services.llm` does), never two threads at once.
+    """
     from langchain_community.chat_models import ChatLlamaCpp
 
-    class SerializedChatLlamaCpp(ChatLlamaCpp):
-        """ChatLlamaCpp with one generation at a time: a llama.cpp context is not thread-safe."""
-
-        def _generate(
-            self,
-            messages: list[BaseMessage],
-            stop: list[str] | None = None,
-            run_manager: CallbackManagerForLLMRun | None = None,
-            **kwargs: Any,
-        ) -> ChatResult:
-            with _LLAMA_LOCK:
-                return super()._generate(messages, stop, run_manager, **kwargs)
-
-        def _stream(
-            self,
-            messages: list[BaseMessage],
-            stop: list[str] | None = None,
-            run_manager: CallbackManagerForLLMRun | None = None,
-            **kwargs: Any,
-        ) -> Iterator[ChatGenerationChunk]:
-            with _LLAMA_LOCK:
-                yield from super()._stream(messages, stop, run_manager, **kwargs)
-
-    return SerializedChatLlamaCpp(
+    return ChatLlamaCpp(
         model_path=str(gguf_path(settings)),
         n_ctx=settings.llamacpp_n_ctx,
         n_threads=settings.llamacpp_threads,
@@ -123,6 +99,3 @@ def _make_llamacpp(settings: Settings) -> BaseChatModel:
         streaming=True,
         verbose=False,
     )
-
-
-_LLAMA_LOCK = threading.Lock()

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import asdict
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from agent.context import Context
+from agent.model_queue import report_queue_status
 from agent.services import Services
 from agent.state import RecommendState, State
 from memadvisor import metrics
@@ -114,7 +116,11 @@ class ChatNodes:
             insights=state.get("insights", []),
             style=variant_line(variant, language),
         )
-        reply = await self.services.llm.ainvoke(messages)
+        # A request waiting for the model hears its place in line (`stream_mode="custom"`).
+        with report_queue_status(
+            lambda place: runtime.stream_writer({"model_queue": asdict(place)})
+        ):
+            reply = await self.services.llm.ainvoke(messages)
         answer = reply.text.strip()
         return {"answer": answer, "prompt_version": versioned(CHAT_PROMPT_VERSION, variant)}
 

@@ -23,6 +23,7 @@ from agent.evaluation.canary import Trigger, run_canary
 from agent.jobs import InlineJobs, InProcessJobs, JobFunction, JobRunner
 from agent.llm import make_chat_model, model_label
 from agent.llm_metrics import instrument
+from agent.model_queue import ModelQueue, QueuedChatModel
 from agent.profile import Profiler
 from agent.recommend import Advisor
 from agent.upkeep import analyse_everyone, reconcile, refresh_profiles
@@ -130,9 +131,20 @@ class Services:
         return Analyst(user_data=self.user_data, insights=self.insights, history=self.history)
 
     @cached_property
+    def model_queue(self) -> ModelQueue:
+        """The one queue every call of this process's model goes through."""
+        settings = self.settings
+        return ModelQueue(
+            slots=settings.llm_slots,
+            max_waiting=settings.llm_queue_max_waiting,
+            max_wait=settings.llm_queue_max_wait_seconds,
+        )
+
+    @cached_property
     def llm(self) -> BaseChatModel:
-        """The chat model: the injected one, or the one named in settings (built once)."""
-        return instrument(self.chat_model or make_chat_model(self.settings), self.model_name)
+        """The chat model (the injected one, or the one named in settings), behind the queue."""
+        model = instrument(self.chat_model or make_chat_model(self.settings), self.model_name)
+        return QueuedChatModel(model=model, queue=self.model_queue)
 
     @cached_property
     def model_name(self) -> str:
@@ -142,8 +154,10 @@ class Services:
         return model_label(self.settings)
 
     def close(self) -> None:
-        """Finish background work and release connections."""
+        """Finish background work, stop the model's queue and release connections."""
         self.jobs.close()
+        if "model_queue" in self.__dict__:  # built on first use
+            self.model_queue.close()
         self.engine.dispose()
 
 

@@ -1,7 +1,7 @@
 """One chat turn as a stream of typed events, for every front end (SSE endpoint, terminal chat).
 
-LangGraph's `stream_mode=["messages", "updates"]` interleaves model tokens with node outputs; this
-module is the one place that reads that format.
+LangGraph's `stream_mode=["messages", "updates", "custom"]` interleaves model tokens, node outputs
+and the model queue's reports; this module is the one place that reads that format.
 """
 
 from __future__ import annotations
@@ -33,6 +33,14 @@ class Recalled:
 
 
 @dataclass(frozen=True, slots=True)
+class Queued:
+    """The answer waits for the model: `position` 1 is next, 0 means the model has started."""
+
+    position: int
+    estimated_wait_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class Saved:
     """The turn is answered and saved."""
 
@@ -44,7 +52,7 @@ class Saved:
     """`unavailable` when the vector store was down and the answer had no memories."""
 
 
-TurnEvent = Token | Recalled | Saved
+TurnEvent = Token | Recalled | Queued | Saved
 
 
 async def stream_turn(graph: ChatGraph, message: str, context: Context) -> AsyncIterator[TurnEvent]:
@@ -53,7 +61,7 @@ async def stream_turn(graph: ChatGraph, message: str, context: Context) -> Async
     memory_status: MemoryStatus = "ok"
     answer = ""
     stream = graph.astream(
-        {"message": message}, context=context, stream_mode=["messages", "updates"]
+        {"message": message}, context=context, stream_mode=["messages", "updates", "custom"]
     )
     async for mode, payload in cast(AsyncIterator[tuple[str, Any]], stream):
         if mode == "messages":
@@ -61,6 +69,9 @@ async def stream_turn(graph: ChatGraph, message: str, context: Context) -> Async
             from_advise = metadata.get("langgraph_node") == "advise"
             if from_advise and isinstance(token, AIMessageChunk) and token.text:
                 yield Token(token.text)
+        elif mode == "custom":
+            if isinstance(payload, dict) and isinstance(place := payload.get("model_queue"), dict):
+                yield Queued(place["position"], place["estimated_wait_s"])
         elif "retrieve_memory" in payload:
             memories = payload["retrieve_memory"]["memories"]
             memory_status = payload["retrieve_memory"].get("memory_status", "ok")

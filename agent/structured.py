@@ -20,6 +20,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ValidationError
 
+from agent.model_queue import QueuedChatModel
+
 logger = logging.getLogger(__name__)
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -39,10 +41,16 @@ MAX_TOKENS = 2048
 
 
 def constrained(llm: BaseChatModel, schema: dict[str, Any]) -> Runnable[Any, BaseMessage]:
-    """The model bound to emit JSON of `schema`, by the means its runtime offers."""
-    kind = type(llm).__name__
+    """The model bound to emit JSON of `schema`, by the means its runtime offers.
+
+    Behind a queue, the runtime is the queued model's; bound arguments pass through the queue.
+    """
+    base = llm.model if isinstance(llm, QueuedChatModel) else llm
+    kind = type(base).__name__
     if "Ollama" in kind:
-        roomy = llm.model_copy(update={"num_predict": MAX_TOKENS})
+        roomy = base.model_copy(update={"num_predict": MAX_TOKENS})
+        if base is not llm:  # the same queue, in front of the roomier copy
+            roomy = llm.model_copy(update={"model": roomy})
         return roomy.bind(format=schema)
     if "LlamaCpp" in kind:
         # Grammar-constrained sampling; no repeat penalty, which would punish JSON's own syntax.

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from agent.llm import LLMUnavailableError
+from agent.model_queue import ModelBusyError
 from memory.vectors import VectorStoreUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,15 @@ async def _llm_unavailable(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _model_busy(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ModelBusyError)
+    return JSONResponse(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content={"detail": str(exc)},
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
 async def _vectors_unavailable(request: Request, exc: Exception) -> JSONResponse:
     logger.warning("%s %s: %s", request.method, request.url.path, exc)
     return JSONResponse(
@@ -55,4 +65,5 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LLMUnavailableError, _llm_unavailable)
+    app.add_exception_handler(ModelBusyError, _model_busy)
     app.add_exception_handler(VectorStoreUnavailableError, _vectors_unavailable)

@@ -31,10 +31,13 @@ from api.routes import (
     recommendations,
     user_data,
 )
+from api.routes.chat import SERVER_STOPPED
 from api.web import DEFAULT_DIST, mount_web
 from memadvisor.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
+
+ORPHANED = "The server stopped before answering (found at the next start); please send it again."
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -54,9 +57,19 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if (pending := await asyncio.to_thread(current.memory.count_pending)) > 0:
             logger.info("indexing %d memories left over from an earlier run", pending)
             current.jobs.enqueue("index_memories")
+        # Turns a crashed process left unanswered (with several API processes sharing one
+        # database, another's live turn may be marked too; its answer, when it comes, wins).
+        if orphans := await asyncio.to_thread(current.history.fail_pending, ORPHANED):
+            logger.warning("marked failed %d turns left unanswered by an earlier run", orphans)
         try:
             yield
         finally:
+            # uvicorn has waited for (or cancelled) the requests in flight; whatever they left
+            # pending will never be answered now.
+            if stopped := await asyncio.to_thread(
+                current.history.fail_pending, SERVER_STOPPED, set(app.state.turns_in_flight)
+            ):
+                logger.warning("marked failed %d turns unanswered at shutdown", stopped)
             if own:
                 current.close()
 
@@ -89,6 +102,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     storage = make_storage(resolved)
     app.state.login_throttle = LoginThrottle(storage, resolved)
     app.state.rate_limits = RateLimits(storage, resolved)
+    app.state.turns_in_flight = set()
 
     api = APIRouter(prefix="/api")
     for module in (
@@ -105,7 +119,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         api.include_router(module.router)
 
     @api.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:  # async: answered on the loop, no thread hop
         """Liveness: the process answers."""
         return {"status": "ok"}
 

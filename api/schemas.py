@@ -135,10 +135,21 @@ class ChatToken(BaseModel):
     text: str
 
 
+class ChatQueued(BaseModel):
+    """The answer waits for the model (sent while waiting; `position` 0 once the model starts)."""
+
+    position: int
+    """1: next to start; 0: the model has started on this answer."""
+    estimated_wait_s: float | None = None
+    """Seconds until the model starts on it, estimated from recent answers (None: no estimate)."""
+
+
 class ChatError(BaseModel):
     """The turn failed midway; the message itself was saved."""
 
     message: str
+    retry_after: int | None = None
+    """Set when the model was too busy: seconds after which trying again is worthwhile."""
 
 
 class ChatFinal(BaseModel):

@@ -1,19 +1,25 @@
 """Load test: many users chatting at once against the real server on loopback.
 
-    python -m benchmarks.load [--users 50] [--seconds 120]
+    python -m benchmarks.load [--users 50] [--seconds 120] [--model scripted|bundled]
 
-Starts `benchmarks.load_server` (uvicorn, SQLite file, Chroma folder, multilingual-e5-small, a
-scripted model that streams at once) in a child process on a fresh data folder. Every user signs
-up and one uncounted turn warms the server; then the clock starts and each user chats without pause
-on the streaming endpoint until the time is up (a closed loop: the next message leaves when the
-last answer's `final` event arrived). Then it waits, watching `/metrics`,
-until the background indexing has caught up, stops the server and checks the stores directly:
-every answered turn is in SQL with its answer, every turn's memory is in SQL and indexed, and the
-vector store holds as many vectors per user as SQL holds memories.
+Starts `benchmarks.load_server` (uvicorn, SQLite file, Chroma folder, multilingual-e5-small, and
+a scripted model that streams at once, or with `--model bundled` the real SmolLM2 behind the
+model queue) in a child process on a fresh data folder. Every user signs up and one uncounted turn
+warms the server; then the clock starts and each user chats without pause on the streaming
+endpoint until the time is up (a closed loop: the next message leaves when the last answer's
+`final` event arrived; after a 503 or a busy `error` event, when its `Retry-After` has passed).
+Meanwhile a prober asks `/api/health` and `/api/me` five times a second: the rest of the API must
+stay fast while the model is busy. Then it waits, watching `/metrics`, until the background
+indexing has caught up, stops the server (SIGINT, a graceful shutdown) and checks the stores
+directly: every answered turn is in SQL with its answer, no turn is left `pending`, every turn's
+memory is in SQL and indexed, and the vector store holds as many vectors per user as SQL holds
+memories.
 
 Prints one JSON object on the last line: turns/s, turn and first-token latency as clients saw
-them, errors, the indexing backlog and how long it took to drain, a few server-side means read
-from its `/metrics`, and the checks. Leaves nothing behind.
+them, the model queue's wait (server side), 503s, errors, hangs (a turn with no end in
+`HANG_SECONDS`), lost turns, health and `/api/me` latency during the load, the indexing backlog and
+how long it took to drain, a few server-side means read from its `/metrics`, and the checks.
+Leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import signal
 import socket
@@ -30,22 +37,25 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from httpx_sse import EventSource
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from agent.services import build_services
 from benchmarks.harness import percentile
 from memadvisor.settings import Settings
-from memory.models import MemoryRow
+from memory.models import ConversationTurn, MemoryRow
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "load test password"
+HANG_SECONDS = 600.0
+"""A turn with no end after this long counts as a hang (the queue's own bound is 120 s)."""
 TOPICS = (
     "I walked {n} steps near West Lake today",
     "My budget for groceries this week is {n} yuan",
@@ -73,22 +83,26 @@ class Results:
 
     turns: list[Turn] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    refused: int = 0
+    """503 answers (the model's queue was full)."""
+    busy: int = 0
+    """`error` events with a retry hint (waited past the queue's bound)."""
+    hangs: int = 0
+    queued_turns: int = 0
+    """Turns that were told to wait for the model (`queued` events)."""
+    probes: dict[str, list[float]] = field(default_factory=lambda: {"health": [], "me": []})
+    probe_errors: int = 0
     backlog_max: float = 0.0
     jobs_pending_max: float = 0.0
 
 
-async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:
-    """(event, decoded data) pairs of a `text/event-stream` body, as they arrive."""
-    name, data = "message", list[str]()
-    async for line in response.aiter_lines():
-        if not line:
-            if data:
-                yield name, json.loads("\n".join(data))
-            name, data = "message", []
-        elif line.startswith("event:"):
-            name = line[6:].strip()
-        elif line.startswith("data:"):
-            data.append(line[5:].removeprefix(" "))
+class Busy(Exception):
+    """The server said the model is busy: try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float, refused: bool) -> None:
+        super().__init__(f"busy, retry after {retry_after} s")
+        self.retry_after = retry_after
+        self.refused = refused
 
 
 async def sign_up(client: httpx.AsyncClient, username: str) -> tuple[int, dict[str, str]]:
@@ -109,6 +123,7 @@ async def chat_turn(
     user_id: int,
     message: str,
     conversation: str | None,
+    results: Results,
 ) -> tuple[Turn, str]:
     """Send one message; the turn and its conversation, or raises with what went wrong."""
     body: dict[str, Any] = {"message": message}
@@ -116,15 +131,24 @@ async def chat_turn(
         body["conversation_id"] = conversation
     start = time.perf_counter()
     first: float | None = None
+    queued = False
     async with client.stream("POST", "/api/chat/stream", json=body, headers=headers) as response:
+        if response.status_code == 503 and "retry-after" in response.headers:
+            raise Busy(float(response.headers["retry-after"]), refused=True)
         if response.status_code != 200:
             raise RuntimeError(f"HTTP {response.status_code}")
-        async for name, data in sse_events(response):
-            if name == "token" and first is None:
+        async for sse in EventSource(response).aiter_sse():
+            if sse.event == "token" and first is None:
                 first = time.perf_counter() - start
-            elif name == "error":
+            elif sse.event == "queued" and not queued:
+                queued = True
+                results.queued_turns += 1
+            elif sse.event == "error":
+                if (retry := sse.json().get("retry_after")) is not None:
+                    raise Busy(float(retry), refused=False)
                 raise RuntimeError("error event")
-            elif name == "final":
+            elif sse.event == "final":
+                data = sse.json()
                 seconds = time.perf_counter() - start
                 turn = Turn(
                     user_id, data["turn_id"], message, data["answer"], seconds, first or seconds
@@ -148,11 +172,39 @@ async def user_loop(
         n += 1
         message = f"[{index}.{n}] " + TOPICS[(index + n) % len(TOPICS)].format(n=1000 + n)
         try:
-            turn, conversation = await chat_turn(client, headers, user_id, message, conversation)
+            turn, conversation = await asyncio.wait_for(
+                chat_turn(client, headers, user_id, message, conversation, results), HANG_SECONDS
+            )
+        except Busy as busy:
+            if busy.refused:
+                results.refused += 1
+            else:
+                results.busy += 1
+            await asyncio.sleep(min(busy.retry_after, max(0.0, deadline - time.monotonic())))
+            continue
+        except TimeoutError:
+            results.hangs += 1
+            continue
         except (httpx.HTTPError, RuntimeError, KeyError, ValueError) as exc:
             results.errors[f"chat: {type(exc).__name__}: {exc}"[:120]] += 1
             continue
         results.turns.append(turn)
+
+
+async def probe(
+    client: httpx.AsyncClient, headers: dict[str, str], results: Results, stop: asyncio.Event
+) -> None:
+    """Time `/api/health` and `/api/me` (signed in) five times a second until stopped."""
+    while not stop.is_set():
+        for name, path, auth in (("health", "/api/health", {}), ("me", "/api/me", headers)):
+            start = time.perf_counter()
+            try:
+                (await client.get(path, headers=auth)).raise_for_status()
+                results.probes[name].append(1000 * (time.perf_counter() - start))
+            except httpx.HTTPError:
+                results.probe_errors += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=0.2)
 
 
 GEN_AI_DURATION = "gen_ai_client_operation_duration_seconds"
@@ -167,6 +219,35 @@ def gauge(text: str, name: str, **labels: str) -> float:
         for sample in family.samples
         if sample.name == name and labels.items() <= sample.labels.items()
     )
+
+
+def quantile_ms(pages: tuple[str, str], histogram: str, q: float, **labels: str) -> float:
+    """A histogram's q-quantile between two `/metrics` pages, in ms (as PromQL interpolates)."""
+    before, after = pages
+
+    def buckets(text: str) -> dict[float, float]:
+        out: dict[float, float] = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == f"{histogram}_bucket" and labels.items() <= sample.labels.items():
+                    le = float(sample.labels["le"])
+                    out[le] = out.get(le, 0.0) + sample.value
+        return out
+
+    old, new = buckets(before), buckets(after)
+    counts = sorted((le, new[le] - old.get(le, 0.0)) for le in new)
+    total = counts[-1][1] if counts else 0.0
+    if total <= 0:
+        return 0.0
+    rank, lower, below = q * total, 0.0, 0.0
+    for le, cumulative in counts:
+        if cumulative >= rank:
+            if math.isinf(le):
+                return round(1000 * lower, 1)
+            share = (rank - below) / (cumulative - below) if cumulative > below else 1.0
+            return round(1000 * (lower + (le - lower) * share), 1)
+        lower, below = le, cumulative
+    return round(1000 * lower, 1)
 
 
 def mean_ms(pages: tuple[str, str], histogram: str, **labels: str) -> float:
@@ -217,16 +298,17 @@ async def load(
     Returns the results, elapsed and drain seconds, and `/metrics` at the start and the end.
     """
     results = Results()
-    limits = httpx.Limits(max_connections=users + 5, max_keepalive_connections=users + 5)
+    limits = httpx.Limits(max_connections=users + 10, max_keepalive_connections=users + 10)
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
         # Before the clock starts: sign every user up, and warm the server (models load on first
         # use) with one turn of a user that is not counted.
         accounts = await asyncio.gather(*(sign_up(client, f"load-user-{i}") for i in range(users)))
         warm_id, warm_headers = await sign_up(client, "load-warm-up")
-        await chat_turn(client, warm_headers, warm_id, "Hello, I am warming up.", None)
+        await chat_turn(client, warm_headers, warm_id, "Hello, I am warming up.", None, Results())
         baseline = (await client.get("/metrics")).text
         stop = asyncio.Event()
         watcher = asyncio.create_task(watch(client, results, stop))
+        prober = asyncio.create_task(probe(client, warm_headers, results, stop))
         start = time.monotonic()
         deadline = start + seconds
         await asyncio.gather(
@@ -234,12 +316,12 @@ async def load(
         )
         elapsed = time.monotonic() - start
         stop.set()
-        await watcher
+        await asyncio.gather(watcher, prober)
         drained, page = await drain(client, timeout=max(600.0, 10 * seconds))
     return results, elapsed, drained, (baseline, page)
 
 
-def start_server(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(data_dir: Path, log: Path, model: str) -> tuple[subprocess.Popen[bytes], str]:
     """The server in a child process, on a loopback socket bound here (port chosen by the OS)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -247,6 +329,7 @@ def start_server(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], st
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
     env["LANGSMITH_TRACING"] = "false"
     command = [sys.executable, "-m", "benchmarks.load_server", "--fd", str(sock.fileno())]
+    command += ["--model", model]
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*command, "--data-dir", str(data_dir)],
@@ -296,6 +379,10 @@ def check_stores(data_dir: Path, turns: Sequence[Turn]) -> dict[str, int]:
         for turn in turns:
             by_user.setdefault(turn.user_id, []).append(turn)
         vector_mismatch = 0
+        with services.sessions() as session:
+            pending = session.scalar(
+                select(func.count()).where(ConversationTurn.status == "pending")
+            )
         for user_id, own in by_user.items():
             with services.sessions() as session:
                 rows = session.scalars(
@@ -318,6 +405,7 @@ def check_stores(data_dir: Path, turns: Sequence[Turn]) -> dict[str, int]:
                 vector_mismatch += 1
         return {
             "turns_missing_in_sql": missing_turns,
+            "turns_left_pending": int(pending or 0),
             "memories_missing_in_sql": missing_memories,
             "memories_not_indexed": unindexed,
             "users_with_vector_count_mismatch": vector_mismatch,
@@ -333,10 +421,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument(
+        "--model",
+        choices=("scripted", "bundled"),
+        default="scripted",
+        help="scripted: measure the project's own path; bundled: the real SmolLM2 (llama.cpp)",
+    )
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="memadvisor-load-") as tmp:
         data_dir, log = Path(tmp) / "data", Path(tmp) / "server.log"
-        process, base_url = start_server(data_dir, log)
+        process, base_url = start_server(data_dir, log, args.model)
         try:
             wait_ready(process, base_url, log)
             results, elapsed, drained, pages = asyncio.run(load(base_url, args.users, args.seconds))
@@ -345,8 +440,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         checks = check_stores(data_dir, results.turns)
     latencies = [t.seconds * 1000 for t in results.turns]
     first = [t.first_token * 1000 for t in results.turns]
+    health, me = results.probes["health"], results.probes["me"]
+    wait = "memadvisor_model_queue_wait_seconds"
     report: dict[str, Any] = {
+        "model": args.model,
         "users": args.users,
+        # The machine's 1-minute load average: other work on a shared machine slows every figure.
+        "machine_load_before": round(load_before, 1),
+        "machine_load_after": round(os.getloadavg()[0], 1),
         "seconds": round(elapsed, 1),
         "turns": len(results.turns),
         "turns_per_s": round(len(results.turns) / elapsed, 2) if elapsed else 0.0,
@@ -355,8 +456,21 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "turn_p99_ms": round(percentile(latencies, 99), 1),
         "first_token_p50_ms": round(percentile(first, 50), 1),
         "first_token_p95_ms": round(percentile(first, 95), 1),
+        "queued_turns": results.queued_turns,
+        "queue_wait_p50_ms": quantile_ms(pages, wait, 0.5, outcome="served"),
+        "queue_wait_p95_ms": quantile_ms(pages, wait, 0.95, outcome="served"),
+        "queue_wait_mean_ms": mean_ms(pages, wait, outcome="served"),
+        "refused_503": results.refused,
+        "busy_errors": results.busy,
+        "hangs": results.hangs,
         "errors": sum(results.errors.values()),
         "error_kinds": dict(results.errors),
+        "lost_turns": checks["turns_missing_in_sql"] + checks["turns_left_pending"],
+        "health_p50_ms": round(percentile(health, 50), 1),
+        "health_p95_ms": round(percentile(health, 95), 1),
+        "me_p50_ms": round(percentile(me, 50), 1),
+        "me_p95_ms": round(percentile(me, 95), 1),
+        "probe_errors": results.probe_errors,
         "index_backlog_max": int(results.backlog_max),
         "jobs_pending_max": int(results.jobs_pending_max),
         "index_drain_s": round(drained, 1),

@@ -1,11 +1,13 @@
-"""The API as `benchmarks.load` runs it: real uvicorn, stores and embeddings; a scripted model.
+"""The API as `benchmarks.load` runs it: real uvicorn, stores and embeddings, and a model.
 
-    python -m benchmarks.load_server --fd N --data-dir DIR
+    python -m benchmarks.load_server --fd N --data-dir DIR [--model scripted|bundled]
 
 Serves on an already bound loopback socket handed over by its parent (no port race with other
-programs on the machine). The model is a `langchain_core` scripted fake that streams at once, so
-the figures measure this project's own path (HTTP, SQL, memory search, SSE, jobs), not a model.
-The summariser is off: a scripted model cannot write the JSON profile it asks for.
+programs on the machine). `scripted` (the default) is a `langchain_core` scripted fake that streams
+at once, so the figures measure this project's own path (HTTP, SQL, memory search, SSE, jobs), not
+a model; its summariser is off (a scripted model cannot write the JSON profile it asks for).
+`bundled` is the real SmolLM2 through llama.cpp and the model queue, summariser included, as
+`make run` serves it.
 """
 
 from __future__ import annotations
@@ -64,19 +66,30 @@ def scripted_model() -> BaseChatModel:
     return ScriptedModel(messages=itertools.cycle([AIMessage(a) for a in ANSWERS]))
 
 
-def make_app(data_dir: Path) -> FastAPI:
-    """The real app on `data_dir`, with the scripted model; its services close on shutdown."""
+def load_settings(data_dir: Path, model: str) -> Settings:
+    """The settings the load test serves with (the defaults, on `data_dir`).
+
+    Every simulated user signs up and chats from one loopback address, without pause: the abuse
+    limits are not what this measures. The scripted model never summarises profiles.
+    """
     settings = Settings(
         _env_file=None,
         env="development",
         data_dir=data_dir,
-        summary_every_turns=10**9,
-        # Every simulated user signs up and chats from one loopback address, without pause:
-        # the abuse limits are not what this measures.
         registrations_per_address="100000 per hour",
         chat_turns_per_user="100000 per minute",
     )
-    services = build_services(settings, chat_model=scripted_model())
+    if model == "scripted":
+        return settings.model_copy(update={"summary_every_turns": 10**9})
+    return settings
+
+
+def make_app(data_dir: Path, model: str = "scripted") -> FastAPI:
+    """The real app on `data_dir` with `model`; its services close on shutdown."""
+    settings = load_settings(data_dir, model)
+    services = build_services(
+        settings, chat_model=scripted_model() if model == "scripted" else None
+    )
     app = create_app(services=services)
     inner = app.router.lifespan_context
 
@@ -95,9 +108,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fd", type=int, required=True, help="a bound TCP socket to serve on")
     parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--model", choices=("scripted", "bundled"), default="scripted")
     args = parser.parse_args(argv)
     sock = socket.socket(fileno=args.fd)  # family and type read from the descriptor
-    config = uvicorn.Config(make_app(args.data_dir), log_level="warning", backlog=1024)
+    config = uvicorn.Config(
+        make_app(args.data_dir, args.model),
+        log_level="warning",
+        backlog=1024,
+        timeout_graceful_shutdown=load_settings(args.data_dir, args.model).server_shutdown_seconds,
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

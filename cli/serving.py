@@ -41,6 +41,7 @@ def serve(
         reload=reload,
         proxy_headers=False,
         server_header=False,
+        timeout_graceful_shutdown=settings.server_shutdown_seconds,
     )
 
 

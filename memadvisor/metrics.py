@@ -604,3 +604,52 @@ class SqlSnapshotCollector(Collector):
                 self._taken = now
             families = list(self._families)
         yield from families
+
+
+# --- the model queue (agent/model_queue.py) ------------------------------------------------
+QUEUE_BUCKETS = (0.001, 0.01, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0)
+
+MODEL_QUEUE_WAIT_SECONDS = Histogram(
+    f"{PREFIX}_model_queue_wait_seconds",
+    "Time a model call waited for a free slot, by outcome: `served` (it then ran), `timeout`, "
+    "`cancelled` (its client left) or `stopping` (the server shut down).",
+    ["outcome"],
+    buckets=QUEUE_BUCKETS,
+)
+MODEL_QUEUE_DEPTH = Gauge(
+    f"{PREFIX}_model_queue_depth",
+    "Model calls waiting for a free slot now.",
+    multiprocess_mode="livesum",
+)
+MODEL_QUEUE_RUNNING = Gauge(
+    f"{PREFIX}_model_queue_running",
+    "Model calls running now (at most the queue's slots: 1 for llama.cpp).",
+    multiprocess_mode="livesum",
+)
+MODEL_QUEUE_REJECTED = Counter(
+    f"{PREFIX}_model_queue_rejected_total",
+    "Model calls turned away (HTTP 503 or an `error` event with a retry hint), by reason: "
+    "`full`, `timeout` or `stopping`.",
+    ["reason"],
+)
+
+
+def model_queue_entered() -> None:
+    """A model call joined the queue."""
+    MODEL_QUEUE_DEPTH.inc()
+
+
+def model_queue_left(seconds: float, outcome: str) -> None:
+    """A model call left the queue after `seconds` (see MODEL_QUEUE_WAIT_SECONDS's outcomes)."""
+    MODEL_QUEUE_DEPTH.dec()
+    MODEL_QUEUE_WAIT_SECONDS.labels(outcome).observe(seconds)
+
+
+def model_queue_running(change: int) -> None:
+    """A model call started (+1) or ended (-1)."""
+    MODEL_QUEUE_RUNNING.inc(change)
+
+
+def model_queue_rejected(reason: str, count: int = 1) -> None:
+    """Count model calls turned away."""
+    MODEL_QUEUE_REJECTED.labels(reason).inc(count)

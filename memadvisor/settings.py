@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     """Always sent: Ollama's own default context silently truncates long prompts."""
     ollama_keep_alive: str = "10m"
     """How long Ollama keeps the model loaded between requests."""
+    llm_concurrency: int = Field(default=2, ge=1, le=64)
+    """Model calls run at once with Ollama or a model server (match its parallelism, e.g.
+    `OLLAMA_NUM_PARALLEL`); llama.cpp always runs one (its context is not thread-safe)."""
+    llm_queue_max_waiting: int = Field(default=32, ge=0)
+    """Chat requests that may wait for the model at once; more get 503 with `Retry-After`."""
+    llm_queue_max_wait_seconds: float = Field(default=120.0, gt=0)
+    """Longest a chat request waits for the model: one expected to wait longer gets 503 with
+    `Retry-After`; one that does gets an `error` event with `retry_after` (its message is kept)."""
 
     # --- chat ------------------------------------------------------------------------------------
     recent_turns: int = Field(default=4, ge=0, le=50)
@@ -166,6 +174,9 @@ class Settings(BaseSettings):
     term hash key. Required outside development."""
     web_dist: Path | None = None
     """The built web client served at `/`; default `web/dist` of the checkout (docs if absent)."""
+    shutdown_grace_seconds: int = Field(default=20, ge=0)
+    """On SIGTERM, how long chat turns in flight may take to finish (new connections are refused
+    at once); turns still unanswered then are marked failed, their messages kept."""
     migrate_on_start: bool = True
     """Run Alembic `upgrade head` when the API starts."""
     metrics: bool = True
@@ -272,6 +283,16 @@ class Settings(BaseSettings):
         if self.recommender == "auto":
             return self.llm_provider == "ollama"
         return self.recommender == "model"
+
+    @property
+    def server_shutdown_seconds(self) -> int:
+        """Seconds uvicorn may take to stop: the turns' grace, then time to mark the rest."""
+        return self.shutdown_grace_seconds + 10
+
+    @property
+    def llm_slots(self) -> int:
+        """Model calls run at once: one for llama.cpp, `llm_concurrency` for a model server."""
+        return 1 if self.llm_provider == "llamacpp" else self.llm_concurrency
 
     @property
     def consolidates(self) -> bool:

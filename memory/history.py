@@ -6,6 +6,7 @@ survives a model that is down), `finish_turn` or `fail_turn` completes it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -64,6 +65,10 @@ class ConversationNotFoundError(LookupError):
     """The conversation does not exist or belongs to another user (the two are not told apart)."""
 
 
+class TurnNotFoundError(LookupError):
+    """The turn is gone: its conversation or account was deleted while it was being answered."""
+
+
 class ChatHistory:
     """Conversations and turns in SQL, the source of truth of what was said."""
 
@@ -96,9 +101,14 @@ class ChatHistory:
         model_name: str,
         memories_used: list[dict[str, Any]] | None = None,
     ) -> Turn:
-        """Record the model's answer and the memories it was given (stamped as used just now)."""
+        """Record the model's answer and the memories it was given, stamped as used just now.
+
+        Raises TurnNotFoundError when the turn is gone (its account was deleted meanwhile).
+        """
         with self._sessions.begin() as session:
-            row = session.get_one(ConversationTurn, turn_id)
+            row = session.get(ConversationTurn, turn_id)
+            if row is None:
+                raise TurnNotFoundError(turn_id)
             row.output_text = answer
             row.status = "answered"
             row.error = None
@@ -115,11 +125,30 @@ class ChatHistory:
             return Turn.from_row(row)
 
     def fail_turn(self, turn_id: int, error: str) -> None:
-        """Mark a turn whose answer could not be produced; the message itself stays."""
+        """Mark a turn whose answer could not be produced; the message itself stays.
+
+        A turn deleted meanwhile (with its conversation or account) has nothing left to mark.
+        """
         with self._sessions.begin() as session:
-            row = session.get_one(ConversationTurn, turn_id)
-            row.status = "failed"
-            row.error = error[:2000]
+            row = session.get(ConversationTurn, turn_id)
+            if row is not None:
+                row.status = "failed"
+                row.error = error[:2000]
+
+    def fail_pending(self, error: str, turn_ids: Collection[int] | None = None) -> int:
+        """Mark failed the turns still `pending` (of `turn_ids`, or all); how many there were.
+
+        For turns a stopped server will never answer: its own at shutdown, a crashed one's at
+        the next start.
+        """
+        stmt = update(ConversationTurn).where(ConversationTurn.status == "pending")
+        if turn_ids is not None:
+            if not turn_ids:
+                return 0
+            stmt = stmt.where(ConversationTurn.id.in_(list(turn_ids)))
+        with self._sessions.begin() as session:
+            result = session.execute(stmt.values(status="failed", error=error[:2000]))
+            return int(getattr(result, "rowcount", 0) or 0)
 
     def recent_turns(self, user_id: int, conversation_id: str, limit: int) -> list[Turn]:
         """The last answered turns of a conversation, oldest first (for the prompt)."""

@@ -58,6 +58,8 @@ def test_load_benchmark_short_run_loses_nothing(capsys: pytest.CaptureFixture[st
     assert result["errors"] == 0, result["error_kinds"]
     assert isinstance(result["turns"], int) and result["turns"] >= 10
     assert result["turns_missing_in_sql"] == 0
+    assert result["lost_turns"] == result["hangs"] == result["turns_left_pending"] == 0
+    assert result["health_p95_ms"] > 0 and result["me_p95_ms"] > 0
     assert result["memories_missing_in_sql"] == 0
     assert result["memories_not_indexed"] == 0
     assert result["users_with_vector_count_mismatch"] == 0

@@ -45,7 +45,7 @@ def test_recommendations_and_profile_from_the_real_model(
             json={"message": "I want to run a 10 km race in spring."},
             headers=alice,
         )
-        assert parse_sse(stream.text)[-1][0] == "final"
+        assert parse_sse(stream)[-1][0] == "final"
         services.jobs.drain()
 
         response = client.get("/api/recommendations?lang=en", headers=alice)

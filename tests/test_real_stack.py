@@ -76,17 +76,13 @@ def test_http_register_login_stream_history_and_memories(real: Services) -> None
         alice = sign_up(client, "alice")
 
         first = parse_sse(
-            client.post(
-                "/api/chat/stream", headers=alice, json={"message": "I live in Hangzhou"}
-            ).text
+            client.post("/api/chat/stream", headers=alice, json={"message": "I live in Hangzhou"})
         )
         assert first[-1][0] == "final"
         assert sum(1 for name, _ in first if name == "token") > 1
         real.jobs.drain()
         second = parse_sse(
-            client.post(
-                "/api/chat/stream", headers=alice, json={"message": "Where do I live?"}
-            ).text
+            client.post("/api/chat/stream", headers=alice, json={"message": "Where do I live?"})
         )[-1][1]
         assert second["memories"][0]["text"] == "I live in Hangzhou"
 

@@ -23,6 +23,7 @@ from api.security import (
     create_access_token,
     create_device_token,
     hash_password,
+    off_the_loop,
     read_device_token,
     verify_password,
 )
@@ -51,21 +52,23 @@ _LOGIN_BODY: dict[str, Any] = {
     status_code=status.HTTP_201_CREATED,
     responses={409: {"model": ErrorOut}, 429: {"model": ErrorOut}},
 )
-def register(body: UserRegister, request: Request, services: ServicesDep) -> UserOut:
+async def register(body: UserRegister, request: Request, services: ServicesDep) -> UserOut:
     """Create an account; then log in for a token.
 
     The name is kept as typed, but no one else can take a variant of it that differs only in
     case, width or look-alike letters (`Alice`, `ａｌｉｃｅ`, Cyrillic `аlice`).
     """
-    check_password_strength(
+    request.app.state.rate_limits.registration(_client(request))
+    await asyncio.to_thread(
+        check_password_strength,
         body.password,
         min_score=services.settings.password_min_score,
         user_inputs=[body.username, body.email or "", "memadvisor"],
     )
-    request.app.state.rate_limits.registration(_client(request))
+    password_hash = await off_the_loop(hash_password, body.password)
     try:
-        user = services.accounts.create(
-            body.username, password_hash=hash_password(body.password), email=body.email
+        user = await asyncio.to_thread(
+            services.accounts.create, body.username, password_hash=password_hash, email=body.email
         )
     except UsernameTakenError as exc:
         raise HTTPException(
@@ -91,7 +94,7 @@ async def login(request: Request, response: Response, services: ServicesDep) -> 
     secret = services.settings.secret_key
     account = username_key(credentials.username)
     device = read_device_token(request.cookies.get(DEVICE_COOKIE), secret=secret)
-    user = services.accounts.by_username(credentials.username)
+    user = await asyncio.to_thread(services.accounts.by_username, credentials.username)
     client = SignInClient(
         account=account,
         address=_client(request),
@@ -100,9 +103,11 @@ async def login(request: Request, response: Response, services: ServicesDep) -> 
     if wait := throttle.retry_after(client):
         raise too_many(wait, "Too many failed sign-ins", "登录失败次数过多")
     # Same answer (and, through the dummy hash, the same time) whether or not the user exists.
-    if not verify_password(credentials.password, user.password_hash if user else None) or not (
-        user and user.is_active
-    ):
+    # Argon2 is slow by design: it runs off the event loop (`off_the_loop`).
+    verified = await off_the_loop(
+        verify_password, credentials.password, user.password_hash if user else None
+    )
+    if not verified or not (user and user.is_active):
         throttle.failed(client)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

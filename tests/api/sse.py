@@ -1,21 +1,16 @@
-"""Parse a `text/event-stream` body into (event, data) pairs."""
+"""Read a `text/event-stream` response into (event, data) pairs, with httpx-sse."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import httpx
+from httpx_sse import EventSource
 
-def parse_sse(body: str) -> list[tuple[str, Any]]:
-    """Events in order; `data` is decoded JSON."""
-    events = []
-    for block in body.replace("\r\n", "\n").split("\n\n"):
-        name, data = "message", []
-        for line in block.split("\n"):
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].removeprefix(" "))
-        if data:
-            events.append((name, json.loads("\n".join(data))))
-    return events
+
+def parse_sse(response: httpx.Response) -> list[tuple[str, Any]]:
+    """Events in order; `data` is decoded JSON (the response must be an event stream)."""
+    return [
+        (sse.event, json.loads(sse.data)) for sse in EventSource(response).iter_sse() if sse.data
+    ]

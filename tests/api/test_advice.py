@@ -56,7 +56,7 @@ def app_with(
 def chat(client: TestClient, headers: Headers, message: str) -> dict[str, object]:
     """One streamed turn; its final event."""
     response = client.post("/api/chat/stream", json={"message": message}, headers=headers)
-    events = parse_sse(response.text)
+    events = parse_sse(response)
     assert events[-1][0] == "final", events
     final: dict[str, object] = events[-1][1]
     return final
@@ -99,7 +99,7 @@ def test_recommendations_cite_only_the_users_own_existing_rows_and_are_cached(
         assert source["id"] in owned[source["kind"]]
     assert body["cached"] is False and body["variant"] == "standard"
 
-    model = services.llm
+    model = services.chat_model
     assert isinstance(model, RecordingFakeModel)
     calls = len(model.calls)
     again = client.get("/api/recommendations?lang=en", headers=alice).json()
@@ -126,7 +126,7 @@ def test_rule_advice_needs_no_model_and_cites_the_insight_and_its_records(
     owned = export_ids(client, alice)
     assert all(s["id"] in owned[s["kind"]] for s in item["sources"])
     assert body["prompt_version"] == "advice-rules-v1"
-    model = services.llm
+    model = services.chat_model
     assert isinstance(model, RecordingFakeModel) and model.calls == []
 
 

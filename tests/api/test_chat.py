@@ -23,7 +23,7 @@ def test_stream_a_chat_then_see_both_turns_in_history_and_memories(
     first = client.post("/api/chat/stream", headers=alice, json={"message": "My dog is called Bao"})
     assert first.status_code == 200
     assert first.headers["content-type"].startswith("text/event-stream")
-    events = parse_sse(first.text)
+    events = parse_sse(first)
     names = [name for name, _ in events]
     assert names[0] == "start" and names[-1] == "final" and set(names[1:-1]) == {"token"}
     final = events[-1][1]
@@ -39,7 +39,7 @@ def test_stream_a_chat_then_see_both_turns_in_history_and_memories(
             "/api/chat/stream",
             headers=alice,
             json={"message": "What is my dog called?", "conversation_id": conversation},
-        ).text
+        )
     )[-1][1]
     assert second["conversation_id"] == conversation
 
@@ -62,7 +62,7 @@ def test_final_event_lists_the_memories_used(client: TestClient, register: Regis
     alice = register("alice")
     client.post("/api/chat/stream", headers=alice, json={"message": "I live in Hangzhou"})
     final = parse_sse(
-        client.post("/api/chat/stream", headers=alice, json={"message": "Where do I live?"}).text
+        client.post("/api/chat/stream", headers=alice, json={"message": "Where do I live?"})
     )[-1][1]
     [used] = final["memories"]
     assert used["text"] == "I live in Hangzhou"
@@ -123,9 +123,7 @@ def test_model_failure_mid_stream_sends_an_error_event_and_keeps_the_message(
     with TestClient(create_app(services=make_services(FailingModel()))) as client:
         alice = sign_up(client, "alice")
 
-        events = parse_sse(
-            client.post("/api/chat/stream", headers=alice, json={"message": "hi"}).text
-        )
+        events = parse_sse(client.post("/api/chat/stream", headers=alice, json={"message": "hi"}))
 
         assert events[-1][0] == "error" and "saved" in events[-1][1]["message"]
         [conversation] = client.get("/api/conversations", headers=alice).json()
@@ -139,7 +137,7 @@ def test_history_shows_the_memories_each_answer_used_until_they_are_forgotten(
     alice = register("alice")
     client.post("/api/chat/stream", headers=alice, json={"message": "I live in Hangzhou"})
     final = parse_sse(
-        client.post("/api/chat/stream", headers=alice, json={"message": "Where do I live?"}).text
+        client.post("/api/chat/stream", headers=alice, json={"message": "Where do I live?"})
     )[-1][1]
     [used] = final["memories"]
 
@@ -163,4 +161,5 @@ def test_stream_event_shapes_are_published_in_the_openapi_schema(client: TestCli
         "memories",
         "memory",
     }
-    assert set(schemas["ChatError"]["properties"]) == {"message"}
+    assert set(schemas["ChatError"]["properties"]) == {"message", "retry_after"}
+    assert set(schemas["ChatQueued"]["properties"]) == {"position", "estimated_wait_s"}

@@ -17,9 +17,9 @@ def test_bob_sees_nothing_of_alice(
     client: TestClient, register: Register, model: RecordingFakeModel
 ) -> None:
     alice, bob = register("alice"), register("bob")
-    final = parse_sse(
-        client.post("/api/chat/stream", headers=alice, json={"message": SECRET}).text
-    )[-1][1]
+    final = parse_sse(client.post("/api/chat/stream", headers=alice, json={"message": SECRET}))[-1][
+        1
+    ]
     [memory] = client.get("/api/memories", headers=alice).json()
 
     # Listing and searching
@@ -40,7 +40,7 @@ def test_bob_sees_nothing_of_alice(
     assert hijack.status_code == 404
     # Chat: nothing of Alice's is retrieved or put in Bob's prompt
     bob_final = parse_sse(
-        client.post("/api/chat/stream", headers=bob, json={"message": "What is my diagnosis?"}).text
+        client.post("/api/chat/stream", headers=bob, json={"message": "What is my diagnosis?"})
     )[-1][1]
     assert bob_final["memories"] == []
     assert "hypertension" not in model.last_prompt

@@ -32,7 +32,7 @@ def test_stream_events_carries_model_tokens(client: TestClient, register: Regist
         json={"input": {"message": "hello"}},
     )
     assert response.status_code == 200
-    events = parse_sse(response.text)
+    events = parse_sse(response)
     tokens = [
         data["data"]["chunk"]["content"]
         for name, data in events

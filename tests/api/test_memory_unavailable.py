@@ -50,7 +50,7 @@ def services(tmp_path: Path, server: ChromaServer, model: RecordingFakeModel) ->
 def _chat(client: TestClient, headers: dict[str, str], message: str) -> dict[str, object]:
     response = client.post("/api/chat/stream", headers=headers, json={"message": message})
     assert response.status_code == 200, response.text
-    name, final = parse_sse(response.text)[-1]
+    name, final = parse_sse(response)[-1]
     assert name == "final"
     assert isinstance(final, dict)
     return final

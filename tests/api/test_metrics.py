@@ -50,7 +50,7 @@ def grew(before: Samples, after: Samples, name: str, **labels: str) -> float:
 
 def chat(client: TestClient, headers: dict[str, str], message: str) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
     response = client.post("/api/chat/stream", headers=headers, json={"message": message})
-    return parse_sse(response.text)
+    return parse_sse(response)
 
 
 @pytest.fixture

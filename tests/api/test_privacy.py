@@ -44,7 +44,7 @@ def test_delete_me_erases_every_store_and_leaves_others(
 ) -> None:
     alice, bob = register("alice"), register("bob")
     alice_id = client.get("/api/me", headers=alice).json()["id"]
-    final = parse_sse(client.post("/api/chat/stream", headers=alice, json={"message": SECRET}).text)
+    final = parse_sse(client.post("/api/chat/stream", headers=alice, json={"message": SECRET}))
     assert final[-1][0] == "final"
     client.post("/api/chat/stream", headers=bob, json={"message": "Bob stays"})
 

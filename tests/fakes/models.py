@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatResult
+from langchain_core.language_models import BaseChatModel, GenericFakeChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
 
@@ -51,3 +53,64 @@ class FailingModel(GenericFakeChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         raise RuntimeError("model crashed")
+
+
+@dataclass
+class Probe:
+    """What the model saw: how many generations ran at once, which were closed, the kwargs."""
+
+    gate: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    active: int = 0
+    most_at_once: int = 0
+    started: int = 0
+    closed: int = 0
+    kwargs: list[dict[str, Any]] = field(default_factory=list)
+
+    def enter(self, kwargs: dict[str, Any]) -> None:
+        with self.lock:
+            self.active += 1
+            self.started += 1
+            self.most_at_once = max(self.most_at_once, self.active)
+            self.kwargs.append(kwargs)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.active -= 1
+            self.closed += 1
+
+
+class GatedModel(BaseChatModel):
+    """Streams `tokens`, each after the gate opens (open it at once for a free-running model)."""
+
+    probe: Any
+    tokens: tuple[str, ...] = ("one", " two", " three")
+
+    @property
+    def _llm_type(self) -> str:
+        return "gated"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = "".join(chunk.text for chunk in self._stream(messages, stop, None, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        self.probe.enter(kwargs)
+        try:
+            for token in self.tokens:
+                assert self.probe.gate.wait(10), "the test never opened the gate"
+                yield ChatGenerationChunk(message=AIMessageChunk(content=token))
+        finally:
+            self.probe.leave()

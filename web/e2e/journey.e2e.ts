@@ -167,6 +167,30 @@ describe('desktop', () => {
     await screenshot(page, 'desktop-08-stopped')
   })
 
+  it('tells a message that waits for the model its place in line', async () => {
+    // Two more windows of the same person keep the one model busy: a long answer, and one waiting.
+    const signedIn = await page.context().storageState()
+    const windows = [
+      await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN', storageState: signedIn }),
+      await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN', storageState: signedIn }),
+    ]
+    const others = [await windows[0]!.newPage(), await windows[1]!.newPage()]
+    for (const other of others) {
+      await other.goto(`${baseURL}/chat`)
+      await other.getByLabel(zh.chat.inputLabel).fill('Tell me a long story about West Lake.')
+      await other.getByLabel(zh.chat.inputLabel).press('Enter')
+      await other.getByRole('button', { name: zh.chat.stop }).waitFor()
+    }
+    await page.getByLabel(zh.chat.inputLabel).fill('And what about tea?')
+    await page.getByLabel(zh.chat.inputLabel).press('Enter')
+    await page.getByText(/正在排队等待模型：你排在第 \d 位/).waitFor({ timeout: 60_000 })
+    await screenshot(page, 'desktop-09-queued')
+    for (const other of others) await other.getByRole('button', { name: zh.chat.stop }).click()
+    for (const window of windows) await window.close()
+    await page.getByRole('button', { name: zh.chat.stop }).click()
+    await page.getByText(zh.chat.stopped).last().waitFor()
+  })
+
   it('adds health data: consent, a record by hand, then a file of earlier days', async () => {
     await page.getByRole('link', { name: zh.nav.userData }).click()
     await page.getByRole('heading', { name: zh.data.title }).waitFor()

@@ -70,6 +70,29 @@ describe('readChatEvents', () => {
     expect((failure as ApiError).fromServer).toBe(true)
   })
 
+  it('yields the place in the model queue while the answer waits', async () => {
+    const events = await collect([
+      sseEvent('start', { conversation_id: 'c1', turn_id: 7 }),
+      sseEvent('queued', { position: 2, estimated_wait_s: 9.5 }),
+      sseEvent('queued', { position: 1, estimated_wait_s: null }),
+      sseEvent('queued', { position: 0, estimated_wait_s: 0 }),
+      sseEvent('final', final),
+    ])
+    expect(events.slice(1, 4)).toEqual([
+      { type: 'queued', position: 2, estimatedWaitS: 9.5 },
+      { type: 'queued', position: 1, estimatedWaitS: null },
+      { type: 'queued', position: 0, estimatedWaitS: 0 },
+    ])
+  })
+
+  it('keeps the retry hint of an error event when the model was too busy', async () => {
+    const failure = await collect([
+      sseEvent('error', { message: 'The model is busy. Your message was saved.', retry_after: 30 }),
+    ]).catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(ApiError)
+    expect((failure as ApiError).retryAfter).toBe(30)
+  })
+
   it('throws when the stream ends before the final answer', async () => {
     const failure = await collect([sseEvent('token', { text: 'cut' })]).catch((e: unknown) => e)
     expect(failure).toBeInstanceOf(ApiError)

@@ -15,11 +15,13 @@ function parseJson(data: string, event: string): unknown {
 }
 
 /**
- * Yields one `start` event (where the message was saved), `token` events as they arrive, and
- * then one `final` event.
+ * Yields one `start` event (where the message was saved), `queued` events while the answer waits
+ * for the model (position 0 once the model starts on it), `token` events as they arrive, and then
+ * one `final` event.
  *
- * Throws an ApiError (kind `stream`) on an `error` event or when the stream ends without a
- * `final`; an aborted fetch rejects with the fetch's AbortError. Unknown events are skipped.
+ * Throws an ApiError (kind `stream`) on an `error` event (its body keeps `retry_after` when the
+ * model was too busy) or when the stream ends without a `final`; an aborted fetch rejects with
+ * the fetch's AbortError. Unknown events are skipped.
  */
 export async function* readChatEvents(
   body: ReadableStream<Uint8Array>,
@@ -44,6 +46,20 @@ export async function* readChatEvents(
           }
           break
         }
+        case 'queued': {
+          const { position, estimated_wait_s: wait } = parseJson(message.data, 'queued') as {
+            position?: unknown
+            estimated_wait_s?: unknown
+          }
+          if (typeof position === 'number') {
+            yield {
+              type: 'queued',
+              position,
+              estimatedWaitS: typeof wait === 'number' ? wait : null,
+            }
+          }
+          break
+        }
         case 'token': {
           const { text } = parseJson(message.data, 'token') as { text?: unknown }
           if (typeof text === 'string' && text) yield { type: 'token', text }
@@ -53,9 +69,10 @@ export async function* readChatEvents(
           yield { type: 'final', final: parseJson(message.data, 'final') as ChatFinal }
           return
         case 'error': {
-          const { message: sentence } = parseJson(message.data, 'error') as { message?: unknown }
+          const body = parseJson(message.data, 'error') as { message?: unknown }
+          const sentence = body.message
           if (typeof sentence === 'string' && sentence) {
-            throw new ApiError('stream', sentence, 0, { message: sentence })
+            throw new ApiError('stream', sentence, 0, body)
           }
           throw new ApiError('stream', 'The model failed to answer.')
         }

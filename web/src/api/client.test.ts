@@ -179,6 +179,15 @@ describe('createApi', () => {
       expect(error.message).toContain('ollama serve')
     })
 
+    it('rejects with the Retry-After of a 503 when the model is too busy', async () => {
+      const body = { detail: 'The model is busy. Your message was saved.', conversation_id: 'c9' }
+      const busy = jsonResponse(503, body)
+      busy.headers.set('Retry-After', '42')
+      const { api } = fakeApi([busy])
+      const error = await api.streamChat({ message: 'hello' }).catch((e) => e)
+      expect(error).toMatchObject({ kind: 'http', status: 503, retryAfter: 42, conversationId: 'c9' })
+    })
+
     it('passes the abort signal to fetch', async () => {
       const controller = new AbortController()
       const { api, requests } = fakeApi([sseResponse([])])

@@ -16,8 +16,20 @@ export class ApiError extends Error {
     readonly status = 0,
     /** The decoded error body, e.g. the 503 of the chat (`conversation_id`, `turn_id`). */
     readonly body: unknown = undefined,
+    /** Seconds the server asked to wait before trying again (`Retry-After`), if it did. */
+    private readonly retryAfterHeader: number | undefined = undefined,
   ) {
     super(message)
+  }
+
+  /**
+   * Seconds after which trying again is worthwhile, when the model was too busy: the 503's
+   * `Retry-After`, or the `retry_after` of the stream's `error` event.
+   */
+  get retryAfter(): number | undefined {
+    if (this.retryAfterHeader !== undefined) return this.retryAfterHeader
+    const value = (this.body as { retry_after?: unknown } | undefined)?.retry_after
+    return typeof value === 'number' && value > 0 ? value : undefined
   }
 
   /** True when the message is the server's own sentence (`detail` / `message`). */
@@ -51,7 +63,14 @@ export function sentenceOf(body: unknown): string | undefined {
 /** An ApiError for a failed HTTP answer, with the body's sentence or a plain fallback. */
 export function httpError(response: Response, body: unknown): ApiError {
   const fallback = `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`
-  return new ApiError('http', sentenceOf(body) ?? fallback, response.status, body)
+  const retryAfter = Number.parseInt(response.headers.get('Retry-After') ?? '', 10)
+  return new ApiError(
+    'http',
+    sentenceOf(body) ?? fallback,
+    response.status,
+    body,
+    retryAfter > 0 ? retryAfter : undefined,
+  )
 }
 
 export function isAbortError(error: unknown): boolean {

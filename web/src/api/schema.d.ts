@@ -1514,6 +1514,19 @@ export interface components {
             turn_id: number;
         };
         /**
+         * ChatQueued
+         * @description The answer waits for the model (sent while waiting; `position` 0 once the model starts).
+         */
+        ChatQueued: {
+            /** Position */
+            position: number;
+            /**
+             * Estimated Wait S
+             * @default null
+             */
+            estimated_wait_s: number | null;
+        };
+        /**
          * ChatToken
          * @description A piece of the answer, as the model writes it.
          */
@@ -1548,6 +1561,11 @@ export interface components {
         ChatError: {
             /** Message */
             message: string;
+            /**
+             * Retry After
+             * @default null
+             */
+            retry_after: number | null;
         };
     };
     responses: never;
@@ -1902,7 +1920,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `text/event-stream`: `start`, `token` events, then `final` (or `error`); each event's `data` is JSON of the component schema of the same name: `ChatStart`, `ChatToken`, `ChatFinal`, `ChatError`. */
+            /** @description `text/event-stream`: `start`, `queued` while the answer waits for the model, `token` events, then `final` (or `error`); each event's `data` is JSON of the component schema of the same name: `ChatStart`, `ChatQueued`, `ChatToken`, `ChatFinal`, `ChatError`. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1911,7 +1929,7 @@ export interface operations {
                     "application/json": unknown;
                     "text/event-stream": {
                         /** @enum {unknown} */
-                        event?: "start" | "token" | "final" | "error";
+                        event?: "start" | "queued" | "token" | "final" | "error";
                         /** @description JSON of the event's payload */
                         data: string;
                     };
@@ -1944,7 +1962,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description The model is down, or too busy (then with `Retry-After`); the message was saved and the turn marked failed. */
             503: {
                 headers: {
                     [name: string]: unknown;

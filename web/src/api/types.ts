@@ -20,6 +20,7 @@ export type Turn = Schemas['TurnOut']
 /** Events of `POST /api/chat/stream`, once parsed (an `error` event is thrown as an ApiError). */
 export type ChatEvent =
   | { type: 'start'; conversationId: string; turnId: number }
+  | { type: 'queued'; position: number; estimatedWaitS: number | null }
   | { type: 'token'; text: string }
   | { type: 'final'; final: ChatFinal }
 

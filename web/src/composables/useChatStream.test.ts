@@ -84,6 +84,41 @@ describe('useChatStream', () => {
     expect(chat.error.value).toBe(failure)
   })
 
+  it('tells where the answer waits in the model queue until the model starts on it', async () => {
+    const streamChat = scripted(
+      [
+        { type: 'queued', position: 2, estimatedWaitS: 8 },
+        { type: 'queued', position: 1, estimatedWaitS: 4 },
+      ],
+      { hang: true },
+    )
+    const { value: chat } = inScope(() => useChatStream({ streamChat }))
+    const places: unknown[] = []
+    const pending = chat.send('hi', { onQueued: (place) => places.push(place) })
+    await vi.waitFor(() => expect(chat.queued.value).toEqual({ position: 1, estimatedWaitS: 4 }))
+    chat.stop()
+    await pending
+    expect(chat.queued.value).toBeNull()
+    expect(places).toEqual([
+      { position: 2, estimatedWaitS: 8 },
+      { position: 1, estimatedWaitS: 4 },
+    ])
+  })
+
+  it('stops waiting in line once the model starts', async () => {
+    const streamChat = scripted([
+      { type: 'queued', position: 1, estimatedWaitS: null },
+      { type: 'queued', position: 0, estimatedWaitS: 0 },
+      { type: 'token', text: 'Hello' },
+      { type: 'final', final },
+    ])
+    const { value: chat } = inScope(() => useChatStream({ streamChat }))
+    const places: unknown[] = []
+    await chat.send('hi', { onQueued: (place) => places.push(place) })
+    expect(places).toEqual([{ position: 1, estimatedWaitS: null }, null])
+    expect(chat.queued.value).toBeNull()
+  })
+
   it('stops the previous answer when a new message is sent', async () => {
     const hanging = scripted([], { hang: true })
     const quick = scripted([{ type: 'final', final }])

@@ -9,6 +9,16 @@ export interface SendOptions {
   conversationId?: string | null
   /** Called with each piece of text as it arrives. */
   onToken?: (text: string) => void
+  /** Called while the answer waits for the model (null once the model has started on it). */
+  onQueued?: (place: QueuePlace | null) => void
+}
+
+/** Where a waiting answer stands in the model's queue. */
+export interface QueuePlace {
+  /** 1: next to start. */
+  position: number
+  /** Seconds until the model starts on it, as the server estimates (null: no estimate). */
+  estimatedWaitS: number | null
 }
 
 export function useChatStream(api: Pick<Api, 'streamChat'> = defaultApi) {
@@ -18,6 +28,8 @@ export function useChatStream(api: Pick<Api, 'streamChat'> = defaultApi) {
   const final = shallowRef<ChatFinal | null>(null)
   /** The conversation the server saved the message in, known as soon as the stream starts. */
   const startedConversationId = ref<string | null>(null)
+  /** Set while the answer waits for the model (other people's answers come first). */
+  const queued = shallowRef<QueuePlace | null>(null)
   const error = shallowRef<unknown>(null)
   const isStreaming = computed(() => status.value === 'streaming')
   let controller: AbortController | null = null
@@ -33,6 +45,7 @@ export function useChatStream(api: Pick<Api, 'streamChat'> = defaultApi) {
     text.value = ''
     final.value = null
     startedConversationId.value = null
+    queued.value = null
     error.value = null
     status.value = 'streaming'
     try {
@@ -41,7 +54,15 @@ export function useChatStream(api: Pick<Api, 'streamChat'> = defaultApi) {
       for await (const event of events) {
         if (event.type === 'start') {
           startedConversationId.value = event.conversationId
+        } else if (event.type === 'queued') {
+          const place = event.position > 0 ? event : null
+          queued.value = place && { position: place.position, estimatedWaitS: place.estimatedWaitS }
+          options.onQueued?.(queued.value)
         } else if (event.type === 'token') {
+          if (queued.value) {
+            queued.value = null
+            options.onQueued?.(null)
+          }
           text.value += event.text
           options.onToken?.(event.text)
         } else {
@@ -62,7 +83,10 @@ export function useChatStream(api: Pick<Api, 'streamChat'> = defaultApi) {
       }
       return null
     } finally {
-      if (controller === own) controller = null
+      if (controller === own) {
+        controller = null
+        queued.value = null
+      }
     }
   }
 
@@ -71,10 +95,11 @@ export function useChatStream(api: Pick<Api, 'streamChat'> = defaultApi) {
     if (!controller) return
     controller.abort()
     controller = null
+    queued.value = null
     if (status.value === 'streaming') status.value = 'stopped'
   }
 
   onScopeDispose(stop)
 
-  return { text, status, final, startedConversationId, error, isStreaming, send, stop }
+  return { text, status, final, startedConversationId, queued, error, isStreaming, send, stop }
 }

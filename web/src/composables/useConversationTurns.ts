@@ -3,6 +3,7 @@ import { reactive, ref, shallowRef } from 'vue'
 import { api as defaultApi, ApiError } from '@/api'
 import type { Api, Memory, Turn } from '@/api'
 import { useChatStream } from './useChatStream'
+import type { QueuePlace } from './useChatStream'
 
 export type TurnState = 'pending' | 'streaming' | 'answered' | 'stopped' | 'failed'
 
@@ -18,6 +19,8 @@ export interface ChatTurn {
   memories: Memory[] | null
   /** True when the memory store was down and the answer was written without memories. */
   memoryUnavailable: boolean
+  /** Set while the answer waits for the model behind other people's answers. */
+  queued: QueuePlace | null
   error: unknown
 }
 
@@ -35,6 +38,7 @@ function fromServer(turn: Turn): ChatTurn {
     createdAt: turn.created_at,
     memories: state === 'answered' ? (turn.memories ?? []) : null,
     memoryUnavailable: false,
+    queued: null,
     error: null,
   }
 }
@@ -87,6 +91,7 @@ export function useConversationTurns(
       createdAt: new Date().toISOString(),
       memories: null,
       memoryUnavailable: false,
+      queued: null,
       error: null,
     })
     turns.value.push(turn)
@@ -96,7 +101,11 @@ export function useConversationTurns(
       onToken: (text) => {
         turn.output += text
       },
+      onQueued: (place) => {
+        turn.queued = place
+      },
     })
+    turn.queued = null
     if (final) {
       turn.output = final.answer
       turn.turnId = final.turn_id

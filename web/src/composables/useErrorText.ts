@@ -11,6 +11,8 @@ export function useErrorText() {
       if (error.kind === 'http' && error.status === 401) return t('auth.sessionExpired')
       // A proxy's 502/504 has no sentence: the backend itself is not answering.
       if (error.status === 502 || error.status === 504) return t('errors.network')
+      // The model is busy with others: the message was kept, and the server said when to retry.
+      if (error.retryAfter !== undefined) return t('queue.busy', { seconds: error.retryAfter })
       if (error.fromServer) return error.message
       if (error.kind === 'stream') return t('errors.interrupted')
       if (error.status >= 500) return t('errors.server', { status: error.status })

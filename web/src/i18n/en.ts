@@ -132,6 +132,11 @@ const en: Messages<typeof zhCN> = {
     retry: 'Try again',
     close: 'Close',
   },
+  queue: {
+    waiting: 'Waiting for the model: you are number {position} in line…',
+    estimate: '(about {seconds} s)',
+    busy: 'The model is busy with other people’s answers. Your message was saved; please try again in {seconds} s.',
+  },
   errors: {
     network: 'Cannot reach the MemAdvisor server. Check that it is running, then try again.',
     server: 'The server had a problem ({status}); please try again later.',

@@ -126,6 +126,11 @@ export default {
     retry: '重试',
     close: '关闭',
   },
+  queue: {
+    waiting: '正在排队等待模型：你排在第 {position} 位…',
+    estimate: '（约 {seconds} 秒）',
+    busy: '模型正忙于回答其他人的消息。你的消息已保存，请在 {seconds} 秒后重试。',
+  },
   errors: {
     network: '无法连接到 MemAdvisor 服务器。请确认它正在运行，然后重试。',
     server: '服务器出错了（{status}），请稍后重试。',
