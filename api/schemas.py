@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, 
 from memory.accounts import Preferences
 from memory.datatypes import (
     BehaviorRecord,
+    CustomRecord,
     DataType,
     EducationRecord,
     FinanceRecord,
@@ -205,21 +206,24 @@ class _DataIn(BaseModel):
 
 
 class HealthDataIn(_DataIn):
-    """A health record: steps, resting heart rate (bpm), sleep (hours), weight (kg)."""
+    """A day's health measurements or one reading; each field names its unit (steps, h, bpm, kg,
+    %, mmHg, mmol/L; glucose in mg/dL is accepted and converted)."""
 
     data_type: Literal["health"]
     data: HealthRecord
 
 
 class FinanceDataIn(_DataIn):
-    """A finance record: income, expenses, savings, debt over a period, in one currency."""
+    """A finance record: income, expenses, savings, debt over a period, in one currency,
+    optionally for one category."""
 
     data_type: Literal["finance"]
     data: FinanceRecord
 
 
 class EducationDataIn(_DataIn):
-    """An education record: courses, goals, study hours."""
+    """An education record: a study session (minutes, on the day of `recorded_at`), an exam with
+    its date and target, a weekly goal (h/week), courses, goals."""
 
     data_type: Literal["education"]
     data: EducationRecord
@@ -232,8 +236,15 @@ class BehaviorDataIn(_DataIn):
     data: BehaviorRecord
 
 
+class CustomDataIn(_DataIn):
+    """A custom metric: a name, a unit and a value at a time."""
+
+    data_type: Literal["custom"]
+    data: CustomRecord
+
+
 UserDataIn = Annotated[
-    HealthDataIn | FinanceDataIn | EducationDataIn | BehaviorDataIn,
+    HealthDataIn | FinanceDataIn | EducationDataIn | BehaviorDataIn | CustomDataIn,
     Field(discriminator="data_type"),
 ]
 """One record; `data_type` picks the schema its `data` must follow."""
@@ -263,10 +274,47 @@ class ImportReport(BaseModel):
 
     accepted: int
     rejected: list[RejectedRow]
+    """Refused rows with their reasons (the first 1,000; `rejected_total` counts them all)."""
     written: bool
     """False when nothing was written (strict mode with rejected rows, or nothing valid)."""
     ids: list[int]
     """The ids of the records written."""
+    format: str = "records"
+    """The importer used: `records`, `apple_health`, `alipay`, `wechat_pay` or `csv`."""
+    rejected_total: int = 0
+    notes: list[str] = []
+    """What was read but not imported: unknown columns or entry types, rows not counted."""
+    replaced: int = 0
+    """Records of a former import of the same app (same day, month or reading) replaced."""
+
+
+class ImportProgress(BaseModel):
+    """An import's progress: `reading` the file (bytes), then `writing` the records."""
+
+    phase: Literal["reading", "writing"]
+    done: int
+    total: int | None
+    """None while the total is unknown."""
+
+
+class ImportFailure(BaseModel):
+    """The import stopped: the status an ordinary answer would have had, and why."""
+
+    status: int
+    detail: str
+
+
+class CsvPreviewOut(BaseModel):
+    """A CSV's columns, its first rows and a guessed mapping, for the column-mapping step."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    guess: dict[str, str]
+    """Column → field of the chosen data type (`recorded_at` for the time)."""
+    fields: list[str]
+    """The fields of the chosen data type, and `recorded_at`."""
+    units: dict[str, str]
+    """The unit of each measured field."""
 
 
 class ConsentOut(BaseModel):
@@ -276,6 +324,7 @@ class ConsentOut(BaseModel):
     finance: bool = False
     education: bool = False
     behavior: bool = False
+    custom: bool = False
 
 
 class ConsentUpdate(BaseModel):
@@ -287,6 +336,7 @@ class ConsentUpdate(BaseModel):
     finance: bool | None = None
     education: bool | None = None
     behavior: bool | None = None
+    custom: bool | None = None
 
 
 class ConsentChange(ConsentOut):
@@ -335,6 +385,8 @@ class ProfileOut(BaseModel):
     summarized_turns: int
     """How many of your turns the last summary had read."""
     updated_at: datetime | None
+    height_cm: float | None = None
+    """Your height (cm), which the BMI needs; you enter it."""
 
 
 class ProfileUpdate(BaseModel):
@@ -344,6 +396,15 @@ class ProfileUpdate(BaseModel):
 
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
     preferences: Preferences | None = None
+    height_cm: float | None = Field(
+        default=None,
+        ge=50,
+        le=272,
+        strict=True,
+        allow_inf_nan=False,
+        description="Your height, for the BMI (null clears it). Unit: cm.",
+        json_schema_extra={"x-unit": "cm"},
+    )
 
 
 class RecommendationItem(BaseModel):

@@ -102,6 +102,14 @@ class Settings(BaseSettings):
     prompt_variants: list[str] = ["standard"]
     """Active prompt variants (A/B arms, a JSON list of names from `prompts/variants.py`);
     each user is assigned one stably."""
+    health_guidelines: Literal["auto", "international", "china"] = "auto"
+    """Which guidelines health insights compare with: `international` (blood pressure: ACC/AHA
+    2017; fasting glucose: ADA; BMI: WHO) or `china` (《中国高血压防治指南》2018 revision, 140/90;
+    WHO 1999 glucose criteria as the Chinese Diabetes Society uses them; BMI 24/28); `auto` by the
+    user's language (Chinese: `china`)."""
+    import_max_mb: int = Field(default=1024, ge=1, le=16384)
+    """Largest file an import accepts, in MB (an Apple Health export.xml can be ~1 GB; files are
+    read as a stream, never held in memory)."""
 
     # --- API and accounts ------------------------------------------------------------------------
     secret_key: str = DEFAULT_SECRET_KEY
