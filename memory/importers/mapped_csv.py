@@ -39,7 +39,7 @@ _HINTS: dict[str, tuple[str, ...]] = {
     "steps": ("step", "步"),
     "sleep_hours": ("sleep", "睡眠"),
     "resting_heart_rate": ("resting", "静息"),
-    "heart_rate": ("heart", "心率"),
+    "heart_rate": ("heart", "心率", "心跳"),
     "pulse": ("pulse", "脉搏"),
     "weight_kg": ("weight", "体重"),
     "body_fat_pct": ("fat", "体脂"),

@@ -16,9 +16,18 @@ Headers = dict[str, str]
 VALID = {
     "health": {"steps": 8200, "resting_heart_rate": 62, "sleep_hours": 7.5, "weight_kg": 70.2},
     "finance": {"income": 12000, "expenses": 9000, "currency": "CNY"},
-    "education": {"courses": ["Linear algebra"], "goals": ["pass the exam"], "study_hours": 2},
+    "education": {"courses": ["Linear algebra"], "goals": ["pass the exam"], "study_minutes": 90},
     "behavior": {"category": "exercise", "event": "swam 1 km", "duration_minutes": 40},
+    "custom": {"name": "water 喝水", "unit": "L", "value": 1.5},
 }
+MORE_VALID = [
+    ("health", {"systolic_bp": 148, "diastolic_bp": 95, "pulse": 72}),
+    ("health", {"glucose_mmol_l": 5.4, "fasting": True}),
+    ("health", {"body_fat_pct": 22.5, "heart_rate": 80}),
+    ("finance", {"expenses": 1800, "category": "food"}),
+    ("education", {"exam": "IELTS", "exam_date": "2027-01-16", "exam_target": "7.0"}),
+    ("education", {"weekly_goal_hours": 12, "subject": "listening"}),
+]
 
 BAD = [
     ("health", {"steps": -5}, "data.steps", "greater than or equal to 0"),
@@ -31,7 +40,20 @@ BAD = [
     ("finance", {"income": -1}, "data.income", "greater than or equal to 0"),
     ("finance", {"income": 10, "currency": "yuan"}, "data.currency", "match pattern"),
     ("finance", {"income": 10, "period": "decade"}, "data.period", "'day', 'week', 'month'"),
-    ("education", {"study_hours": 30}, "data.study_hours", "less than or equal to 24"),
+    ("education", {"study_hours": 70}, "data.study_hours", "less than or equal to 24 h (one"),
+    ("education", {"study_minutes": 2000}, "data.study_minutes", "1440 min"),
+    ("education", {"exam_date": "2027-01-01"}, "data", "give exam too"),
+    ("health", {"systolic_bp": 148}, "data", "both systolic_bp and diastolic_bp"),
+    ("health", {"systolic_bp": 400, "diastolic_bp": 90}, "data.systolic_bp", "300 mmHg"),
+    ("health", {"systolic_bp": 80, "diastolic_bp": 90}, "data", "higher than diastolic"),
+    ("health", {"glucose_mmol_l": 80}, "data.glucose_mmol_l", "40 mmol/L"),
+    ("health", {"glucose_mg_dl": 5}, "data.glucose_mg_dl", "18 mg/dL"),
+    ("health", {"steps": True}, "data.steps", "valid integer"),
+    ("health", {"sleep_hours": "7"}, "data.sleep_hours", "valid number"),
+    ("health", {"fasting": True}, "data", "give glucose_mmol_l too"),
+    ("finance", {"expenses": 10, "category": "snacks"}, "data.category", "'food'"),
+    ("custom", {"name": "water", "value": 1}, "data.unit", "Field required"),
+    ("custom", {"name": "water", "unit": "L", "value": False}, "data.value", "valid number"),
     ("education", {"courses": [""]}, "data.courses.0", "at least 1 character"),
     ("behavior", {"event": "ran"}, "data.category", "Field required"),
     ("behavior", {"category": "x", "event": "y", "duration_minutes": 2000}, "duration", "1440"),
@@ -41,7 +63,7 @@ BAD = [
 @pytest.fixture
 def alice(register: Callable[[str], Headers], client: TestClient) -> Headers:
     headers = register("alice")
-    consent = {"health": True, "finance": True, "education": True, "behavior": True}
+    consent = {"health": True, "finance": True, "education": True, "behavior": True, "custom": True}
     assert client.put("/api/me/consent", json=consent, headers=headers).status_code == 200
     return headers
 
@@ -55,6 +77,7 @@ def test_consent_is_off_until_turned_on(
         "finance": False,
         "education": False,
         "behavior": False,
+        "custom": False,
     }
     refused = client.post(
         "/api/user-data", json={"data_type": "health", "data": {"steps": 100}}, headers=headers
@@ -80,6 +103,36 @@ def test_each_type_accepts_a_valid_record(
     # The record is a memory too, so chat can find it.
     [memory] = services.memory.list(stored_user(services), kind="data")
     assert memory.source_id == str(stored["id"])
+
+
+@pytest.mark.parametrize(("data_type", "data"), MORE_VALID)
+def test_new_measurements_with_units_are_accepted(
+    client: TestClient, alice: Headers, data_type: str, data: dict[str, object]
+) -> None:
+    body = {"data_type": data_type, "data": data}
+    response = client.post("/api/user-data", json=body, headers=alice)
+    assert response.status_code == 201, response.text
+    assert response.json()["data"].items() >= data.items()
+
+
+def test_glucose_in_mg_dl_and_study_in_hours_are_converted(
+    client: TestClient, alice: Headers
+) -> None:
+    glucose = {"data_type": "health", "data": {"glucose_mg_dl": 126, "fasting": True}}
+    stored = client.post("/api/user-data", json=glucose, headers=alice).json()["data"]
+    assert stored == {"glucose_mmol_l": 7.0, "fasting": True}
+    study = {"data_type": "education", "data": {"study_hours": 1.5}}
+    stored = client.post("/api/user-data", json=study, headers=alice).json()["data"]
+    assert stored["study_minutes"] == 90 and "study_hours" not in stored
+
+
+def test_the_schema_names_each_unit(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    health = schemas["HealthRecord"]["properties"]
+    assert health["systolic_bp"]["x-unit"] == "mmHg"
+    assert health["glucose_mmol_l"]["x-unit"] == "mmol/L"
+    assert "mmHg" in health["systolic_bp"]["description"]
+    assert schemas["EducationRecord"]["properties"]["study_minutes"]["x-unit"] == "min"
 
 
 def stored_user(services: Services) -> int:
