@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile, status
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from agent.analysis.guidelines import pick_guidelines
+from agent.charts import user_charts
 from agent.services import Services
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
+from api.language import response_language
 from api.openapi import sse_content
 from api.schemas import (
+    ChartOut,
+    ChartsOut,
     CsvPreviewOut,
     ErrorOut,
     ImportFailure,
@@ -27,7 +32,7 @@ from api.schemas import (
     UserDataIn,
     UserDataOut,
 )
-from memory.datatypes import SCHEMAS, UNITS, DataType, error_messages
+from memory.datatypes import DATA_TYPES, SCHEMAS, UNITS, DataType, error_messages
 from memory.importers import (
     MAX_REPORTED_ROWS,
     ColumnMapping,
@@ -38,7 +43,9 @@ from memory.importers import (
     preview_csv,
     split_by_consent,
 )
+from memory.models import utcnow
 from memory.userdata import ConsentRequiredError, NewRecord
+from prompts.language import Language
 
 router = APIRouter(prefix="/user-data", tags=["user-data"])
 
@@ -88,6 +95,47 @@ async def list_records(
         services.user_data.list, user.id, data_type=type, since=since, limit=limit, offset=offset
     )
     return [UserDataOut.model_validate(row) for row in rows]
+
+
+@router.get("/charts", dependencies=[audited("read", "user_data")])
+async def charts(
+    user: CurrentUser,
+    services: ServicesDep,
+    language: Annotated[Language, Depends(response_language)],
+    days: Annotated[
+        int, Query(ge=1, le=366, description="The period in days (the client offers 7, 30, 90, 365).")
+    ] = 30,
+) -> ChartsOut:
+    """A trend chart per metric you record, with guideline bands and insights as markers."""
+    return await asyncio.to_thread(_charts, services, user.id, days, language)
+
+
+def _charts(services: Services, user_id: int, days: int, language: Language) -> ChartsOut:
+    now = utcnow()
+    start = now - timedelta(days=days)
+    guidelines = pick_guidelines(
+        services.settings.health_guidelines, services.analyst.language(user_id)
+    )
+    records = {
+        data_type: services.user_data.window(
+            user_id, data_type, min(start, now - timedelta(days=366)) if data_type == "education" else start
+        )
+        for data_type in DATA_TYPES
+    }
+    allowed = services.user_data.consents.granted(user_id)
+    built = user_charts(
+        records,
+        services.insights.list(user_id, set(allowed)),
+        start=start,
+        guidelines=guidelines,
+        height_cm=services.accounts.profile(user_id).height_cm,
+        language=language,
+    )
+    return ChartsOut(
+        days=days,
+        guidelines=guidelines,
+        charts=[ChartOut.model_validate(chart) for chart in built],
+    )
 
 
 @router.delete(

@@ -257,3 +257,167 @@ def test_import_of_an_unreadable_file_is_a_clear_400(client: TestClient, alice: 
     )
     assert response.status_code == 400
     assert "JSON" in response.json()["detail"]
+
+
+FIXTURES = __import__("pathlib").Path(__file__).parent.parent / "fixtures"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("nested.json", b"[" * 5000),
+        ("big.json", b'[{"data_type": "health", "data": {"steps": ' + b"9" * 5000 + b"}}]"),
+        ("long.csv", b"data_type,note\nhealth," + b"x" * 140_000 + b"\n"),
+        ("broken.xml", b"<?xml version='1.0'?><HealthData><Record type='x'"),
+        ("alipay.csv", "支付宝交易记录明细查询\n没有表头\n".encode("gbk")),
+    ],
+)
+def test_hostile_imports_are_clear_400s(
+    client: TestClient, alice: Headers, name: str, content: bytes
+) -> None:
+    response = client.post(
+        "/api/user-data/import", files={"file": (name, content, "text/plain")}, headers=alice
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"].startswith("Cannot import: ")
+
+
+def test_apple_health_import_streams_progress_then_reports(
+    client: TestClient, alice: Headers
+) -> None:
+    from tests.api.sse import parse_sse
+
+    content = (FIXTURES / "apple_health_export.xml").read_bytes()
+    response = client.post(
+        "/api/user-data/import",
+        files={"file": ("export.xml", content, "text/xml")},
+        headers={**alice, "Accept": "text/event-stream"},
+    )
+    events = parse_sse(response.text)
+    names = [name for name, _ in events]
+    assert names[0] == "progress" and names[-1] == "report", names
+    reading = [data for name, data in events if name == "progress" and data["phase"] == "reading"]
+    assert reading[-1]["done"] == reading[-1]["total"] == len(content)
+    assert any(data["phase"] == "writing" for name, data in events if name == "progress")
+    report = events[-1][1]
+    assert report["format"] == "apple_health" and report["written"] is True
+    assert report["accepted"] == 4 and report["rejected_total"] == 2
+    assert any("ActiveEnergyBurned" in note for note in report["notes"])
+
+    # A newer export of the same days replaces them instead of counting them twice.
+    again = client.post(
+        "/api/user-data/import",
+        files={"file": ("export.xml", content, "text/xml")},
+        headers=alice,
+    ).json()
+    assert again["replaced"] == 4
+    assert len(client.get("/api/user-data?type=health", headers=alice).json()) == 4
+
+
+def test_a_broken_file_streams_an_error_event(client: TestClient, alice: Headers) -> None:
+    from tests.api.sse import parse_sse
+
+    response = client.post(
+        "/api/user-data/import",
+        files={"file": ("export.xml", b"<HealthData><Record", "text/xml")},
+        headers={**alice, "Accept": "text/event-stream"},
+    )
+    name, data = parse_sse(response.text)[-1]
+    assert name == "error" and data["status"] == 400
+    assert "not well-formed at line 1" in data["detail"]
+
+
+def test_alipay_bill_import_gives_monthly_category_records(
+    client: TestClient, alice: Headers
+) -> None:
+    content = (FIXTURES / "alipay_bill.csv").read_bytes()
+    report = client.post(
+        "/api/user-data/import?strict=true",
+        files={"file": ("alipay.csv", content, "text/csv")},
+        headers=alice,
+    ).json()
+    assert report["format"] == "alipay" and report["written"] is False  # strict: one bad row
+    report = client.post(
+        "/api/user-data/import",
+        files={"file": ("alipay.csv", content, "text/csv")},
+        headers=alice,
+    ).json()
+    assert report["written"] is True and report["accepted"] == 5
+    assert [row["row"] for row in report["rejected"]] == [9]
+    records = client.get("/api/user-data?type=finance", headers=alice).json()
+    assert {r["data"]["category"] for r in records} == {"food", "transport", "salary", "groceries"}
+
+
+def test_any_csv_previewed_then_imported_with_a_mapping(client: TestClient, alice: Headers) -> None:
+    content = "Date,Sys,Dia,Mood\n2026-11-01,150,96,ok\n2026-11-02,146,94,meh\n".encode()
+    preview = client.post(
+        "/api/user-data/import/preview?type=health",
+        files={"file": ("bp.csv", content, "text/csv")},
+        headers=alice,
+    ).json()
+    assert preview["columns"] == ["Date", "Sys", "Dia", "Mood"]
+    assert preview["guess"] == {"Date": "recorded_at", "Sys": "systolic_bp", "Dia": "diastolic_bp"}
+    assert "systolic_bp" in preview["fields"] and preview["units"]["systolic_bp"] == "mmHg"
+    mapping = json.dumps({"data_type": "health", "columns": preview["guess"]})
+    report = client.post(
+        "/api/user-data/import?format=csv",
+        files={"file": ("bp.csv", content, "text/csv")},
+        data={"mapping": mapping},
+        headers=alice,
+    ).json()
+    assert report["written"] and report["accepted"] == 2
+    assert report["notes"] == ["columns not imported (not mapped): Mood"]
+    bad = client.post(
+        "/api/user-data/import?format=csv",
+        files={"file": ("bp.csv", content, "text/csv")},
+        data={"mapping": json.dumps({"data_type": "health", "columns": {"Mood": "mood"}})},
+        headers=alice,
+    )
+    assert bad.status_code == 400 and "no field mood" in bad.json()["detail"]
+    missing = client.post(
+        "/api/user-data/import?format=csv",
+        files={"file": ("bp.csv", content, "text/csv")},
+        headers=alice,
+    )
+    assert missing.status_code == 400 and "mapping" in missing.json()["detail"]
+
+
+def test_charts_draw_bands_and_put_insights_at_their_records(
+    client: TestClient, alice: Headers
+) -> None:
+    rows = []
+    for day in range(10):
+        recorded = (datetime.now(UTC) - timedelta(days=day, hours=1)).isoformat()
+        rows.append({"data_type": "health", "recorded_at": recorded, "data": {"steps": 3000 + day}})
+        rows.append(
+            {
+                "data_type": "health",
+                "recorded_at": recorded,
+                "data": {"systolic_bp": 148, "diastolic_bp": 95},
+            }
+        )
+    rows.append({"data_type": "custom", "data": {"name": "water", "unit": "L", "value": 1.5}})
+    rows.append({"data_type": "education", "data": {"study_minutes": 90, "weekly_goal_hours": 10}})
+    rows.append({"data_type": "finance", "data": {"expenses": 900, "category": "food"}})
+    report = client.post(
+        "/api/user-data/import",
+        files={"file": ("rows.json", json.dumps(rows).encode(), "application/json")},
+        headers=alice,
+    ).json()
+    assert report["accepted"] == len(rows)
+
+    answer = client.get("/api/user-data/charts?days=30&lang=zh", headers=alice).json()
+    assert "charts" in answer, answer
+    assert answer["guidelines"] == "international"
+    charts = {chart["key"]: chart for chart in answer["charts"]}
+    assert {"steps", "blood_pressure", "custom:water", "study_week", "finance_month"} <= set(charts)
+    steps = charts["steps"]
+    assert len(steps["series"][0]["points"]) == 10 and steps["bands"][0]["low"] == 7000
+    pressure = charts["blood_pressure"]
+    assert [s["name"] for s in pressure["series"]] == ["systolic_bp", "diastolic_bp"]
+    assert {band["category"] for band in pressure["bands"]} >= {"normal", "stage_2"}
+    [marker] = pressure["markers"]
+    assert marker["key"] == "health.blood_pressure" and "2期高血压" in marker["text"]
+    assert len(marker["ids"]) == 10
+    assert charts["study_week"]["lines"] == [{"value": 10.0, "label": "goal"}]
+    assert client.get("/api/user-data/charts?days=400", headers=alice).status_code == 422
