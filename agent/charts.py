@@ -1,5 +1,6 @@
-"""Trend charts of a user's records: one series per metric, with the guideline bands and the
-insights drawn at the records they cite.
+"""Trend charts of a user's records: a series per metric, guideline bands, insights as markers.
+
+Insights are drawn at the records they cite.
 
 The bands come from `agent.analysis.guidelines` (the same numbers the analysers judge with), so a
 chart and an insight can never disagree about where "normal" ends.
@@ -8,11 +9,11 @@ chart and an insight can never disagree about where "normal" ends.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import fmean
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from agent.analysis.finance import MONTHLY
 from agent.analysis.guidelines import (
@@ -114,7 +115,9 @@ def _daily(records: Iterable[UserData], name: str) -> list[Point]:
     ]
 
 
-def _readings(records: Iterable[UserData], name: str, *, only: dict[str, Any] | None = None) -> list[Point]:
+def _readings(
+    records: Iterable[UserData], name: str, *, only: dict[str, Any] | None = None
+) -> list[Point]:
     return [
         Point(record.recorded_at.isoformat(), float(record.data[name]), [record.id])
         for record in records
@@ -253,7 +256,10 @@ def finance_charts(records: Sequence[UserData]) -> list[Chart]:
                 if name == "expenses":
                     category = str(record.data.get("category") or "uncategorised")
                     amount, ids = categories[category].get(month, (0.0, []))
-                    categories[category][month] = (amount + float(value) * factor, [*ids, record.id])
+                    categories[category][month] = (
+                        amount + float(value) * factor,
+                        [*ids, record.id],
+                    )
 
     def series(name: str, values: dict[str, tuple[float, list[int]]]) -> Series:
         return Series(name, [Point(m, round(v, 2), ids) for m, (v, ids) in sorted(values.items())])
@@ -269,7 +275,7 @@ def finance_charts(records: Sequence[UserData]) -> list[Chart]:
                 [series(name, totals[name]) for name in ("income", "expenses") if name in totals],
             )
         )
-    if len(categories) > 1 or "uncategorised" not in categories and categories:
+    if len(categories) > 1 or ("uncategorised" not in categories and categories):
         charts.append(
             Chart(
                 "expense_categories",
@@ -322,7 +328,8 @@ def place_markers(
     """Put each insight on its chart, at the latest record it cites there."""
     for chart in charts:
         for insight in insights:
-            cited = {int(s["id"]) for s in insight.sources if s.get("kind") == "user_data"}  # type: ignore[union-attr]
+            sources = cast("list[dict[str, Any]]", insight.sources)
+            cited = {int(s["id"]) for s in sources if s.get("kind") == "user_data"}
             if not cited or chart_of(insight.key) != chart.key:
                 continue
             hits = [p for s in chart.series for p in s.points if cited & set(p.ids)]
@@ -343,7 +350,7 @@ def place_markers(
 
 
 def user_charts(
-    records: dict[str, Sequence[UserData]],
+    records: Mapping[str, Sequence[UserData]],
     insights: Sequence[UserInsight],
     *,
     start: datetime,

@@ -206,24 +206,30 @@ class _DataIn(BaseModel):
 
 
 class HealthDataIn(_DataIn):
-    """A day's health measurements or one reading; each field names its unit (steps, h, bpm, kg,
-    %, mmHg, mmol/L; glucose in mg/dL is accepted and converted)."""
+    """A day's health measurements, or one reading; each field names its unit.
+
+    Units: steps, h, bpm, kg, %, mmHg, mmol/L (glucose in mg/dL is accepted and converted).
+    """
 
     data_type: Literal["health"]
     data: HealthRecord
 
 
 class FinanceDataIn(_DataIn):
-    """A finance record: income, expenses, savings, debt over a period, in one currency,
-    optionally for one category."""
+    """A finance record: income, expenses, savings, debt over a period, in one currency.
+
+    A `category` says what the money went to (or came from).
+    """
 
     data_type: Literal["finance"]
     data: FinanceRecord
 
 
 class EducationDataIn(_DataIn):
-    """An education record: a study session (minutes, on the day of `recorded_at`), an exam with
-    its date and target, a weekly goal (h/week), courses, goals."""
+    """An education record: a study session, an exam, a weekly goal, courses, goals.
+
+    A session is minutes studied on the day of `recorded_at`; weekly totals are derived.
+    """
 
     data_type: Literal["education"]
     data: EducationRecord

@@ -90,7 +90,7 @@ def import_data(
         pairs = [part.split("=", 1) for part in map_columns.split(",") if part.strip()]
         try:
             mapping = ColumnMapping(
-                data_type=data_type,  # type: ignore[arg-type]
+                data_type=data_type,
                 columns={column.strip(): field.strip() for column, field in pairs},
             )
         except (ValueError, TypeError) as exc:
@@ -104,7 +104,7 @@ def import_data(
                 parsed = parse_import(
                     stream,
                     file.name,
-                    format=format,  # type: ignore[arg-type]
+                    format=format,
                     mapping=mapping,
                     progress=lambda done, total: progress.update(task, completed=done, total=total),
                 )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import (
     BaseModel,
@@ -383,8 +383,9 @@ def describe(data_type: DataType, data: dict[str, Any], recorded_at: datetime) -
         if name == "systolic_bp":
             shown = f"{shown}/{data.get('diastolic_bp')} mmHg"
         elif name == "glucose_mmol_l":
-            fasting = {True: " fasting 空腹", False: " not fasting 非空腹"}.get(data.get("fasting"))
-            shown = f"{shown} mmol/L{fasting or ''}"
+            fasting = data.get("fasting")
+            when = "" if fasting is None else " fasting 空腹" if fasting else " not fasting 非空腹"
+            shown = f"{shown} mmol/L{when}"
         elif name in ("income", "expenses", "savings", "debt"):
             shown = f"{shown} {data.get('currency', '')}/{data.get('period', 'month')}"
         elif name in UNITS and (unit := _SHOWN_UNITS.get(UNITS[name], UNITS[name])):
@@ -393,6 +394,6 @@ def describe(data_type: DataType, data: dict[str, Any], recorded_at: datetime) -
     return f"{recorded_at:%Y-%m-%d} {english} {chinese} record: " + ", ".join(parts)
 
 
-def is_finite_number(value: object) -> bool:
+def is_finite_number(value: object) -> TypeGuard[int | float]:
     """A real number (not a bool, NaN or infinity): what the analysers may compute with."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -190,8 +190,10 @@ class UserProfile(Base):
 
 
 class UserData(Base):
-    """A typed record (health, finance, education, behavior, custom) as JSON validated at the edge
-    (`memory.datatypes`)."""
+    """A typed record (health, finance, education, behavior, custom), validated at the edge.
+
+    `data` follows the type's schema in `memory.datatypes`.
+    """
 
     __tablename__ = "user_data"
     __table_args__ = (Index("ix_user_data_user_type_time", "user_id", "data_type", "recorded_at"),)

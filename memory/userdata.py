@@ -43,8 +43,11 @@ class NewRecord:
 def import_key(
     data_type: DataType, data: dict[str, Any], recorded_at: datetime | None
 ) -> tuple[Any, ...] | None:
-    """What an imported record stands for: app, type, time and kind (a day, a blood pressure or
-    glucose reading, a month's income or expenses of a category). None for records typed in."""
+    """What an imported record stands for: app, type, time and kind; None if typed in.
+
+    The kind is a day, a blood pressure or glucose reading, or a month's income or expenses of a
+    category.
+    """
     source = data.get("source")
     if not source or recorded_at is None:
         return None
@@ -118,9 +121,11 @@ class UserDataStore:
         return self._add(user_id, records, replace=False)[0]
 
     def import_many(self, user_id: int, records: Sequence[NewRecord]) -> tuple[list[UserData], int]:
-        """Like `add_many`, but an imported record replaces the one a former import of the same
-        app stored for the same day, month or reading (`import_key`), so importing a newer
-        export twice counts nothing twice. Returns the stored rows and how many were replaced.
+        """Like `add_many`, but replacing what a former import of the same app stored.
+
+        A record replaces the one with the same `import_key` (day, month or reading), so a newer
+        export imported over an older one counts nothing twice. Returns the stored rows and how
+        many were replaced.
         """
         return self._add(user_id, records, replace=True)
 

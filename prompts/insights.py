@@ -124,7 +124,10 @@ CATEGORY_NAMES: dict[str, dict[Language, str]] = {
     "grade_1": {"en": "grade 1 hypertension", "zh": "1级高血压"},
     "grade_2": {"en": "grade 2 hypertension", "zh": "2级高血压"},
     "grade_3": {"en": "grade 3 hypertension", "zh": "3级高血压"},
-    "impaired": {"en": "the prediabetes (impaired fasting glucose) range", "zh": "空腹血糖受损（糖尿病前期）范围"},
+    "impaired": {
+        "en": "the prediabetes (impaired fasting glucose) range",
+        "zh": "空腹血糖受损（糖尿病前期）范围",
+    },
     "diabetes_range": {"en": "the diabetes range", "zh": "糖尿病诊断范围"},
     "underweight": {"en": "underweight", "zh": "偏瘦"},
     "overweight": {"en": "overweight", "zh": "超重"},
@@ -155,7 +158,10 @@ CRISIS_NOTE = {"en": " ({n} readings above 180/120)", "zh": "（其中{n}次高�
 TARGET_NOTE = {"en": " (target: {target})", "zh": "（目标：{target}）"}
 GOAL_NOTE = {"en": " (goal: {goal:g} h a week)", "zh": "（每周目标{goal:g}小时）"}
 NEW_CATEGORY = {"en": "new", "zh": "新增"}
-CATEGORY_AMOUNT = {"en": "{name} {amount:,.0f} ({share:.0%})", "zh": "{name}{amount:,.0f}（{share:.0%}）"}
+CATEGORY_AMOUNT = {
+    "en": "{name} {amount:,.0f} ({share:.0%})",
+    "zh": "{name}{amount:,.0f}（{share:.0%}）",
+}
 LIST_SEPARATOR = {"en": ", ", "zh": "、"}
 EVENTS = {"en": "{category} ({events}×)", "zh": "{category}（{events}次）"}
 
@@ -223,7 +229,9 @@ def _named_values(values: dict[str, Any], figures: dict[str, Any], language: Lan
     if top and isinstance(top[0], dict) and "amount" in top[0]:
         values["top_categories"] = LIST_SEPARATOR[language].join(
             CATEGORY_AMOUNT[language].format(
-                name=name(EXPENSE_NAMES, item["category"]), amount=item["amount"], share=item["share"]
+                name=name(EXPENSE_NAMES, item["category"]),
+                amount=item["amount"],
+                share=item["share"],
             )
             for item in top
         )

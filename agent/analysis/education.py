@@ -21,9 +21,14 @@ EXAM_SOON_DAYS = 30
 
 def study_hours(records: Sequence[UserData]) -> float:
     """Hours studied in these records' sessions."""
-    return sum(
-        float(r.data["study_minutes"]) for r in records if is_finite_number(r.data.get("study_minutes"))
-    ) / 60
+    return (
+        sum(
+            float(r.data["study_minutes"])
+            for r in records
+            if is_finite_number(r.data.get("study_minutes"))
+        )
+        / 60
+    )
 
 
 def analyse_education(records: Sequence[UserData], context: Context) -> list[Finding]:
@@ -31,7 +36,9 @@ def analyse_education(records: Sequence[UserData], context: Context) -> list[Fin
     now = context.now
     findings = []
     this_week = [r for r in within(records, now, 7) if "study_minutes" in r.data]
-    last_week = [r for r in within(records, now - timedelta(days=7), 7) if "study_minutes" in r.data]
+    last_week = [
+        r for r in within(records, now - timedelta(days=7), 7) if "study_minutes" in r.data
+    ]
     hours_now, hours_before = study_hours(this_week), study_hours(last_week)
     if this_week or last_week:
         change = round((hours_now - hours_before) / hours_before, 3) if hours_before else None

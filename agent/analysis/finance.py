@@ -125,7 +125,11 @@ def _categories(
                 "total": round(total, 2),
                 "currency": currency,
                 "top": [
-                    {"category": name, "amount": round(amount, 2), "share": round(amount / total, 3)}
+                    {
+                        "category": name,
+                        "amount": round(amount, 2),
+                        "share": round(amount / total, 3),
+                    }
                     for name, (amount, _) in top
                 ]
                 if total
@@ -146,7 +150,11 @@ def _categories(
     before, before_ids = before_totals.get(name, (0.0, []))
     growth = round((amount - before) / before, 3) if before else None
     big = total and abs(moves[name]) >= CATEGORY_SHARE * total
-    severity: Severity = "warning" if big and moves[name] > 0 and (growth is None or growth > EXPENSE_GROWTH) else "info"
+    severity: Severity = (
+        "warning"
+        if big and moves[name] > 0 and (growth is None or growth > EXPENSE_GROWTH)
+        else "info"
+    )
     findings.append(
         Finding(
             "finance.category_change",

@@ -84,7 +84,8 @@ def _blood_pressure(records: Sequence[UserData], context: Context) -> list[Findi
     readings = [
         r
         for r in records
-        if is_finite_number(r.data.get("systolic_bp")) and is_finite_number(r.data.get("diastolic_bp"))
+        if is_finite_number(r.data.get("systolic_bp"))
+        and is_finite_number(r.data.get("diastolic_bp"))
     ]
     if len(readings) < BP_MIN_READINGS:
         return []

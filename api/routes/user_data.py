@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile, status
 from pydantic import ValidationError
@@ -43,7 +43,7 @@ from memory.importers import (
     preview_csv,
     split_by_consent,
 )
-from memory.models import utcnow
+from memory.models import UserData, utcnow
 from memory.userdata import ConsentRequiredError, NewRecord
 from prompts.language import Language
 
@@ -103,7 +103,8 @@ async def charts(
     services: ServicesDep,
     language: Annotated[Language, Depends(response_language)],
     days: Annotated[
-        int, Query(ge=1, le=366, description="The period in days (the client offers 7, 30, 90, 365).")
+        int,
+        Query(ge=1, le=366, description="The period in days (the client offers 7, 30, 90, 365)."),
     ] = 30,
 ) -> ChartsOut:
     """A trend chart per metric you record, with guideline bands and insights as markers."""
@@ -116,9 +117,11 @@ def _charts(services: Services, user_id: int, days: int, language: Language) -> 
     guidelines = pick_guidelines(
         services.settings.health_guidelines, services.analyst.language(user_id)
     )
-    records = {
+    records: dict[str, Sequence[UserData]] = {
         data_type: services.user_data.window(
-            user_id, data_type, min(start, now - timedelta(days=366)) if data_type == "education" else start
+            user_id,
+            data_type,
+            min(start, now - timedelta(days=366)) if data_type == "education" else start,
         )
         for data_type in DATA_TYPES
     }
@@ -258,7 +261,8 @@ def _mapping(raw: str | None) -> ColumnMapping:
     if raw is None:
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST,
-            detail="A CSV import needs a mapping of its columns (see /api/user-data/import/preview).",
+            detail="A CSV import needs a mapping of its columns "
+            "(see /api/user-data/import/preview).",
         )
     try:
         return ColumnMapping.model_validate_json(raw)

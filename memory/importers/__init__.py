@@ -23,7 +23,14 @@ from memory.importers.records import parse_records
 from memory.userdata import NewRecord
 
 ImportFormat = Literal["auto", "records", "apple_health", "alipay", "wechat_pay", "csv"]
-FORMATS: tuple[ImportFormat, ...] = ("auto", "records", "apple_health", "alipay", "wechat_pay", "csv")
+FORMATS: tuple[ImportFormat, ...] = (
+    "auto",
+    "records",
+    "apple_health",
+    "alipay",
+    "wechat_pay",
+    "csv",
+)
 
 __all__ = [
     "FORMATS",

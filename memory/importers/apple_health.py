@@ -90,10 +90,15 @@ class _Reader:
             self.skipped[kind or "(no type)"] += 1
             return
         try:
-            start = datetime.strptime(element.get("startDate", ""), DATE_FORMAT)
-            end = datetime.strptime(element.get("endDate") or element.get("startDate", ""), DATE_FORMAT)
+            start = datetime.strptime(element.get("startDate") or "", DATE_FORMAT)
+            end = datetime.strptime(
+                element.get("endDate") or element.get("startDate") or "", DATE_FORMAT
+            )
         except ValueError:
-            self.parsed.reject(self.row, [f"{kind}: startDate/endDate is not a date like 2026-11-20 08:00:00 +0800"])
+            self.parsed.reject(
+                self.row,
+                [f"{kind}: startDate/endDate is not a date like 2026-11-20 08:00:00 +0800"],
+            )
             return
         if kind == SLEEP:
             if "Asleep" in element.get("value", ""):
@@ -102,7 +107,9 @@ class _Reader:
         try:
             value = float(element.get("value", ""))
         except ValueError:
-            self.parsed.reject(self.row, [f"{kind}: value {element.get('value')!r} is not a number"])
+            self.parsed.reject(
+                self.row, [f"{kind}: value {element.get('value')!r} is not a number"]
+            )
             return
         unit = element.get("unit", "")
         if kind == STEPS:
@@ -151,11 +158,22 @@ class _Reader:
         for when, reading in sorted(self.pressure.items()):
             row = reading.pop("row")
             if len(reading) != 2:
-                parsed.reject(row, [f"{when:%Y-%m-%d %H:%M}: a blood pressure reading needs both systolic and diastolic"])
+                parsed.reject(
+                    row,
+                    [
+                        f"{when:%Y-%m-%d %H:%M}: a blood pressure reading needs both systolic "
+                        "and diastolic"
+                    ],
+                )
                 continue
             self._add(row, {**reading, "source": "apple_health"}, when, f"{when:%Y-%m-%d %H:%M}")
         for when, (row, mmol) in sorted(self.glucose.items()):
-            self._add(row, {"glucose_mmol_l": mmol, "source": "apple_health"}, when, f"{when:%Y-%m-%d %H:%M}")
+            self._add(
+                row,
+                {"glucose_mmol_l": mmol, "source": "apple_health"},
+                when,
+                f"{when:%Y-%m-%d %H:%M}",
+            )
         for kind, n in self.skipped.most_common():
             short = kind.removeprefix(HK).removeprefix("HKCategoryTypeIdentifier")
             parsed.notes.append(f"not imported: {short} ({n} samples)")
@@ -167,7 +185,6 @@ class _Reader:
         if self.parsed.rejected_total > before and self.parsed.rejected:
             number, errors = self.parsed.rejected[-1]
             self.parsed.rejected[-1] = (number, [f"{what}: {error}" for error in errors])
-
 
 
 def _asleep_hours(spans: list[tuple[datetime, datetime]]) -> float:

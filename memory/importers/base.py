@@ -81,9 +81,11 @@ class CountingReader(io.RawIOBase):
         self._reported = 0
 
     def readable(self) -> bool:
+        """Always: it is a reader."""
         return True
 
     def readinto(self, buffer: Any) -> int:
+        """Read into `buffer`, counting."""
         data = self._raw.read(len(buffer))
         n = len(data)
         buffer[:n] = data

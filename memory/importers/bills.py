@@ -1,13 +1,14 @@
-"""Alipay (支付宝) and WeChat Pay (微信支付) bill exports: transactions summed per month and category.
+"""Alipay and WeChat Pay bill exports: transactions summed per month and category.
 
 Both apps export a CSV with lines of account information before the header (the "preamble"),
 Alipay in GBK and WeChat in UTF-8 with a BOM; both are accepted in either encoding. Layouts, as the
 apps write them (found by the header's first cells):
-- Alipay: `交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,...`;
-  the older layout `交易号,商家订单号,交易创建时间,付款时间,...,类型,交易对方,商品名称,金额（元）,收/支,
-  交易状态,...` is read too (it has no categories).
-- WeChat Pay: `交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注`,
-  amounts like `¥12.50`.
+- Alipay (支付宝): `交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,
+  收/付款方式,交易状态,交易订单号,...`; the older layout `交易号,商家订单号,
+  交易创建时间,付款时间,...,类型,交易对方,商品名称,金额（元）,收/支,交易状态,...`
+  is read too (it has no categories).
+- WeChat Pay (微信支付): `交易时间,交易类型,交易对方,商品,收/支,金额(元),
+  支付方式,当前状态,交易单号,商户单号,备注`, amounts like `¥12.50`.
 Rows count when they are income (收入) or expenses (支出) and the transaction went through; neutral
 rows (不计收支, `/`: moving money between one's own accounts), closed or fully refunded ones are
 counted in the notes. Times are Beijing time. Each (month, income or expenses, category) becomes one
@@ -74,7 +75,16 @@ WECHAT_TYPES = {
     "亲属卡交易": "family",
     "信用卡还款": "transfer",
 }
-COUNTED_STATUS = ("成功", "已支付", "已收钱", "已存入零钱", "已转账", "等待确认收货", "已收货", "对方已收钱")
+COUNTED_STATUS = (
+    "成功",
+    "已支付",
+    "已收钱",
+    "已存入零钱",
+    "已转账",
+    "等待确认收货",
+    "已收货",
+    "对方已收钱",
+)
 """A status with one of these in it means the money moved."""
 DIRECTIONS = {"支出": "expenses", "收入": "income"}
 
@@ -131,7 +141,11 @@ def parse_bill(stream: IO[bytes], source: str, progress: Progress | None = None)
             skipped[entry] += 1
             continue
         when, direction, amount, category, raw_category = entry
-        if category == "other" and raw_category and raw_category not in ("其他", "生活服务", "商业服务", "扫二维码付款", "二维码收款"):
+        if (
+            category == "other"
+            and raw_category
+            and raw_category not in ("其他", "生活服务", "商业服务", "扫二维码付款", "二维码收款")
+        ):
             unknown_categories[raw_category] += 1
         key = (f"{when:%Y-%m}", direction, category)
         totals[key] += amount
@@ -163,12 +177,37 @@ def parse_bill(stream: IO[bytes], source: str, progress: Progress | None = None)
 
 KNOWN_COLUMNS = {
     # Alipay, current and older layouts
-    "交易时间", "交易分类", "交易对方", "对方账号", "商品说明", "收/支", "金额", "收/付款方式",
-    "交易状态", "交易订单号", "商家订单号", "备注", "交易号", "交易创建时间", "付款时间",
-    "最近修改时间", "交易来源地", "类型", "商品名称", "金额（元）", "服务费（元）", "成功退款（元）",
+    "交易时间",
+    "交易分类",
+    "交易对方",
+    "对方账号",
+    "商品说明",
+    "收/支",
+    "金额",
+    "收/付款方式",
+    "交易状态",
+    "交易订单号",
+    "商家订单号",
+    "备注",
+    "交易号",
+    "交易创建时间",
+    "付款时间",
+    "最近修改时间",
+    "交易来源地",
+    "类型",
+    "商品名称",
+    "金额（元）",
+    "服务费（元）",
+    "成功退款（元）",
     "资金状态",
     # WeChat Pay
-    "交易类型", "商品", "金额(元)", "支付方式", "当前状态", "交易单号", "商户单号",
+    "交易类型",
+    "商品",
+    "金额(元)",
+    "支付方式",
+    "当前状态",
+    "交易单号",
+    "商户单号",
 }
 """The columns of the apps' layouts: only others are reported as unknown."""
 
@@ -197,7 +236,11 @@ def _columns(header: list[str], source: str) -> dict[str, int]:
             if name in header:
                 found[role] = header.index(name)
                 break
-    missing = [names[0] for role, names in wanted.items() if role in ("time", "direction", "amount") and role not in found]
+    missing = [
+        names[0]
+        for role, names in wanted.items()
+        if role in ("time", "direction", "amount") and role not in found
+    ]
     if missing:
         raise ImportFormatError(f"the bill has no {', '.join(missing)} column")
     return found
@@ -205,7 +248,10 @@ def _columns(header: list[str], source: str) -> dict[str, int]:
 
 def _read_row(row: dict[str, str], source: str) -> tuple[str | None, Any]:
     """(problem, None) for a bad row; (None, reason) for a skipped one; else the transaction."""
-    get = lambda role: row.get(role, "")  # noqa: E731
+
+    def get(role: str) -> str:
+        return row.get(role, "")
+
     direction = DIRECTIONS.get(get("direction"))
     status = get("status")
     if direction is None:

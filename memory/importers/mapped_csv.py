@@ -72,9 +72,8 @@ class ColumnMapping(BaseModel):
         allowed = set(SCHEMAS[self.data_type].model_fields) | {"recorded_at"}
         wrong = sorted({field for field in self.columns.values() if field not in allowed})
         if wrong:
-            raise ValueError(
-                f"{self.data_type} has no field {', '.join(wrong)}; use {', '.join(sorted(allowed))}"
-            )
+            fields = ", ".join(sorted(allowed))
+            raise ValueError(f"{self.data_type} has no field {', '.join(wrong)}; use {fields}")
         return self
 
 

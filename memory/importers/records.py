@@ -25,7 +25,9 @@ KNOWN_COLUMNS = {"data_type", "recorded_at"} | {
 }
 
 
-def parse_records(stream: IO[bytes], filename: str, progress: Progress | None = None) -> ParsedImport:
+def parse_records(
+    stream: IO[bytes], filename: str, progress: Progress | None = None
+) -> ParsedImport:
     """Validate every row of a CSV or JSON file in our layout (row 1 is the first data row)."""
     start = stream.tell()
     head = stream.read(512)
@@ -102,7 +104,9 @@ def _check_rows(count: int) -> None:
         raise ImportFormatError(f"at most {MAX_ROWS} rows per import; split the file")
 
 
-def _validate_row(parsed: ParsedImport, number: int, row: dict[str, Any], *, from_text: bool) -> None:
+def _validate_row(
+    parsed: ParsedImport, number: int, row: dict[str, Any], *, from_text: bool
+) -> None:
     data_type = row.get("data_type")
     if data_type not in DATA_TYPES:
         parsed.reject(number, [f"data_type: must be one of {', '.join(DATA_TYPES)}"])

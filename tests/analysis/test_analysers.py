@@ -223,7 +223,12 @@ def test_guidelines_by_setting_override_the_language(make_services, model) -> No
     services = make_services(model, health_guidelines="china")
     user_id = services.accounts.local("u").id
     services.user_data.consents.set(user_id, {"health": True})
-    add(services, user_id, "health", [(d, {"systolic_bp": 148, "diastolic_bp": 95}) for d in range(3)])
+    add(
+        services,
+        user_id,
+        "health",
+        [(d, {"systolic_bp": 148, "diastolic_bp": 95}) for d in range(3)],
+    )
     found = insights(services, user_id)["health.blood_pressure"]
     assert found["figures"]["guideline"] == "china_2018"
     assert "Chinese hypertension guideline" in found["text"]  # English reader, Chinese guideline
@@ -287,9 +292,7 @@ def test_weekly_study_against_the_goal_and_the_next_exam(services: Services, use
     assert "IELTS" in exam["text"] and "7.0" in exam["text"]
 
 
-def test_spending_by_category_names_the_category_that_moved(
-    services: Services, user: int
-) -> None:
+def test_spending_by_category_names_the_category_that_moved(services: Services, user: int) -> None:
     this_month = min(NOW.replace(day=1, hour=12) + timedelta(days=1), NOW)
     last_month = (NOW.replace(day=1) - timedelta(days=10)).replace(hour=12)
     rows = services.user_data.add_many(

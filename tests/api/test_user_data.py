@@ -349,7 +349,7 @@ def test_alipay_bill_import_gives_monthly_category_records(
 
 
 def test_any_csv_previewed_then_imported_with_a_mapping(client: TestClient, alice: Headers) -> None:
-    content = "Date,Sys,Dia,Mood\n2026-11-01,150,96,ok\n2026-11-02,146,94,meh\n".encode()
+    content = b"Date,Sys,Dia,Mood\n2026-11-01,150,96,ok\n2026-11-02,146,94,meh\n"
     preview = client.post(
         "/api/user-data/import/preview?type=health",
         files={"file": ("bp.csv", content, "text/csv")},

@@ -77,7 +77,7 @@ def test_apple_health_zip_is_read_too() -> None:
 
 def test_a_broken_apple_health_file_is_a_clear_error() -> None:
     text = (FIXTURES / "apple_health_export.xml").read_text()
-    truncated = text[: text.index("<Record type=\"HKQuantityTypeIdentifierHeartRate\"") + 40]
+    truncated = text[: text.index('<Record type="HKQuantityTypeIdentifierHeartRate"') + 40]
     with pytest.raises(ImportFormatError, match=r"not well-formed at line \d+, column \d+"):
         parse_import(io.BytesIO(truncated.encode()), "export.xml")
     with pytest.raises(ImportFormatError, match="not an Apple Health export"):
@@ -102,7 +102,9 @@ def test_alipay_bill_in_gbk_becomes_monthly_records_per_category() -> None:
     assert found[("2026-09", "transport", False)]["expenses"] == 36.0
     assert found[("2026-09", "salary", True)]["income"] == 12000.0
     assert found[("2026-10", "groceries", False)]["expenses"] == 580.0
-    assert all(r.data["source"] == "alipay" and r.data["period"] == "month" for _, r in parsed.records)
+    assert all(
+        r.data["source"] == "alipay" and r.data["period"] == "month" for _, r in parsed.records
+    )
     assert "2 transactions" in found[("2026-09", "food", False)]["note"]
     # The closed order and the move to Yu'e Bao are not spending; a bad amount is refused.
     assert "not counted: status 交易关闭 (1 rows)" in parsed.notes
@@ -125,7 +127,9 @@ def test_wechat_pay_bill_skips_neutral_and_refunded_rows() -> None:
 
 def test_a_bill_without_its_header_is_a_clear_error() -> None:
     with pytest.raises(ImportFormatError, match="no header row with 交易时间"):
-        parse_import(io.BytesIO("微信支付账单明细\n只有说明\n".encode()), "x.csv", format="wechat_pay")
+        parse_import(
+            io.BytesIO("微信支付账单明细\n只有说明\n".encode()), "x.csv", format="wechat_pay"
+        )
 
 
 def test_bills_read_in_either_encoding() -> None:
@@ -144,10 +148,20 @@ def test_any_csv_with_a_column_mapping_and_unknown_columns_reported() -> None:
     ).encode()
     preview = preview_csv(io.BytesIO(text), "health")
     assert preview.columns == ["日期", "高压", "低压", "心跳", "心情"]
-    assert preview.guess == {"日期": "recorded_at", "高压": "systolic_bp", "低压": "diastolic_bp", "心跳": "heart_rate"}
+    assert preview.guess == {
+        "日期": "recorded_at",
+        "高压": "systolic_bp",
+        "低压": "diastolic_bp",
+        "心跳": "heart_rate",
+    }
     mapping = ColumnMapping(
         data_type="health",
-        columns={"日期": "recorded_at", "高压": "systolic_bp", "低压": "diastolic_bp", "心跳": "pulse"},
+        columns={
+            "日期": "recorded_at",
+            "高压": "systolic_bp",
+            "低压": "diastolic_bp",
+            "心跳": "pulse",
+        },
     )
     parsed = parse_import(io.BytesIO(text), "bp.csv", format="csv", mapping=mapping)
     assert [r.data for _, r in parsed.records] == [
@@ -164,7 +178,7 @@ def test_any_csv_with_a_column_mapping_and_unknown_columns_reported() -> None:
     ("content", "message"),
     [
         (b"[" * 5000, "nested too deeply"),
-        (b"[{\"data_type\": \"health\", \"data\": {\"steps\": " + b"9" * 5000 + b"}}]", "cannot be read"),
+        (b'[{"data_type": "health", "data": {"steps": ' + b"9" * 5000 + b"}}]", "cannot be read"),
         (b"data_type,note\nhealth," + b"x" * 140_000 + b"\n", "not valid CSV"),
         (b"\xff\xfe\x00garbage", "not text in UTF-8 or GBK"),
     ],
@@ -175,7 +189,10 @@ def test_hostile_files_are_format_errors(content: bytes, message: str) -> None:
 
 
 def test_our_csv_reports_unknown_columns_and_converts_text_cells() -> None:
-    text = b"data_type,recorded_at,steps,fasting,glucose_mmol_l,mood\nhealth,2026-11-01,4200,true,5.1,ok\n"
+    text = (
+        b"data_type,recorded_at,steps,fasting,glucose_mmol_l,mood\n"
+        b"health,2026-11-01,4200,true,5.1,ok\n"
+    )
     parsed = parse_import(io.BytesIO(text), "mine.csv")
     [(_, record)] = parsed.records
     assert record.data == {"steps": 4200, "fasting": True, "glucose_mmol_l": 5.1}
