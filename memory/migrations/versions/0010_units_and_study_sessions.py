@@ -36,14 +36,19 @@ def _keyring() -> Any:
     return keyring
 
 
-def _rewrite(change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> None:
-    """Apply `change` to the data of every education record (None: leave the row alone)."""
-    bind = op.get_bind()
-    rows = bind.execute(
-        sa.text("SELECT id, data FROM user_data WHERE data_type = 'education'")
-    ).all()
+def _education_rows() -> list[Any]:
+    return list(
+        op.get_bind()
+        .execute(sa.text("SELECT id, data FROM user_data WHERE data_type = 'education'"))
+        .all()
+    )
+
+
+def _rewrite(rows: list[Any], change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> None:
+    """Apply `change` to the data of these education records (None: leave the row alone)."""
     if not rows:
         return
+    bind = op.get_bind()
     keyring = _keyring()
     for row_id, stored in rows:
         changed = change(json.loads(keyring.decrypt(str(stored))))
@@ -73,12 +78,15 @@ def _minutes_to_hours(data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def upgrade() -> None:
+    rows = _education_rows()
+    if rows:
+        _keyring()  # refuse before changing anything
     with op.batch_alter_table("user_profiles", schema=None) as batch_op:
         batch_op.add_column(sa.Column("height_cm", sa.Float(), nullable=True))
-    _rewrite(_hours_to_minutes)
+    _rewrite(rows, _hours_to_minutes)
 
 
 def downgrade() -> None:
-    _rewrite(_minutes_to_hours)
+    _rewrite(_education_rows(), _minutes_to_hours)
     with op.batch_alter_table("user_profiles", schema=None) as batch_op:
         batch_op.drop_column("height_cm")
