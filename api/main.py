@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app.include_router(api)
     add_advisor_routes(app)
-    publish_schemas(app, list(chat.STREAM_EVENTS.values()))
+    publish_schemas(app, [*chat.STREAM_EVENTS.values(), *user_data.STREAM_EVENTS])
 
     mount_web(app, resolved.web_dist or DEFAULT_DIST)
     return app

@@ -49,6 +49,9 @@ from prompts.language import Language
 
 router = APIRouter(prefix="/user-data", tags=["user-data"])
 
+STREAM_EVENTS = [ImportProgress, ImportFailure]
+"""Shapes of the import's event stream, published in the OpenAPI components for typed clients."""
+
 
 def _after_new_data(services: Services, user_id: int) -> None:
     """Index the new records' memories and rerun the analysis, off the request's path."""
