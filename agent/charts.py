@@ -21,6 +21,7 @@ from agent.analysis.guidelines import (
     BMI_GUIDELINE,
     BP_CATEGORIES,
     BP_GUIDELINE,
+    BP_TARGET,
     GLUCOSE_BANDS,
     GLUCOSE_GUIDELINE,
     HEART_RANGE,
@@ -164,7 +165,7 @@ def health_charts(
                 "line",
                 [Series("systolic_bp", systolic), Series("diastolic_bp", diastolic)],
                 bands=list(reversed(bands)),
-                lines=[{"value": categories[-2][2], "label": "diastolic_threshold"}],
+                lines=[{"value": BP_TARGET[guideline][1], "label": "diastolic_threshold"}],
                 guideline=guideline,
             )
         )

@@ -292,7 +292,7 @@ describe('desktop', () => {
       buffer: Buffer.from(alipayBill()),
     })
     await page.getByRole('button', { name: zh.dataImport.send }).click()
-    await page.getByText(zh.dataImport.written.replace('{n}', '5').replace('{rejected}', '0')).waitFor()
+    await page.getByText(zh.dataImport.written.replace('{n}', '7').replace('{rejected}', '0')).waitFor()
     await screenshot(page, 'desktop-09b-imports')
 
     await page.getByRole('link', { name: zh.nav.charts }).click()
@@ -361,7 +361,7 @@ describe('desktop', () => {
     await page.getByRole('button', { name: zh.profile.edit }).click()
     await page.getByRole('textbox', { name: zh.profile.summaryTitle }).fill('Walks little; wants to move more.')
     await page.getByRole('textbox', { name: zh.profile.preferences.goals }).fill('walk 7000 steps a day')
-    await page.getByRole('button', { name: zh.profile.save }).click()
+    await page.getByRole('button', { name: zh.profile.save, exact: true }).click()
     await page.getByText(zh.profile.saved).waitFor()
     await page.getByText('Walks little; wants to move more.').waitFor()
     await page.getByText(zh.profile.editedByYou).waitFor()

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { Chart } from '@/api'
-import { chartFacts, chartOption, chartRows, highlightedCount } from './chartOption'
+import { chartFacts, chartOption, chartRows, highlightedCount, niceCeil } from './chartOption'
 
 const words = {
   series: (name: string) => `S:${name}`,
   band: (category: string) => `B:${category}`,
   line: (label: string) => `L:${label}`,
   date: (t: string) => `D:${t}`,
+  unit: 'U',
 }
 
 const pressure: Chart = {
@@ -52,18 +53,23 @@ const pressure: Chart = {
 
 describe('chart options', () => {
   it('draws the guideline bands, the reference line and the insight at its record', () => {
-    const option = chartOption(pressure, words) as { series: Record<string, any>[]; yAxis: { max: number } }
+    const option = chartOption(pressure, words) as { series: Record<string, any>[]; yAxis: Record<string, unknown> }
     const [systolic, diastolic] = option.series
     expect(systolic!.name).toBe('S:systolic_bp')
     const areas = systolic!.markArea.data
     expect(areas.map((area: any[]) => area[0].name)).toEqual(['B:normal', 'B:stage_2'])
     expect(areas[0][0].yAxis).toBe(0)
-    expect(areas[1][1].yAxis).toBeGreaterThan(150) // the open band ends above the data
+    expect(areas[1][1].yAxis).toBe(200) // the open band ends at a round number above the data
+    expect(option.yAxis).toMatchObject({ min: 70, max: 200, name: 'U' }) // near the data, not 0
     expect(systolic!.markLine.data).toEqual([{ name: 'L:diastolic_threshold', yAxis: 90 }])
     expect(systolic!.markPoint.data).toHaveLength(1)
     expect(systolic!.markPoint.data[0].coord).toEqual(['2026-11-21T08:00:00+00:00', 146])
     expect(diastolic!.markPoint.data).toHaveLength(0)
     expect(diastolic!.markArea).toBeUndefined()
+  })
+
+  it('rounds the axis top', () => {
+    expect([niceCeil(8295), niceCeil(162), niceCeil(2280 * 1.08), niceCeil(7)]).toEqual([10000, 200, 2500, 10])
   })
 
   it('highlights the records a recommendation cites', () => {

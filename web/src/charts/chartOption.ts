@@ -10,6 +10,8 @@ export interface ChartWords {
   line: (label: string) => string
   /** A date `t` as the reader writes it (a day, a week's Monday, a month). */
   date: (t: string) => string
+  /** The chart's unit as the reader writes it. */
+  unit: string
 }
 
 /** Severity colours, light enough behind the lines, with text dark enough to read. */
@@ -39,12 +41,42 @@ export function highlightedCount(chart: Chart, highlight: ReadonlySet<number>): 
   )
 }
 
-/** The top of the value axis: above the data, and above the lowest open-ended band. */
-function ceiling(chart: Chart): number {
-  const values = chart.series.flatMap((series) => series.points.map((point) => point.v))
-  const bandEdges = chart.bands.flatMap((band) => [band.low ?? 0, band.high ?? 0])
+/** A round number at or above `value` (1, 2, 2.5 or 5 times a power of ten). */
+export function niceCeil(value: number): number {
+  if (value <= 0) return 0
+  const power = 10 ** Math.floor(Math.log10(value))
+  const step = [1, 2, 2.5, 5, 10].find((factor) => factor * power >= value - 1e-9) ?? 10
+  return step * power
+}
+
+/** A round number at or below `value`, on the same scale. */
+function niceFloor(value: number): number {
+  if (value <= 0) return 0
+  const power = 10 ** Math.floor(Math.log10(value))
+  return Math.floor(value / power) * power
+}
+
+/** Measures that sit far from zero: their axis starts near the data, not at 0. */
+const FROM_DATA = new Set(['blood_pressure', 'glucose', 'bmi', 'weight_kg', 'body_fat_pct', 'heart_rate', 'resting_heart_rate'])
+
+function values(chart: Chart): number[] {
+  return chart.series.flatMap((series) => series.points.map((point) => point.v))
+}
+
+/** The value axis: from 0 (or near the data), up to a round number above the data, the
+ * closed bands' edges and the reference lines, so open-ended bands end at the top. */
+function axisRange(chart: Chart): { min: number; max: number } {
+  const data = values(chart)
+  const edges = chart.bands.flatMap((band) => [band.low ?? 0, band.high ?? 0])
   const lines = chart.lines.map((line) => Number(line.value) || 0)
-  return Math.max(...values, ...bandEdges, ...lines, 1) * 1.1
+  const stacked = chart.kind === 'stacked_bar'
+    ? Math.max(0, ...[...new Set(chart.series.flatMap((s) => s.points.map((p) => p.t)))].map((t) =>
+        chart.series.reduce((sum, s) => sum + (s.points.find((p) => p.t === t)?.v ?? 0), 0)))
+    : 0
+  const max = niceCeil(Math.max(...data, ...lines, stacked, 1) * 1.08)
+  const top = Math.max(max, niceCeil(Math.max(...edges.filter((edge) => edge <= max * 1.5), 0)))
+  const min = FROM_DATA.has(chart.key) && data.length ? niceFloor(Math.min(...data) * 0.85) : 0
+  return { min, max: top }
 }
 
 /** The week (Monday) an exam date falls in, as the study chart's axis names weeks. */
@@ -61,7 +93,7 @@ export function chartOption(
   narrow = false,
 ): Record<string, unknown> {
   const isLine = chart.kind === 'line'
-  const top = ceiling(chart)
+  const { min, max: top } = axisRange(chart)
   const categories = isLine
     ? []
     : [...new Set(chart.series.flatMap((series) => series.points.map((point) => point.t)))].sort()
@@ -108,7 +140,7 @@ export function chartOption(
             silent: true,
             symbol: 'none',
             lineStyle: { type: 'dashed', color: '#8c8c8c' },
-            label: { formatter: '{b}', color: '#595959', fontSize: 11 },
+            label: { formatter: '{b}', color: '#595959', fontSize: 11, position: 'insideEndTop' },
             data: [
               ...chart.lines.map((line) => ({ name: words.line(String(line.label)), yAxis: Number(line.value) })),
               ...chart.events
@@ -135,12 +167,13 @@ export function chartOption(
 
   return {
     animation: false,
-    grid: { left: 8, right: narrow ? 8 : 16, top: chart.series.length > 1 ? 36 : 16, bottom: 8, containLabel: true },
+    grid: { left: 8, right: narrow ? 8 : 16, top: chart.series.length > 1 ? 48 : 32, bottom: 8, containLabel: true },
     legend: chart.series.length > 1 ? { type: 'scroll', top: 0 } : undefined,
     tooltip: {
       trigger: isLine ? 'item' : 'axis',
       confine: true,
-      valueFormatter: (value: unknown) => `${typeof value === 'number' ? Math.round(value * 100) / 100 : String(value)} ${chart.unit}`,
+      valueFormatter: (value: unknown) =>
+        `${typeof value === 'number' ? Math.round(value * 100) / 100 : String(value)} ${words.unit}`,
     },
     xAxis: isLine
       ? { type: 'time', axisLabel: { hideOverlap: true, color: '#595959' } }
@@ -151,10 +184,10 @@ export function chartOption(
         },
     yAxis: {
       type: 'value',
-      name: chart.unit,
+      name: words.unit,
       nameTextStyle: { color: '#595959', align: 'left' },
-      max: chart.bands.length ? Math.ceil(top) : undefined,
-      min: isLine && !chart.bands.length ? 'dataMin' : undefined,
+      min,
+      max: top,
       axisLabel: { color: '#595959' },
     },
     series,
