@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile, status
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from agent.analysis.guidelines import pick_guidelines
@@ -49,7 +49,7 @@ from prompts.language import Language
 
 router = APIRouter(prefix="/user-data", tags=["user-data"])
 
-STREAM_EVENTS = [ImportProgress, ImportFailure]
+STREAM_EVENTS: list[type[BaseModel]] = [ImportProgress, ImportFailure]
 """Shapes of the import's event stream, published in the OpenAPI components for typed clients."""
 
 

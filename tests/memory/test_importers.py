@@ -105,7 +105,7 @@ def test_alipay_bill_in_gbk_becomes_monthly_records_per_category() -> None:
     assert all(
         r.data["source"] == "alipay" and r.data["period"] == "month" for _, r in parsed.records
     )
-    assert "2 transactions" in found[("2026-09", "food", False)]["note"]
+    assert found[("2026-09", "food", False)]["note"] == "支付宝 2 笔 / Alipay: 2 transactions"
     # The closed order and the move to Yu'e Bao are not spending; a bad amount is refused.
     assert "not counted: status 交易关闭 (1 rows)" in parsed.notes
     assert any("不计收支" in note for note in parsed.notes)

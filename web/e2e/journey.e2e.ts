@@ -300,7 +300,18 @@ describe('desktop', () => {
     const pressure = page.locator('#chart-blood_pressure')
     await pressure.locator('svg').first().waitFor()
     expect(await pressure.innerText()).toContain(zh.charts.metrics.blood_pressure)
-    await pressure.locator('.insights li').first().waitFor()
+    // The analysis runs in the background after an import: its insight appears on a reload.
+    await expect
+      .poll(
+        async () => {
+          if (await pressure.locator('.insights li').count()) return true
+          await page.reload()
+          await pressure.locator('svg').first().waitFor()
+          return (await pressure.locator('.insights li').count()) > 0
+        },
+        { timeout: 90_000, interval: 2_000 },
+      )
+      .toBe(true)
     await page.getByRole('radio', { name: zh.charts.periods['90'] }).click()
     await page.locator('#chart-expense_categories svg').first().waitFor()
     await screenshot(page, 'desktop-20-charts-zh')

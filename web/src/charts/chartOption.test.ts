@@ -76,7 +76,7 @@ describe('chart options', () => {
     const option = chartOption(pressure, words, new Set([2])) as { series: Record<string, any>[] }
     const sizes = option.series[0]!.data.map((point: { symbolSize: number }) => point.symbolSize)
     expect(sizes).toEqual([6, 13])
-    expect(highlightedCount(pressure, new Set([2]))).toBe(2)
+    expect(highlightedCount(pressure, new Set([2]))).toBe(1) // one reading, drawn on two lines
   })
 
   it('puts bars of categories on one axis and stacks expense categories', () => {

@@ -33,12 +33,10 @@ function isHighlighted(point: ChartPoint, highlight: ReadonlySet<number>): boole
   return point.ids.some((id) => highlight.has(id))
 }
 
-/** The records of the chart that are highlighted. */
+/** How many of the chart's records are highlighted (a reading on two lines counts once). */
 export function highlightedCount(chart: Chart, highlight: ReadonlySet<number>): number {
-  return chart.series.reduce(
-    (n, series) => n + series.points.filter((point) => isHighlighted(point, highlight)).length,
-    0,
-  )
+  const ids = chart.series.flatMap((series) => series.points.flatMap((point) => point.ids))
+  return new Set(ids.filter((id) => highlight.has(id))).size
 }
 
 /** A round number at or above `value` (1, 2, 2.5 or 5 times a power of ten). */
@@ -65,7 +63,7 @@ function values(chart: Chart): number[] {
 
 /** The value axis: from 0 (or near the data), up to a round number above the data, the
  * closed bands' edges and the reference lines, so open-ended bands end at the top. */
-function axisRange(chart: Chart): { min: number; max: number } {
+function axisRange(chart: Chart): { min?: number; max?: number } {
   const data = values(chart)
   const edges = chart.bands.flatMap((band) => [band.low ?? 0, band.high ?? 0])
   const lines = chart.lines.map((line) => Number(line.value) || 0)
@@ -75,6 +73,7 @@ function axisRange(chart: Chart): { min: number; max: number } {
     : 0
   const max = niceCeil(Math.max(...data, ...lines, stacked, 1) * 1.08)
   const top = Math.max(max, niceCeil(Math.max(...edges.filter((edge) => edge <= max * 1.5), 0)))
+  if (FROM_DATA.has(chart.key) && !chart.bands.length) return {} // ECharts scales to the data
   const min = FROM_DATA.has(chart.key) && data.length ? niceFloor(Math.min(...data) * 0.85) : 0
   return { min, max: top }
 }
@@ -131,7 +130,7 @@ export function chartOption(
                 yAxis: band.low ?? 0,
                 itemStyle: { color: BAND_COLOURS[band.severity] ?? BAND_COLOURS.info },
               },
-              { yAxis: band.high ?? top },
+              { yAxis: band.high ?? top ?? 'max' },
             ]),
           }
         : undefined,
@@ -188,6 +187,7 @@ export function chartOption(
       nameTextStyle: { color: '#595959', align: 'left' },
       min,
       max: top,
+      scale: min === undefined,
       axisLabel: { color: '#595959' },
     },
     series,
