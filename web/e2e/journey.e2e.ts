@@ -312,7 +312,8 @@ describe('desktop', () => {
         { timeout: 90_000, interval: 2_000 },
       )
       .toBe(true)
-    await page.getByRole('radio', { name: zh.charts.periods['90'] }).click()
+    await page.locator('.periods .el-radio-button', { hasText: zh.charts.periods['90'] }).click()
+    await page.waitForURL(/days=90/)
     await page.locator('#chart-expense_categories svg').first().waitFor()
     await screenshot(page, 'desktop-20-charts-zh')
     await pressure.screenshot({ path: `${SCREENSHOTS}/chart-blood-pressure-zh.png` })

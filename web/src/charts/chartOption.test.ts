@@ -60,7 +60,7 @@ describe('chart options', () => {
     expect(areas.map((area: any[]) => area[0].name)).toEqual(['B:normal', 'B:stage_2'])
     expect(areas[0][0].yAxis).toBe(0)
     expect(areas[1][1].yAxis).toBe(200) // the open band ends at a round number above the data
-    expect(option.yAxis).toMatchObject({ min: 70, max: 200, name: 'U' }) // near the data, not 0
+    expect(option.yAxis).toMatchObject({ min: 60, max: 200, name: 'U' }) // near the data, not 0
     expect(systolic!.markLine.data).toEqual([{ name: 'L:diastolic_threshold', yAxis: 90 }])
     expect(systolic!.markPoint.data).toHaveLength(1)
     expect(systolic!.markPoint.data[0].coord).toEqual(['2026-11-21T08:00:00+00:00', 146])

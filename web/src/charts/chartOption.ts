@@ -47,11 +47,11 @@ export function niceCeil(value: number): number {
   return step * power
 }
 
-/** A round number at or below `value`, on the same scale. */
+/** A round number at or below `value`: an even multiple of its power of ten (80 → 80, 79 → 60). */
 function niceFloor(value: number): number {
   if (value <= 0) return 0
-  const power = 10 ** Math.floor(Math.log10(value))
-  return Math.floor(value / power) * power
+  const step = 2 * 10 ** Math.floor(Math.log10(value))
+  return Math.floor(value / step) * step
 }
 
 /** Measures that sit far from zero: their axis starts near the data, not at 0. */
@@ -166,7 +166,8 @@ export function chartOption(
 
   return {
     animation: false,
-    grid: { left: 8, right: narrow ? 8 : 16, top: chart.series.length > 1 ? 48 : 32, bottom: 8, containLabel: true },
+    // Room on the right and at the top for the insight pins at the latest records.
+    grid: { left: 8, right: 20, top: chart.series.length > 1 ? 48 : 32, bottom: 8, containLabel: true },
     legend: chart.series.length > 1 ? { type: 'scroll', top: 0 } : undefined,
     tooltip: {
       trigger: isLine ? 'item' : 'axis',
