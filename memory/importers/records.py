@@ -73,7 +73,10 @@ def _parse_csv(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
     rows = csv_rows(open_text(stream, progress))
     header = [cell.strip() for cell in next(rows, [])]
     if "data_type" not in header:
-        raise ImportFormatError("the CSV needs a header row with a data_type column")
+        raise ImportFormatError(
+            "the CSV needs a header row with a data_type column; for another layout, import it "
+            "as any CSV (format=csv) and match its columns to fields"
+        )
     parsed = ParsedImport(format="records")
     unknown = [name for name in header if name and name not in KNOWN_COLUMNS]
     if unknown:

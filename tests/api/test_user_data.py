@@ -401,3 +401,15 @@ def test_charts_draw_bands_and_put_insights_at_their_records(
     assert len(marker["ids"]) == 10
     assert charts["study_week"]["lines"] == [{"value": 10.0, "label": "goal"}]
     assert client.get("/api/user-data/charts?days=400", headers=alice).status_code == 422
+
+
+def test_height_in_the_profile_gives_a_bmi_insight(client: TestClient, alice: Headers) -> None:
+    body = {"data_type": "health", "data": {"weight_kg": 85.0}}
+    assert client.post("/api/user-data", json=body, headers=alice).status_code == 201
+    assert client.put("/api/profile", json={"height_cm": True}, headers=alice).status_code == 422
+    profile = client.put("/api/profile?lang=zh", json={"height_cm": 172}, headers=alice).json()
+    assert profile["height_cm"] == 172 and profile["edited_by_user"] is False
+    [bmi] = [i for i in profile["insights"] if i["key"] == "health.bmi"]
+    assert bmi["figures"]["bmi"] == 28.7 and "BMI为28.7" in bmi["text"]
+    cleared = client.put("/api/profile", json={"height_cm": None}, headers=alice).json()
+    assert cleared["height_cm"] is None
