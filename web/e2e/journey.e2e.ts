@@ -293,6 +293,10 @@ describe('desktop', () => {
     })
     await page.getByRole('button', { name: zh.dataImport.send }).click()
     await page.getByText(zh.dataImport.written.replace('{n}', '7').replace('{rejected}', '0')).waitFor()
+    // The list (still filtered to finance) shows the months and categories of the bill.
+    await expect.poll(() => page.locator('.record').count()).toBe(7)
+    expect(await page.locator('.records').innerText()).toContain(zh.data.categories.food)
+    await page.locator('.record').first().scrollIntoViewIfNeeded()
     await screenshot(page, 'desktop-09b-imports')
 
     await page.getByRole('link', { name: zh.nav.charts }).click()
