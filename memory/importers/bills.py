@@ -158,7 +158,7 @@ def parse_bill(stream: IO[bytes], source: str, progress: Progress | None = None)
         parsed.notes.append(f"not counted: {reason} ({n} rows)")
     for name, n in unknown_categories.most_common():
         parsed.notes.append(f"category {name} counted as other ({n} rows)")
-    app = ("支付宝", "Alipay") if source == "alipay" else ("微信支付", "WeChat Pay")
+    app_names = ("支付宝", "Alipay") if source == "alipay" else ("微信支付", "WeChat Pay")
     for (month, direction, category), total in sorted(totals.items()):
         year, month_number = (int(part) for part in month.split("-"))
         dated = datetime(year, month_number, 1, 12, tzinfo=UTC)
@@ -169,7 +169,7 @@ def parse_bill(stream: IO[bytes], source: str, progress: Progress | None = None)
             "currency": "CNY",
             "period": "month",
             "source": source,
-            "note": f"{app[0]} {n} 笔 / {app[1]}: {n} transaction{'s' if n > 1 else ''}",
+            "note": f"{app_names[0]} {n} 笔 / {app_names[1]}: {n} transaction{'s' if n > 1 else ''}",
         }
         parsed.add(first_row[(month, direction, category)], "finance", data, recorded_at=dated)
     return parsed
