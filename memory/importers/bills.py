@@ -163,13 +163,14 @@ def parse_bill(stream: IO[bytes], source: str, progress: Progress | None = None)
         year, month_number = (int(part) for part in month.split("-"))
         dated = datetime(year, month_number, 1, 12, tzinfo=UTC)
         n = counts[(month, direction, category)]
+        plural = "transactions" if n > 1 else "transaction"
         data: dict[str, Any] = {
             direction: float(total),
             "category": category,
             "currency": "CNY",
             "period": "month",
             "source": source,
-            "note": f"{app_names[0]} {n} 笔 / {app_names[1]}: {n} transaction{'s' if n > 1 else ''}",
+            "note": f"{app_names[0]} {n} 笔 / {app_names[1]}: {n} {plural}",
         }
         parsed.add(first_row[(month, direction, category)], "finance", data, recorded_at=dated)
     return parsed
