@@ -128,7 +128,13 @@ class Services:
     @cached_property
     def analyst(self) -> Analyst:
         """The rule-based analysers."""
-        return Analyst(user_data=self.user_data, insights=self.insights, history=self.history)
+        return Analyst(
+            user_data=self.user_data,
+            insights=self.insights,
+            history=self.history,
+            accounts=self.accounts,
+            guidelines=self.settings.health_guidelines,
+        )
 
     @cached_property
     def model_queue(self) -> ModelQueue:

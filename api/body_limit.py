@@ -42,7 +42,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_import_bytes if scope["path"] == IMPORT_PATH else self.max_bytes
+        limit = self.max_import_bytes if scope["path"].startswith(IMPORT_PATH) else self.max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _answer(send, BodyTooLargeError(limit))

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from agent.llm import LLMUnavailableError
 from agent.model_queue import ModelBusyError
+from memory.datatypes import explain
 from memory.vectors import VectorStoreUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -20,8 +21,9 @@ logger = logging.getLogger(__name__)
 def _sentence(error: dict[str, Any]) -> str:
     if error.get("type") == "json_invalid":
         return "the request body is not valid JSON"
-    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-    return f"{where or 'request'}: {error.get('msg', 'is invalid')}"
+    loc = error.get("loc", ())
+    where = ".".join(str(part) for part in loc if part != "body")
+    return f"{where or 'request'}: {explain(loc, error.get('msg', 'is invalid'))}"
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

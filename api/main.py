@@ -125,7 +125,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app.include_router(api)
     add_advisor_routes(app, playground=docs)
-    publish_schemas(app, list(chat.STREAM_EVENTS.values()))
+    publish_schemas(app, [*chat.STREAM_EVENTS.values(), *user_data.STREAM_EVENTS])
 
     mount_web(app, resolved.web_dist or DEFAULT_DIST, docs=docs)
     return app

@@ -19,6 +19,7 @@ from pydantic import (
 from memory.accounts import Preferences
 from memory.datatypes import (
     BehaviorRecord,
+    CustomRecord,
     DataType,
     EducationRecord,
     FinanceRecord,
@@ -233,21 +234,30 @@ class _DataIn(BaseModel):
 
 
 class HealthDataIn(_DataIn):
-    """A health record: steps, resting heart rate (bpm), sleep (hours), weight (kg)."""
+    """A day's health measurements, or one reading; each field names its unit.
+
+    Units: steps, h, bpm, kg, %, mmHg, mmol/L (glucose in mg/dL is accepted and converted).
+    """
 
     data_type: Literal["health"]
     data: HealthRecord
 
 
 class FinanceDataIn(_DataIn):
-    """A finance record: income, expenses, savings, debt over a period, in one currency."""
+    """A finance record: income, expenses, savings, debt over a period, in one currency.
+
+    A `category` says what the money went to (or came from).
+    """
 
     data_type: Literal["finance"]
     data: FinanceRecord
 
 
 class EducationDataIn(_DataIn):
-    """An education record: courses, goals, study hours."""
+    """An education record: a study session, an exam, a weekly goal, courses, goals.
+
+    A session is minutes studied on the day of `recorded_at`; weekly totals are derived.
+    """
 
     data_type: Literal["education"]
     data: EducationRecord
@@ -260,8 +270,15 @@ class BehaviorDataIn(_DataIn):
     data: BehaviorRecord
 
 
+class CustomDataIn(_DataIn):
+    """A custom metric: a name, a unit and a value at a time."""
+
+    data_type: Literal["custom"]
+    data: CustomRecord
+
+
 UserDataIn = Annotated[
-    HealthDataIn | FinanceDataIn | EducationDataIn | BehaviorDataIn,
+    HealthDataIn | FinanceDataIn | EducationDataIn | BehaviorDataIn | CustomDataIn,
     Field(discriminator="data_type"),
 ]
 """One record; `data_type` picks the schema its `data` must follow."""
@@ -291,10 +308,47 @@ class ImportReport(BaseModel):
 
     accepted: int
     rejected: list[RejectedRow]
+    """Refused rows with their reasons (the first 1,000; `rejected_total` counts them all)."""
     written: bool
     """False when nothing was written (strict mode with rejected rows, or nothing valid)."""
     ids: list[int]
     """The ids of the records written."""
+    format: str = "records"
+    """The importer used: `records`, `apple_health`, `alipay`, `wechat_pay` or `csv`."""
+    rejected_total: int = 0
+    notes: list[str] = []
+    """What was read but not imported: unknown columns or entry types, rows not counted."""
+    replaced: int = 0
+    """Records of a former import of the same app (same day, month or reading) replaced."""
+
+
+class ImportProgress(BaseModel):
+    """An import's progress: `reading` the file (bytes), then `writing` the records."""
+
+    phase: Literal["reading", "writing"]
+    done: int
+    total: int | None
+    """None while the total is unknown."""
+
+
+class ImportFailure(BaseModel):
+    """The import stopped: the status an ordinary answer would have had, and why."""
+
+    status: int
+    detail: str
+
+
+class CsvPreviewOut(BaseModel):
+    """A CSV's columns, its first rows and a guessed mapping, for the column-mapping step."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    guess: dict[str, str]
+    """Column → field of the chosen data type (`recorded_at` for the time)."""
+    fields: list[str]
+    """The fields of the chosen data type, and `recorded_at`."""
+    units: dict[str, str]
+    """The unit of each measured field."""
 
 
 class ConsentOut(BaseModel):
@@ -304,6 +358,7 @@ class ConsentOut(BaseModel):
     finance: bool = False
     education: bool = False
     behavior: bool = False
+    custom: bool = False
 
 
 class ConsentUpdate(BaseModel):
@@ -315,6 +370,7 @@ class ConsentUpdate(BaseModel):
     finance: bool | None = None
     education: bool | None = None
     behavior: bool | None = None
+    custom: bool | None = None
 
 
 class ConsentChange(ConsentOut):
@@ -363,6 +419,8 @@ class ProfileOut(BaseModel):
     summarized_turns: int
     """How many of your turns the last summary had read."""
     updated_at: datetime | None
+    height_cm: float | None = None
+    """Your height (cm), which the BMI needs; you enter it."""
 
 
 class ProfileUpdate(BaseModel):
@@ -372,6 +430,15 @@ class ProfileUpdate(BaseModel):
 
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
     preferences: Preferences | None = None
+    height_cm: float | None = Field(
+        default=None,
+        ge=50,
+        le=272,
+        strict=True,
+        allow_inf_nan=False,
+        description="Your height, for the BMI (null clears it). Unit: cm.",
+        json_schema_extra={"x-unit": "cm"},
+    )
 
 
 class RecommendationItem(BaseModel):
@@ -449,3 +516,78 @@ class MemoryChangeOut(BaseModel):
     old_text: str | None
     new_text: str | None
     created_at: datetime
+
+
+# --- charts -----------------------------------------------------------------------------------
+
+
+class ChartPoint(BaseModel):
+    """A value at a time (`t`: an ISO day, week start, month or time) and its records."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    t: str
+    v: float
+    ids: list[int]
+
+
+class ChartSeries(BaseModel):
+    """One line or stack of bars; `name` is a field, category or custom metric name."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    points: list[ChartPoint]
+
+
+class ChartBand(BaseModel):
+    """A guideline range drawn behind the series (`category` names it; open ends are null)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    low: float | None
+    high: float | None
+    category: str
+    severity: str
+
+
+class ChartMarker(BaseModel):
+    """An insight, at the latest record it cites on this chart."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    insight_id: int
+    key: str
+    severity: str
+    text: str
+    t: str
+    v: float
+    ids: list[int]
+    """Every record the insight cites."""
+
+
+class ChartOut(BaseModel):
+    """A trend chart of one metric."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    """`steps`, `sleep_hours`, `blood_pressure`, `glucose`, `bmi`, `study_week`, `finance_month`,
+    `expense_categories`, `custom:NAME`, ..."""
+    data_type: DataType
+    unit: str
+    kind: Literal["line", "bar", "stacked_bar"]
+    series: list[ChartSeries]
+    bands: list[ChartBand]
+    lines: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    guideline: str | None
+    markers: list[ChartMarker]
+
+
+class ChartsOut(BaseModel):
+    """The charts of your records over a period."""
+
+    days: int
+    guidelines: Literal["international", "china"]
+    charts: list[ChartOut]

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 @app.command()
 def consent(
-    types: Annotated[list[str], typer.Argument(help="health, finance, education, behavior.")],
+    types: Annotated[
+        list[str], typer.Argument(help="health, finance, education, behavior, custom.")
+    ],
     user: UserOption = "me",
     withdraw: Annotated[bool, typer.Option(help="Turn consent off instead of on.")] = False,
 ) -> None:
@@ -42,55 +44,99 @@ def consent(
 @app.command("import")
 def import_data(
     file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="A .csv or .json file.")
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="Our .csv/.json layout, Apple Health export.xml/.zip, an Alipay or WeChat Pay "
+            "bill CSV, or any CSV with --map.",
+        ),
     ],
     user: UserOption = "me",
     strict: Annotated[bool, typer.Option(help="Write nothing if any row is rejected.")] = False,
+    format: Annotated[
+        str,
+        typer.Option(help="auto, records, apple_health, alipay, wechat_pay or csv (with --map)."),
+    ] = "auto",
+    map_columns: Annotated[
+        str | None,
+        typer.Option(
+            "--map",
+            help='For any CSV: "column=field,..." onto the fields of --type, e.g. '
+            '"Date=recorded_at,BP high=systolic_bp,BP low=diastolic_bp".',
+        ),
+    ] = None,
+    data_type: Annotated[str, typer.Option("--type", help="The data type --map fills.")] = "health",
 ) -> None:
-    """Import health, finance, education or behavior records (see the README for the columns).
+    """Import records from a file (see the README for the formats and columns).
 
-    Every row is validated; valid rows are written in one transaction, then indexed for chat with
-    a progress bar; each rejected row is listed with its reasons.
+    The file is read as a stream with a progress bar; every row is validated; valid rows are
+    written in one transaction (a newer export of the same app replaces what a former one
+    brought), then indexed for chat; each rejected row is listed with its reasons.
     """
     from agent.services import build_services
-    from memory.importing import ImportFormatError, parse_import
+    from memory.importers import (
+        FORMATS,
+        ColumnMapping,
+        ImportFormatError,
+        parse_import,
+        split_by_consent,
+    )
 
+    if format not in FORMATS:
+        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    mapping = None
+    if map_columns is not None:
+        pairs = [part.split("=", 1) for part in map_columns.split(",") if part.strip()]
+        try:
+            mapping = ColumnMapping(
+                data_type=data_type,
+                columns={column.strip(): field.strip() for column, field in pairs},
+            )
+        except (ValueError, TypeError) as exc:
+            raise typer.BadParameter(str(exc), param_hint="--map") from exc
     services = build_services(get_settings(), inline_jobs=True)
     try:
         user_id = services.accounts.local(user).id
-        try:
-            parsed = parse_import(file.read_bytes(), file.name)
-        except ImportFormatError as exc:
-            console.print(f"[red]Cannot import {file}:[/] {exc}")
-            raise typer.Exit(1) from exc
-        allowed = services.user_data.consents.granted(user_id)
-        rejected = list(parsed.rejected)
-        accepted = []
-        for number, record in parsed.records:
-            if record.data_type in allowed:
-                accepted.append(record)
-            else:
-                rejected.append(
-                    (
-                        number,
-                        [
-                            f"no consent for {record.data_type} "
-                            f"(run `memadvisor consent {record.data_type}`)"
-                        ],
-                    )
+        with progress_bar() as progress, file.open("rb") as stream:
+            task = progress.add_task(f"Reading {file.name}", total=file.stat().st_size)
+            try:
+                parsed = parse_import(
+                    stream,
+                    file.name,
+                    format=format,
+                    mapping=mapping,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total),
                 )
-        for number, errors in sorted(rejected):
+            except ImportFormatError as exc:
+                console.print(f"[red]Cannot import {file}:[/] {exc}")
+                raise typer.Exit(1) from exc
+            progress.update(task, completed=progress.tasks[task].total)
+        accepted, rejected = split_by_consent(
+            parsed,
+            services.user_data.consents.granted(user_id),
+            hint=" (run `memadvisor consent TYPE`)",
+        )
+        for number, errors in rejected:
             console.print(f"[yellow]row {number}[/]: " + "; ".join(errors))
+        hidden = parsed.rejected_total - len(parsed.rejected)
+        if hidden:
+            console.print(f"[yellow]... and {hidden} more rejected rows[/]")
+        for note in parsed.notes:
+            console.print(f"[dim]{note}[/]")
+        total_rejected = len(rejected) + hidden
         if not accepted or (strict and rejected):
-            console.print(f"Nothing written ({len(accepted)} valid, {len(rejected)} rejected).")
+            console.print(f"Nothing written ({len(accepted)} valid, {total_rejected} rejected).")
             raise typer.Exit(1 if rejected else 0)
-        rows = services.user_data.add_many(user_id, accepted)
+        rows, replaced = services.user_data.import_many(user_id, accepted)
         with progress_bar() as progress:
             task = progress.add_task("Indexing for chat", total=services.memory.count_pending())
             services.memory.index_pending(progress=lambda n: progress.advance(task, n))
         insights = services.analyst.analyse_user(user_id)
+        again = f" ({replaced} from a former import replaced)" if replaced else ""
         console.print(
-            f"Imported {len(rows)} records, rejected {len(rejected)}; {insights} insights now."
+            f"Imported {len(rows)} records{again}, rejected {total_rejected}; "
+            f"{insights} insights now."
         )
     finally:
         services.close()

@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     prompt_variants: list[str] = ["standard"]
     """Active prompt variants (A/B arms, a JSON list of names from `prompts/variants.py`);
     each user is assigned one stably."""
+    health_guidelines: Literal["auto", "international", "china"] = "auto"
+    """Which guidelines health insights compare with: `international` (blood pressure: ACC/AHA
+    2017; fasting glucose: ADA; BMI: WHO) or `china` (《中国高血压防治指南》2018 revision, 140/90;
+    WHO 1999 glucose criteria as the Chinese Diabetes Society uses them; BMI 24/28); `auto` by the
+    user's language (Chinese: `china`)."""
 
     # --- API and accounts ------------------------------------------------------------------------
     secret_key: str = DEFAULT_SECRET_KEY
@@ -146,9 +151,10 @@ class Settings(BaseSettings):
     and the client address is the connection's peer, so nobody can forge it."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     """Largest request body accepted (bytes); larger gets 413 before it is read."""
-    max_import_bytes: int = Field(default=10_485_760, ge=1024)
-    """Largest upload to `POST /api/user-data/import` (bytes, the whole request); larger gets
-    413 before it is read."""
+    max_import_bytes: int = Field(default=1_073_741_824, ge=1024)
+    """Largest upload to `POST /api/user-data/import` and its preview (bytes, the whole request);
+    larger gets 413 before it is read. An Apple Health export.xml can be about 1 GB; imports are
+    read as a stream, never held in memory."""
     password_min_score: int = Field(default=2, ge=0, le=4)
     """Least zxcvbn strength score (0-4) of a new password; 2 refuses common passwords, keyboard
     walks and names with a year."""

@@ -44,6 +44,8 @@ class Profile:
     edited_by_user: bool = False
     summarized_turns: int = 0
     updated_at: datetime | None = None
+    height_cm: float | None = None
+    """Entered by the user; with the latest weight it gives the BMI."""
 
 
 class Accounts:
@@ -114,7 +116,17 @@ class Accounts:
                 edited_by_user=row.edited_by_user,
                 summarized_turns=row.summarized_turns,
                 updated_at=row.updated_at,
+                height_cm=row.height_cm,
             )
+
+    def set_height(self, user_id: int, height_cm: float | None) -> None:
+        """Record (or clear) the user's height; not a correction of the summary."""
+        with self._sessions.begin() as session:
+            row = session.get(UserProfile, user_id)
+            if row is None:
+                row = UserProfile(user_id=user_id)
+                session.add(row)
+            row.height_cm = height_cm
 
     def update_profile(
         self,

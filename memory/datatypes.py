@@ -1,14 +1,24 @@
-"""The four kinds of structured user data, each with its own schema, units and ranges.
+"""The kinds of structured user data, each with its schema, units, periods and ranges.
 
 The schemas are the one definition of a valid record: the API validates request bodies with them,
-the importer validates each CSV/JSON row with them, and the analysers read records that passed them.
-Each record also becomes a short bilingual sentence (`describe`), stored as a memory for chat.
+the importers validate each row with them, and the analysers read records that passed them.
+Every measurement carries its unit in its name and in the JSON schema (`x-unit`), and a 422
+message about it names the unit (`explain`). Each record also becomes a short bilingual sentence
+(`describe`), stored as a memory so chat can find it.
+
+Numbers are strict: `true` is not a number of steps, and `"4200"` is text. Importers of text
+(CSV cells) convert cells with `validate_record(..., from_text=True)`.
+
+Periods: a health record is one day's measurements (or one reading, for blood pressure and
+glucose, at `recorded_at`); a study session is minutes studied on the day of `recorded_at` (weekly
+totals are derived from sessions, never typed in); money is per `period` (a month by default).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+import math
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import (
     BaseModel,
@@ -16,28 +26,92 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-DataType = Literal["health", "finance", "education", "behavior"]
-DATA_TYPES: tuple[DataType, ...] = ("health", "finance", "education", "behavior")
+DataType = Literal["health", "finance", "education", "behavior", "custom"]
+DATA_TYPES: tuple[DataType, ...] = ("health", "finance", "education", "behavior", "custom")
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 def _refuse_bool(value: Any) -> Any:
-    # pydantic's lax mode reads `true` as 1; strict mode would also refuse "9000" from a CSV cell.
+    # pydantic's lax mode reads `true` as 1; the record fields below are strict numbers already.
     if isinstance(value, bool):
         raise PydanticCustomError("number_type", "Input should be a number, not true or false")
     return value
 
 
 NotBool = BeforeValidator(_refuse_bool)
-"""On every number field: `true` is not a number of steps (nor of anything else)."""
-Count = Annotated[int, NotBool]
-Number = Annotated[float, NotBool]
-Money = Annotated[Number, Field(ge=0, le=1e12)]
+"""For a lax number field outside the records (e.g. a feedback rating): `true` is not a number."""
+Source = Literal["apple_health", "alipay", "wechat_pay"]
+"""Where an imported record came from; a re-import of the same app replaces what it brought."""
+
+MG_DL_PER_MMOL_L = 18.016
+"""Blood glucose: mg/dL per mmol/L (the molar mass of glucose, 180.16 g/mol, over 10)."""
+
+EXPENSE_CATEGORIES = (
+    "food",
+    "groceries",
+    "transport",
+    "housing",
+    "utilities",
+    "shopping",
+    "health",
+    "education",
+    "entertainment",
+    "travel",
+    "communication",
+    "insurance",
+    "family",
+    "gifts",
+    "salary",
+    "investment",
+    "transfer",
+    "refund",
+    "other",
+)
+Category = Literal[
+    "food",
+    "groceries",
+    "transport",
+    "housing",
+    "utilities",
+    "shopping",
+    "health",
+    "education",
+    "entertainment",
+    "travel",
+    "communication",
+    "insurance",
+    "family",
+    "gifts",
+    "salary",
+    "investment",
+    "transfer",
+    "refund",
+    "other",
+]
+
+
+def _measure(low: float, high: float, unit: str, description: str, **extra: Any) -> Any:
+    """An optional strict number within [low, high], its unit in the schema and description."""
+    return Field(
+        default=None,
+        ge=low,
+        le=high,
+        strict=True,
+        allow_inf_nan=False,
+        description=f"{description} Unit: {unit}.",
+        json_schema_extra={"x-unit": unit},
+        **extra,
+    )
+
+
+def _money(description: str) -> Any:
+    return _measure(0, 1e12, "currency", f"{description} In the record's `currency`.")
 
 
 class _Record(BaseModel):
@@ -47,6 +121,8 @@ class _Record(BaseModel):
 
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
     """Free text the user adds to the record."""
+    source: Source | None = None
+    """The app it was imported from (set by the importers)."""
 
     def _require_one(self, *fields: str) -> None:
         if all(getattr(self, name) in (None, [], "") for name in fields):
@@ -54,35 +130,70 @@ class _Record(BaseModel):
 
 
 class HealthRecord(_Record):
-    """A day's health measurements (any subset)."""
+    """A day's health measurements (any subset), or one blood pressure or glucose reading."""
 
-    steps: Annotated[Count, Field(ge=0, le=100_000)] | None = None
-    """Steps walked that day."""
-    resting_heart_rate: Annotated[Count, Field(ge=25, le=220)] | None = None
-    """Beats per minute at rest."""
-    sleep_hours: Annotated[Number, Field(ge=0, le=24)] | None = None
-    """Hours slept in the night before."""
-    weight_kg: Annotated[Number, Field(ge=2, le=400)] | None = None
-    """Body weight in kilograms."""
+    steps: int | None = _measure(0, 100_000, "steps", "Steps walked that day.")
+    sleep_hours: float | None = _measure(0, 24, "h", "Hours asleep in the night before.")
+    resting_heart_rate: int | None = _measure(25, 220, "bpm", "Heart rate at rest.")
+    heart_rate: int | None = _measure(25, 250, "bpm", "Average heart rate of the day.")
+    weight_kg: float | None = _measure(2, 400, "kg", "Body weight.")
+    body_fat_pct: float | None = _measure(2, 75, "%", "Body fat, share of body weight.")
+    systolic_bp: int | None = _measure(50, 300, "mmHg", "Systolic (upper) blood pressure.")
+    diastolic_bp: int | None = _measure(30, 200, "mmHg", "Diastolic (lower) blood pressure.")
+    pulse: int | None = _measure(25, 250, "bpm", "Pulse taken with the blood pressure.")
+    glucose_mmol_l: float | None = _measure(1, 40, "mmol/L", "Blood glucose.")
+    glucose_mg_dl: float | None = _measure(
+        18, 720, "mg/dL", "Blood glucose in mg/dL, accepted and stored as mmol/L.", exclude=True
+    )
+    fasting: Annotated[bool, Field(strict=True)] | None = None
+    """The glucose was measured after at least 8 hours without food."""
 
     @model_validator(mode="after")
-    def _has_measurement(self) -> HealthRecord:
-        self._require_one("steps", "resting_heart_rate", "sleep_hours", "weight_kg")
+    def _consistent(self) -> HealthRecord:
+        if self.glucose_mg_dl is not None:
+            if self.glucose_mmol_l is not None:
+                raise ValueError("give blood glucose once: glucose_mmol_l or glucose_mg_dl")
+            # One decimal, as meters show it: 100, 110 and 126 mg/dL become 5.6, 6.1 and 7.0.
+            self.glucose_mmol_l = round(self.glucose_mg_dl / MG_DL_PER_MMOL_L, 1)
+            self.glucose_mg_dl = None
+        if (self.systolic_bp is None) != (self.diastolic_bp is None):
+            raise ValueError("blood pressure needs both systolic_bp and diastolic_bp (mmHg)")
+        if self.systolic_bp is not None and self.systolic_bp <= (self.diastolic_bp or 0):
+            raise ValueError("systolic_bp must be higher than diastolic_bp")
+        if self.fasting is not None and self.glucose_mmol_l is None:
+            raise ValueError("fasting describes a glucose reading: give glucose_mmol_l too")
+        self._require_one(*MEASUREMENTS)
         return self
 
 
-class FinanceRecord(_Record):
-    """Money over one period (a month by default), in one currency."""
+MEASUREMENTS = (
+    "steps",
+    "sleep_hours",
+    "resting_heart_rate",
+    "heart_rate",
+    "weight_kg",
+    "body_fat_pct",
+    "systolic_bp",
+    "pulse",
+    "glucose_mmol_l",
+    "glucose_mg_dl",
+)
+"""A health record needs at least one of these."""
 
-    income: Money | None = None
-    expenses: Money | None = None
-    savings: Money | None = None
-    """The balance of savings at the end of the period."""
-    debt: Money | None = None
-    """Debt outstanding at the end of the period."""
+
+class FinanceRecord(_Record):
+    """Money over one period (a month by default), in one currency, optionally for one category."""
+
+    income: float | None = _money("Money earned over the period.")
+    expenses: float | None = _money("Money spent over the period.")
+    savings: float | None = _money("The balance of savings at the end of the period.")
+    debt: float | None = _money("Debt outstanding at the end of the period.")
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "CNY"
     """ISO 4217 code, e.g. CNY, USD, EUR."""
     period: Literal["day", "week", "month", "year"] = "month"
+    category: Category | None = None
+    """What the money went to (expenses) or came from (income). Records of one month with
+    categories add up to that month's totals; without one, the amount is uncategorised."""
 
     @model_validator(mode="after")
     def _has_amount(self) -> FinanceRecord:
@@ -91,16 +202,45 @@ class FinanceRecord(_Record):
 
 
 class EducationRecord(_Record):
-    """Learning: courses taken, goals, and hours studied that day."""
+    """Learning: a study session, an exam, a weekly goal, courses and goals (any subset)."""
 
+    study_minutes: float | None = _measure(
+        0, 1440, "min", "Minutes studied in one session, on the day of recorded_at."
+    )
+    study_hours: float | None = _measure(
+        0,
+        24,
+        "h",
+        "Hours studied on the day of recorded_at, accepted and stored as study_minutes. "
+        "Weekly totals are added up from the days, never typed in.",
+        exclude=True,
+    )
+    subject: ShortText | None = None
+    """What the session was about."""
+    weekly_goal_hours: float | None = _measure(
+        0, 168, "h/week", "Hours a week you aim to study (the latest goal counts)."
+    )
+    exam: ShortText | None = None
+    """The name of an exam, e.g. "IELTS" or "考研数学"."""
+    exam_date: date | None = None
+    """The day of the exam."""
+    exam_target: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    """The result aimed for, e.g. "7.0" or "120/150"."""
     courses: Annotated[list[ShortText], Field(max_length=20)] = []
     goals: Annotated[list[ShortText], Field(max_length=20)] = []
-    study_hours: Annotated[Number, Field(ge=0, le=24)] | None = None
-    """Hours studied that day."""
 
     @model_validator(mode="after")
     def _has_content(self) -> EducationRecord:
-        self._require_one("courses", "goals", "study_hours")
+        if self.study_hours is not None:
+            if self.study_minutes is not None:
+                raise ValueError("give study time once: study_minutes or study_hours")
+            self.study_minutes = round(self.study_hours * 60, 2)
+            self.study_hours = None
+        if (self.exam_date is not None or self.exam_target is not None) and not self.exam:
+            raise ValueError("exam_date and exam_target belong to an exam: give exam too")
+        if self.exam_date is not None and not 1900 <= self.exam_date.year <= 2200:
+            raise ValueError("exam_date must be between 1900 and 2200")
+        self._require_one("study_minutes", "courses", "goals", "exam", "weekly_goal_hours")
         return self
 
 
@@ -109,7 +249,24 @@ class BehaviorRecord(_Record):
 
     category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     event: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    duration_minutes: Annotated[Number, Field(ge=0, le=1440)] | None = None
+    duration_minutes: float | None = _measure(0, 1440, "min", "How long it lasted.")
+
+
+class CustomRecord(_Record):
+    """Anything else the user tracks: a named metric with its own unit, e.g. water 1.5 L."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    """What is measured; records with the same name form one chart."""
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
+    """The unit of `value`, e.g. "L", "杯", "pages"."""
+    value: float = Field(
+        strict=True,
+        ge=-1e9,
+        le=1e9,
+        allow_inf_nan=False,
+        description="The measurement, in `unit`.",
+        json_schema_extra={"x-unit": "unit"},
+    )
 
 
 SCHEMAS: dict[DataType, type[_Record]] = {
@@ -117,29 +274,57 @@ SCHEMAS: dict[DataType, type[_Record]] = {
     "finance": FinanceRecord,
     "education": EducationRecord,
     "behavior": BehaviorRecord,
+    "custom": CustomRecord,
 }
+
+
+def _units() -> dict[str, str]:
+    units: dict[str, str] = {}
+    for schema in SCHEMAS.values():
+        for name, info in schema.model_fields.items():
+            extra = info.json_schema_extra
+            if isinstance(extra, dict) and "x-unit" in extra:
+                units[name] = str(extra["x-unit"])
+    return units
+
+
+UNITS: dict[str, str] = _units()
+"""The unit of every measured field, by field name (`currency` and `unit` name another field)."""
 
 _LABELS: dict[str, tuple[str, str]] = {
     "health": ("health", "健康"),
     "finance": ("finance", "财务"),
     "education": ("education", "学习"),
     "behavior": ("behavior", "行为"),
+    "custom": ("custom metric", "自定义指标"),
     "steps": ("steps", "步数"),
-    "resting_heart_rate": ("resting heart rate (bpm)", "静息心率"),
-    "sleep_hours": ("sleep (hours)", "睡眠小时"),
-    "weight_kg": ("weight (kg)", "体重公斤"),
+    "sleep_hours": ("sleep", "睡眠"),
+    "resting_heart_rate": ("resting heart rate", "静息心率"),
+    "heart_rate": ("heart rate", "心率"),
+    "weight_kg": ("weight", "体重"),
+    "body_fat_pct": ("body fat", "体脂率"),
+    "systolic_bp": ("blood pressure", "血压"),
+    "pulse": ("pulse", "脉搏"),
+    "glucose_mmol_l": ("blood glucose", "血糖"),
     "income": ("income", "收入"),
     "expenses": ("expenses", "支出"),
     "savings": ("savings", "储蓄"),
     "debt": ("debt", "负债"),
+    "category": ("category", "类别"),
     "courses": ("courses", "课程"),
     "goals": ("goals", "目标"),
-    "study_hours": ("study (hours)", "学习小时"),
-    "category": ("category", "类别"),
+    "study_minutes": ("study", "学习时长"),
+    "subject": ("subject", "科目"),
+    "weekly_goal_hours": ("weekly study goal", "每周学习目标"),
+    "exam": ("exam", "考试"),
+    "exam_date": ("exam date", "考试日期"),
+    "exam_target": ("target", "目标成绩"),
     "event": ("event", "事件"),
-    "duration_minutes": ("duration (minutes)", "时长分钟"),
+    "duration_minutes": ("duration", "时长"),
     "note": ("note", "备注"),
 }
+_SHOWN_UNITS = {"h": "h 小时", "min": "min 分钟", "steps": "", "h/week": "h/week 小时/周"}
+_SKIPPED = {"currency", "period", "diastolic_bp", "fasting", "source", "name", "unit", "value"}
 
 
 def check_recorded_at(value: datetime | None) -> datetime | None:
@@ -155,24 +340,73 @@ def check_recorded_at(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def validate_record(data_type: DataType, data: dict[str, Any]) -> dict[str, Any]:
-    """The record in canonical form (unset fields dropped); pydantic's ValidationError if bad."""
-    record = SCHEMAS[data_type].model_validate(data)
+def validate_record(
+    data_type: DataType, data: dict[str, Any], *, from_text: bool = False
+) -> dict[str, Any]:
+    """The record in canonical form (unset fields dropped); pydantic's ValidationError if bad.
+
+    `from_text`: the values are text cells (CSV), so "4200" may become a number.
+    """
+    record = SCHEMAS[data_type].model_validate(data, strict=False if from_text else None)
     return record.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
 
 
+def explain(loc: tuple[int | str, ...] | list[int | str], message: str) -> str:
+    """A validation message with the unit of the field it is about, e.g. "... 300 mmHg"."""
+    field = next((str(part) for part in reversed(loc) if str(part) in UNITS), None)
+    if field is None:
+        return message
+    unit = UNITS[field]
+    if unit in ("currency", "unit"):
+        return f"{message} (in the record's {unit})"
+    if field == "study_hours":
+        return f"{message} {unit} (one day's study; weekly totals are added up from the days)"
+    return f"{message} {unit}" if message[-1:].isdigit() else f"{message} (unit: {unit})"
+
+
+def error_messages(exc: ValidationError, prefix: str = "") -> list[str]:
+    """One readable line per error: where, what, and the unit of the field."""
+    out = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "data"
+        out.append(f"{prefix}{where}: {explain(error['loc'], error['msg'])}")
+    return out
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def describe(data_type: DataType, data: dict[str, Any], recorded_at: datetime) -> str:
-    """A short sentence with English and Chinese labels, so either language finds the record."""
+    """A short sentence with English and Chinese labels and units, so either language finds it."""
     english, chinese = _LABELS[data_type]
     parts: list[str] = []
+    if data_type == "custom":
+        parts.append(f"{data['name']}: {_number(data['value'])} {data['unit']}")
     for name, value in data.items():
-        if name in ("currency", "period") or value in (None, [], ""):
+        if name in _SKIPPED or value in (None, [], ""):
             continue
         label_en, label_zh = _LABELS.get(name, (name, name))
-        shown = "; ".join(value) if isinstance(value, list) else value
-        if isinstance(shown, float) and shown.is_integer():
-            shown = int(shown)
-        if name in ("income", "expenses", "savings", "debt"):
+        if isinstance(value, list):
+            shown = "; ".join(value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            shown = _number(float(value) if isinstance(value, float) else value)
+        else:
+            shown = str(value)
+        if name == "systolic_bp":
+            shown = f"{shown}/{data.get('diastolic_bp')} mmHg"
+        elif name == "glucose_mmol_l":
+            fasting = data.get("fasting")
+            when = "" if fasting is None else " fasting 空腹" if fasting else " not fasting 非空腹"
+            shown = f"{shown} mmol/L{when}"
+        elif name in ("income", "expenses", "savings", "debt"):
             shown = f"{shown} {data.get('currency', '')}/{data.get('period', 'month')}"
+        elif name in UNITS and (unit := _SHOWN_UNITS.get(UNITS[name], UNITS[name])):
+            shown = f"{shown} {unit}"
         parts.append(f"{label_en} {label_zh}: {shown}")
     return f"{recorded_at:%Y-%m-%d} {english} {chinese} record: " + ", ".join(parts)
+
+
+def is_finite_number(value: object) -> TypeGuard[int | float]:
+    """A real number (not a bool, NaN or infinity): what the analysers may compute with."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Double,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -197,12 +198,17 @@ class UserProfile(Base):
     """How many answered turns the user had when the summariser last ran (it runs every N more)."""
     edited_by_user: Mapped[bool] = mapped_column(Boolean, default=False)
     """The user corrected the profile by hand; the summariser builds on their words."""
+    height_cm: Mapped[float | None] = mapped_column(Float)
+    """The user's height, entered by them; with the latest weight it gives the BMI."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class UserData(Base):
-    """A typed record (health, finance, education, behavior) as JSON validated at the edge."""
+    """A typed record (health, finance, education, behavior, custom), validated at the edge.
+
+    `data` follows the type's schema in `memory.datatypes`.
+    """
 
     __tablename__ = "user_data"
     __table_args__ = (Index("ix_user_data_user_type_time", "user_id", "data_type", "recorded_at"),)

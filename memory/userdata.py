@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -38,6 +38,28 @@ class NewRecord:
     data_type: DataType
     data: dict[str, Any]
     recorded_at: datetime | None = None
+
+
+def import_key(
+    data_type: DataType, data: dict[str, Any], recorded_at: datetime | None
+) -> tuple[Any, ...] | None:
+    """What an imported record stands for: app, type, time and kind; None if typed in.
+
+    The kind is a day, a blood pressure or glucose reading, or a month's income or expenses of a
+    category.
+    """
+    source = data.get("source")
+    if not source or recorded_at is None:
+        return None
+    if data_type == "finance":
+        kind: tuple[Any, ...] = (data.get("category"), "income" in data, "expenses" in data)
+    elif "systolic_bp" in data:
+        kind = ("blood_pressure",)
+    elif "glucose_mmol_l" in data:
+        kind = ("glucose",)
+    else:
+        kind = ("day",)
+    return (source, data_type, recorded_at.astimezone(UTC).replace(microsecond=0), *kind)
 
 
 class Consents:
@@ -96,13 +118,32 @@ class UserDataStore:
 
         Raises ConsentRequiredError, before writing anything, for a type without consent.
         """
+        return self._add(user_id, records, replace=False)[0]
+
+    def import_many(self, user_id: int, records: Sequence[NewRecord]) -> tuple[list[UserData], int]:
+        """Like `add_many`, but replacing what a former import of the same app stored.
+
+        A record replaces the one with the same `import_key` (day, month or reading), so a newer
+        export imported over an older one counts nothing twice. Returns the stored rows and how
+        many were replaced.
+        """
+        return self._add(user_id, records, replace=True)
+
+    def _add(
+        self, user_id: int, records: Sequence[NewRecord], *, replace: bool
+    ) -> tuple[list[UserData], int]:
         allowed = self.consents.granted(user_id)
         for record in records:
             if record.data_type not in allowed:
                 raise ConsentRequiredError(record.data_type)
         if not records:
-            return []
+            return [], 0
+        replaced: builtins.list[int] = []
         with self._sessions.begin() as session:
+            if replace:
+                replaced = self._former_imports(session, user_id, records)
+                if replaced:
+                    session.execute(delete(UserData).where(UserData.id.in_(replaced)))
             rows = [
                 UserData(
                     user_id=user_id,
@@ -135,7 +176,30 @@ class UserDataStore:
             # The records and their memories stand or fall together.
             self.delete_ids(user_id, [row.id for row in stored])
             raise
-        return stored
+        if replaced:
+            self._memory.delete_sources(user_id, "data", [str(i) for i in replaced])
+        return stored, len(replaced)
+
+    @staticmethod
+    def _former_imports(
+        session: Session, user_id: int, records: Sequence[NewRecord]
+    ) -> builtins.list[int]:
+        """Ids of stored records that the imported `records` replace (same `import_key`)."""
+        keys = {import_key(r.data_type, r.data, r.recorded_at) for r in records} - {None}
+        if not keys:
+            return []
+        times = [r.recorded_at for r in records if r.recorded_at is not None]
+        stmt = select(UserData).where(
+            UserData.user_id == user_id,
+            UserData.data_type.in_({r.data_type for r in records}),
+        )
+        if times:
+            stmt = stmt.where(UserData.recorded_at.between(min(times), max(times)))
+        return [
+            row.id
+            for row in session.scalars(stmt)
+            if import_key(row.data_type, row.data, row.recorded_at) in keys  # type: ignore[arg-type]
+        ]
 
     def list(
         self,

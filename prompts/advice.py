@@ -11,9 +11,9 @@ from typing import Any
 from prompts.insights import render_insight, template_values
 from prompts.language import Language
 
-RULES_PROMPT_VERSION = "advice-rules-v1"
+RULES_PROMPT_VERSION = "advice-rules-v2"
 
-ADVICE: dict[tuple[str, str], dict[Language, str]] = {
+ADVICE: dict[tuple[str, ...], dict[Language, str]] = {
     ("health.steps", "warning"): {
         "en": "Build up towards {target:,} steps a day: add a 10-15 minute walk after meals and lengthen it a little each week.",
         "zh": "逐步增加到每天约{target:,}步：饭后散步10-15分钟，每周再延长一点。",
@@ -86,6 +86,78 @@ ADVICE: dict[tuple[str, str], dict[Language, str]] = {
         "en": "Break {goal_list} into weekly milestones so you can see your progress.",
         "zh": "把{goal_list}拆成每周的小目标，方便看到进度。",
     },
+    ("health.blood_pressure", "alert"): {
+        "en": "Your average of {systolic}/{diastolic} mmHg is {category_name}: see a doctor soon to confirm it and discuss treatment, and bring your log. Measure twice a day, seated after 5 minutes of rest. A reading above 180/120 with chest pain, breathlessness or a severe headache needs emergency care.",
+        "zh": "你的平均血压{systolic}/{diastolic} mmHg属于{category_name}：请尽快就医确认并讨论治疗，带上你的测量记录。每天早晚各测一次（静坐休息5分钟后）。若血压高于180/120并伴胸痛、气短或剧烈头痛，请立即急诊。",
+    },
+    ("health.blood_pressure", "warning"): {
+        "en": "Your average of {systolic}/{diastolic} mmHg is above {target_systolic}/{target_diastolic}: eat less than 5 g of salt a day, be active 150 minutes a week, limit alcohol, and show your readings to a doctor.",
+        "zh": "你的平均血压{systolic}/{diastolic} mmHg高于{target_systolic}/{target_diastolic}：每天食盐少于5克，每周运动150分钟，限制饮酒，并请医生看看你的测量记录。",
+    },
+    ("health.blood_pressure", "info"): {
+        "en": "Your blood pressure is {category_name}: less salt and regular activity keep it from rising; measure it again each week.",
+        "zh": "你的血压属于{category_name}：少盐和规律运动可以防止它继续升高；每周再测一次。",
+    },
+    ("health.blood_pressure", "good"): {
+        "en": "Your blood pressure is normal ({systolic}/{diastolic} mmHg); keep measuring it now and then.",
+        "zh": "你的血压正常（{systolic}/{diastolic} mmHg）；平时偶尔测一测即可。",
+    },
+    ("health.fasting_glucose", "alert"): {
+        "en": "A fasting glucose of {avg:g} mmol/L is in the diabetes range: see a doctor for a confirming test (HbA1c or a repeated fasting test).",
+        "zh": "空腹血糖{avg:g} mmol/L处于糖尿病诊断范围：请就医做确认检查（糖化血红蛋白或复查空腹血糖）。",
+    },
+    ("health.fasting_glucose", "warning"): {
+        "en": "Your fasting glucose ({avg:g} mmol/L) is above normal: ask a doctor for an HbA1c test; more activity, fewer sugary drinks and refined carbohydrates lower it.",
+        "zh": "你的空腹血糖（{avg:g} mmol/L）高于正常：请医生安排糖化血红蛋白检查；多运动、少喝含糖饮料、少吃精制碳水可以帮助降低血糖。",
+    },
+    ("health.fasting_glucose", "good"): {
+        "en": "Your fasting glucose is normal; check it again at your next health check.",
+        "zh": "你的空腹血糖正常；下次体检时再查一次。",
+    },
+    ("health.bmi", "alert"): {
+        "en": "A BMI of {bmi:g} is obese by {guideline_name}: a doctor or dietitian can help you plan a gradual loss of 5-10% of your weight.",
+        "zh": "BMI {bmi:g}按{guideline_name}属于肥胖：医生或营养师可以帮你制定计划，逐步减掉体重的5%-10%。",
+    },
+    ("health.bmi", "warning", "overweight"): {
+        "en": "Your BMI of {bmi:g} is overweight by {guideline_name}: aim under {normal_high:g} with smaller portions and 150 minutes of activity a week.",
+        "zh": "你的BMI {bmi:g}按{guideline_name}属于超重：通过减少每餐份量、每周运动150分钟，争取降到{normal_high:g}以下。",
+    },
+    ("health.bmi", "warning", "underweight"): {
+        "en": "Your BMI of {bmi:g} is below {normal_low:g}: eat regular meals with enough protein, and see a doctor if you lose weight without trying.",
+        "zh": "你的BMI {bmi:g}低于{normal_low:g}：规律进餐、保证蛋白质摄入；如果体重无故下降，请就医。",
+    },
+    ("health.bmi", "good"): {
+        "en": "Your BMI ({bmi:g}) is in the healthy range; keep your weight steady.",
+        "zh": "你的BMI（{bmi:g}）在健康范围内；保持体重稳定即可。",
+    },
+    ("education.weekly_goal", "warning"): {
+        "en": "You reached {share_pct} of your {goal:g}-hour weekly goal: put the missing {missing:g} hours into fixed slots this week.",
+        "zh": "你完成了每周{goal:g}小时目标的{share_pct}：把还差的{missing:g}小时安排进本周固定的时段。",
+    },
+    ("education.weekly_goal", "info"): {
+        "en": "You are at {share_pct} of your weekly goal; one or two more sessions reach {goal:g} hours.",
+        "zh": "你已完成每周目标的{share_pct}；再学一两次就能达到{goal:g}小时。",
+    },
+    ("education.weekly_goal", "good"): {
+        "en": "You met your weekly goal of {goal:g} hours; keep the same rhythm.",
+        "zh": "你达成了每周{goal:g}小时的目标；保持这个节奏。",
+    },
+    ("education.exam", "warning"): {
+        "en": "{exam} is in {days_left} days and last week's study fell short: study every day until then and take a full practice test this week.",
+        "zh": "距离{exam}还有{days_left}天，而上周学习不足：从现在起每天学习，并在本周做一套完整的模拟题。",
+    },
+    ("education.exam", "info"): {
+        "en": "{days_left} days to {exam}: spread the remaining topics over the weeks left and plan a practice test.",
+        "zh": "距离{exam}还有{days_left}天：把剩下的内容分配到剩余的每一周，并安排一次模拟考试。",
+    },
+    ("finance.category_change", "warning"): {
+        "en": "Your {category_name} spending rose by {change:,.0f} {currency} ({growth_pct}) in {month}: set a monthly limit for it and check it each week.",
+        "zh": "你{month}的{category_name}支出增加了{change:,.0f} {currency}（{growth_pct}）：为它设定每月上限，并每周查看一次。",
+    },
+    ("finance.top_categories", "info"): {
+        "en": "Your largest expense is {top_first}: if you want to save, look there first.",
+        "zh": "你最大的支出是{top_first}：如果想省钱，先从这里入手。",
+    },
     ("behavior.top_categories", "info"): {
         "en": "Most of your logged events are {top_list}: check that this matches what you want to spend time on.",
         "zh": "你记录最多的是{top_list}：看看这是否符合你想要的时间安排。",
@@ -97,7 +169,8 @@ def render_advice(
     key: str, severity: str, figures: dict[str, Any], language: Language
 ) -> tuple[str, str] | None:
     """The advice and its rationale (the insight's sentence) for one insight, or None."""
-    template = ADVICE.get((key, severity), {}).get(language)
+    specific = ADVICE.get((key, severity, str(figures.get("category"))))
+    template = (specific or ADVICE.get((key, severity), {})).get(language)
     if template is None:
         return None
     return template.format(**template_values(figures, language)), render_insight(

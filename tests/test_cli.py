@@ -96,3 +96,33 @@ def test_import_needs_consent_reports_rejected_rows_and_indexes_the_rest(tmp_pat
 
     listed = runner.invoke(app, ["memories", "--user", "carol", "--query", "steps"])
     assert "3000" in listed.output
+
+
+def test_import_reads_apple_health_with_a_bar_and_maps_any_csv(tmp_path: Path) -> None:
+    export = Path(__file__).parent / "fixtures" / "apple_health_export.xml"
+    assert runner.invoke(app, ["consent", "health", "--user", "dan"]).exit_code == 0
+    result = runner.invoke(app, ["import", str(export), "--user", "dan"])
+    assert result.exit_code == 0, result.output
+    assert "Reading apple_health_export.xml" in result.output and "6086/6086" in result.output
+    assert "not imported: ActiveEnergyBurned (1 samples)" in result.output
+    assert "Imported 4 records, rejected 2" in result.output
+    again = runner.invoke(app, ["import", str(export), "--user", "dan"])
+    assert "(4 from a former import replaced)" in again.output
+
+    bp = tmp_path / "bp.csv"
+    bp.write_text("Date,Sys,Dia,Mood\n2026-11-01,150,96,ok\n", encoding="utf-8")
+    mapped = runner.invoke(
+        app,
+        [
+            "import",
+            str(bp),
+            "--user",
+            "dan",
+            "--map",
+            "Date=recorded_at,Sys=systolic_bp,Dia=diastolic_bp",
+        ],
+    )
+    assert mapped.exit_code == 0, mapped.output
+    assert "Imported 1 records" in mapped.output and "not mapped): Mood" in mapped.output
+    wrong = runner.invoke(app, ["import", str(bp), "--user", "dan", "--map", "Sys=blood"])
+    assert wrong.exit_code == 2 and "has no field blood" in wrong.output

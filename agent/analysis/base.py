@@ -1,4 +1,4 @@
-"""What an analyser returns, and the helpers the analysers share."""
+"""What an analyser returns, what it is given, and the helpers the analysers share."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import fmean
-from typing import Any, Literal
+from typing import Any
 
+from agent.analysis.guidelines import Guidelines, Severity
+from memory.datatypes import is_finite_number
 from memory.models import UserData
 
-Severity = Literal["info", "good", "warning", "alert"]
+__all__ = ["Analyser", "Context", "Finding", "Severity", "daily_values", "mean_or_none", "within"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +26,19 @@ class Finding:
     """Ids of the records it rests on."""
 
 
-Analyser = Callable[[Sequence[UserData], datetime], list[Finding]]
-"""Takes a user's records of one type (oldest first, the last 60 days) and the time of analysis."""
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What an analysis knows besides the records."""
+
+    now: datetime
+    guidelines: Guidelines = "international"
+    """Which published thresholds to compare with (`agent.analysis.guidelines`)."""
+    height_cm: float | None = None
+    """From the profile, for the BMI."""
+
+
+Analyser = Callable[[Sequence[UserData], Context], list[Finding]]
+"""Takes a user's records of one type (oldest first, see `runner.LOOKBACK`) and the context."""
 
 
 def within(records: Sequence[UserData], now: datetime, days: int) -> list[UserData]:
@@ -40,7 +53,7 @@ def daily_values(records: Sequence[UserData], name: str) -> tuple[dict[str, floa
     ids = []
     for record in records:
         value = record.data.get(name)
-        if isinstance(value, int | float):
+        if is_finite_number(value):
             by_day.setdefault(f"{record.recorded_at:%Y-%m-%d}", []).append(float(value))
             ids.append(record.id)
     return {day: fmean(values) for day, values in by_day.items()}, ids

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
 
-from agent.analysis.base import Finding, within
+from agent.analysis.base import Context, Finding, within
 from memory.models import UserData
 
 
-def analyse_behavior(records: Sequence[UserData], now: datetime) -> list[Finding]:
+def analyse_behavior(records: Sequence[UserData], context: Context) -> list[Finding]:
     """The most frequent categories of the last 30 days, with time spent where recorded."""
-    recent = within(records, now, 30)
+    recent = within(records, context.now, 30)
     if not recent:
         return []
     counts = Counter(str(r.data.get("category", "")).strip().lower() for r in recent)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import datetime
 
-from agent.analysis.base import Finding, Severity, within
+from agent.analysis.base import Context, Finding, Severity, within
 from memory.models import UserData
 
 MONTHLY = {"day": 30.0, "week": 52 / 12, "month": 1.0, "year": 1 / 12}
@@ -18,10 +17,13 @@ MONTHLY = {"day": 30.0, "week": 52 / 12, "month": 1.0, "year": 1 / 12}
 GOOD_SAVINGS_RATE = 0.2
 LOW_SAVINGS_RATE = 0.1
 EXPENSE_GROWTH = 0.1
+CATEGORY_SHARE = 0.05
+"""A category's change is worth a warning when it moves at least this share of the month's total."""
 
 
-def analyse_finance(records: Sequence[UserData], now: datetime) -> list[Finding]:
-    """Findings on the savings rate (last 30 days) and expense growth (month over month)."""
+def analyse_finance(records: Sequence[UserData], context: Context) -> list[Finding]:
+    """Findings on the savings rate (last 30 days), expense growth and the categories behind it."""
+    now = context.now
     if not records:
         return []
     currency = Counter(r.data.get("currency", "CNY") for r in records).most_common(1)[0][0]
@@ -82,6 +84,94 @@ def analyse_finance(records: Sequence[UserData], now: datetime) -> list[Finding]
                     sorted(now_ids + before_ids),
                 )
             )
+        findings += _categories(by_month[last], by_month[previous], last, previous, currency)
+    elif months:
+        findings += _categories(by_month[months[-1]], [], months[-1], None, currency)
+    return findings
+
+
+def _by_category(records: Sequence[UserData]) -> dict[str, tuple[float, list[int]]]:
+    """Monthly expenses per category (records without one are left out)."""
+    totals: dict[str, tuple[float, list[int]]] = {}
+    for record in records:
+        category = record.data.get("category")
+        if category:
+            amount, ids = _monthly([record], "expenses")
+            if amount is not None:
+                before, before_ids = totals.get(category, (0.0, []))
+                totals[category] = (before + amount, before_ids + ids)
+    return totals
+
+
+def _categories(
+    month: Sequence[UserData],
+    previous: Sequence[UserData],
+    month_name: str,
+    previous_name: str | None,
+    currency: str,
+) -> list[Finding]:
+    """The month's top categories, and the category that moved most since the month before."""
+    now_totals, before_totals = _by_category(month), _by_category(previous)
+    if not now_totals:
+        return []
+    total = sum(amount for amount, _ in now_totals.values())
+    top = sorted(now_totals.items(), key=lambda item: -item[1][0])[:3]
+    findings = [
+        Finding(
+            "finance.top_categories",
+            "info",
+            {
+                "month": month_name,
+                "total": round(total, 2),
+                "currency": currency,
+                "top": [
+                    {
+                        "category": name,
+                        "amount": round(amount, 2),
+                        "share": round(amount / total, 3),
+                    }
+                    for name, (amount, _) in top
+                ]
+                if total
+                else [],
+            },
+            sorted(i for _, (_, ids) in top for i in ids),
+        )
+    ]
+    if previous_name is None or not before_totals:
+        return findings
+    names = set(now_totals) | set(before_totals)
+    moves = {
+        name: now_totals.get(name, (0.0, []))[0] - before_totals.get(name, (0.0, []))[0]
+        for name in names
+    }
+    name = max(moves, key=lambda n: abs(moves[n]))
+    amount, ids = now_totals.get(name, (0.0, []))
+    before, before_ids = before_totals.get(name, (0.0, []))
+    growth = round((amount - before) / before, 3) if before else None
+    big = total and abs(moves[name]) >= CATEGORY_SHARE * total
+    severity: Severity = (
+        "warning"
+        if big and moves[name] > 0 and (growth is None or growth > EXPENSE_GROWTH)
+        else "info"
+    )
+    findings.append(
+        Finding(
+            "finance.category_change",
+            severity,
+            {
+                "category": name,
+                "month": month_name,
+                "previous_month": previous_name,
+                "amount": round(amount, 2),
+                "previous_amount": round(before, 2),
+                "change": round(moves[name], 2),
+                "growth": growth,
+                "currency": currency,
+            },
+            sorted(ids + before_ids),
+        )
+    )
     return findings
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from agent.analysis.base import Analyser
+from agent.analysis.base import Analyser, Context
 from agent.analysis.behavior import analyse_behavior
 from agent.analysis.education import analyse_education
 from agent.analysis.finance import analyse_finance
+from agent.analysis.guidelines import pick_guidelines
 from agent.analysis.health import analyse_health
+from memory.accounts import Accounts
 from memory.datatypes import DATA_TYPES, DataType
 from memory.history import ChatHistory
 from memory.insights import InsightStore, NewInsight
@@ -24,8 +26,11 @@ ANALYSERS: dict[DataType, Analyser] = {
     "education": analyse_education,
     "behavior": analyse_behavior,
 }
-LOOKBACK = timedelta(days=62)
-"""Records older than this play no part (the longest rule compares two months)."""
+"""Custom metrics have no analyser: they are charted and searchable, not judged."""
+LOOKBACK = {"education": timedelta(days=366)}
+"""Records older than this play no part: two months (the longest rule compares two months), or a
+year for education (an exam or a weekly goal is entered once, long before it matters)."""
+DEFAULT_LOOKBACK = timedelta(days=62)
 
 logger = logging.getLogger(__name__)
 
@@ -34,23 +39,38 @@ class Analyst:
     """Turns records into insights; types without consent get none (and lose old ones)."""
 
     def __init__(
-        self, *, user_data: UserDataStore, insights: InsightStore, history: ChatHistory
+        self,
+        *,
+        user_data: UserDataStore,
+        insights: InsightStore,
+        history: ChatHistory,
+        accounts: Accounts,
+        guidelines: str = "auto",
     ) -> None:
         self._data = user_data
         self._insights = insights
         self._history = history
+        self._accounts = accounts
+        self._guidelines = guidelines
 
     def analyse_user(self, user_id: int, now: datetime | None = None) -> int:
         """Recompute every insight of the user; returns how many there are now."""
         now = now or utcnow()
         language = self.language(user_id)
         allowed = self._data.consents.granted(user_id)
+        context = Context(
+            now=now,
+            guidelines=pick_guidelines(self._guidelines, language),
+            height_cm=self._accounts.profile(user_id).height_cm,
+        )
         total = 0
         for data_type in DATA_TYPES:
             found: list[NewInsight] = []
-            if data_type in allowed:
-                records = self._data.window(user_id, data_type, now - LOOKBACK)
-                for finding in ANALYSERS[data_type](records, now):
+            analyser = ANALYSERS.get(data_type)
+            if data_type in allowed and analyser is not None:
+                since = now - LOOKBACK.get(data_type, DEFAULT_LOOKBACK)
+                records = self._data.window(user_id, data_type, since)
+                for finding in analyser(records, context):
                     found.append(
                         NewInsight(
                             key=finding.key,

@@ -41,6 +41,7 @@ def _profile(services: Services, user_id: int, language: Language) -> ProfileOut
         edited_by_user=profile.edited_by_user,
         summarized_turns=profile.summarized_turns,
         updated_at=profile.updated_at,
+        height_cm=profile.height_cm,
     )
 
 
@@ -56,14 +57,18 @@ async def get_profile(
 async def update_profile(
     body: ProfileUpdate, user: CurrentUser, services: ServicesDep, language: LanguageDep
 ) -> ProfileOut:
-    """Correct the summary or preferences; later summaries build on your corrections."""
-    await asyncio.to_thread(
-        services.accounts.update_profile,
-        user.id,
-        summary=body.summary,
-        preferences=body.preferences,
-        by_user=True,
-    )
+    """Correct the summary or preferences (later summaries build on them), or set your height."""
+    if "height_cm" in body.model_fields_set:
+        await asyncio.to_thread(services.accounts.set_height, user.id, body.height_cm)
+        services.jobs.enqueue("analyse_user", user_id=user.id)  # the BMI depends on it
+    if body.summary is not None or body.preferences is not None:
+        await asyncio.to_thread(
+            services.accounts.update_profile,
+            user.id,
+            summary=body.summary,
+            preferences=body.preferences,
+            by_user=True,
+        )
     return await asyncio.to_thread(_profile, services, user.id, language)
 
 

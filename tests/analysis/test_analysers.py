@@ -111,7 +111,7 @@ def test_expense_growth_month_over_month(services: Services, user: int) -> None:
 
 
 def test_study_hours_falling_and_goals_without_study(services: Services, user: int) -> None:
-    add(services, user, "education", [(d, {"study_hours": 3}) for d in range(8, 13)])
+    add(services, user, "education", [(d, {"study_minutes": 180}) for d in range(8, 13)])
     add(services, user, "education", [(20, {"goals": ["IELTS 7"]})])
     found = insights(services, user)
     assert found["education.study_trend"]["figures"]["hours_7d"] == 0
@@ -159,3 +159,161 @@ def test_rerunning_the_analysis_replaces_instead_of_piling_up(
     services.analyst.analyse_user(user, now=NOW)
     services.analyst.analyse_user(user, now=NOW)
     assert [row.key for row in services.insights.list(user)] == ["health.steps"]
+
+
+def _guidelines(services: Services, user: int, language: str) -> None:
+    """Make the user's last message be in `language` (auto guidelines follow it)."""
+    text = "我最近血压有点高" if language == "zh" else "my blood pressure is high"
+    services.history.finish_turn(
+        services.history.begin_turn(user, None, text).id,
+        "ok",
+        prompt_version="t",
+        model_name="t",
+        memories_used=[],
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "reading", "category", "severity"),
+    [
+        ("en", (148, 95), "stage_2", "alert"),
+        ("zh", (148, 95), "grade_1", "warning"),
+        ("en", (134, 78), "stage_1", "warning"),
+        ("zh", (134, 78), "high_normal", "info"),
+        ("en", (124, 76), "elevated", "info"),
+        ("en", (112, 72), "normal", "good"),
+        ("zh", (165, 95), "grade_2", "alert"),
+    ],
+)
+def test_blood_pressure_against_the_guideline_of_the_users_language(
+    services: Services,
+    user: int,
+    language: str,
+    reading: tuple[int, int],
+    category: str,
+    severity: str,
+) -> None:
+    _guidelines(services, user, language)
+    sys_bp, dia_bp = reading
+    ids = add(
+        services,
+        user,
+        "health",
+        [(d, {"systolic_bp": sys_bp, "diastolic_bp": dia_bp}) for d in range(5)],
+    )
+    found = insights(services, user)["health.blood_pressure"]
+    assert found["figures"]["category"] == category
+    assert found["severity"] == severity
+    assert found["figures"]["guideline"] == ("china_2018" if language == "zh" else "acc_aha_2017")
+    assert cited(found) == set(ids)
+    assert f"{sys_bp}/{dia_bp}" in found["text"]
+
+
+def test_one_crisis_reading_makes_an_alert_and_two_readings_are_not_enough(
+    services: Services, user: int
+) -> None:
+    add(services, user, "health", [(d, {"systolic_bp": 118, "diastolic_bp": 76}) for d in (1, 2)])
+    assert "health.blood_pressure" not in insights(services, user)
+    add(services, user, "health", [(0, {"systolic_bp": 190, "diastolic_bp": 100})])
+    found = insights(services, user)["health.blood_pressure"]
+    assert found["severity"] == "alert" and found["figures"]["crisis_readings"] == 1
+
+
+def test_guidelines_by_setting_override_the_language(make_services, model) -> None:  # type: ignore[no-untyped-def]
+    services = make_services(model, health_guidelines="china")
+    user_id = services.accounts.local("u").id
+    services.user_data.consents.set(user_id, {"health": True})
+    add(
+        services,
+        user_id,
+        "health",
+        [(d, {"systolic_bp": 148, "diastolic_bp": 95}) for d in range(3)],
+    )
+    found = insights(services, user_id)["health.blood_pressure"]
+    assert found["figures"]["guideline"] == "china_2018"
+    assert "Chinese hypertension guideline" in found["text"]  # English reader, Chinese guideline
+
+
+@pytest.mark.parametrize(
+    ("language", "mmol", "category", "severity"),
+    [
+        ("en", 5.8, "impaired", "warning"),  # ADA: prediabetes from 5.6
+        ("zh", 5.8, "normal", "good"),  # WHO: impaired from 6.1
+        ("en", 7.2, "diabetes_range", "alert"),
+        ("en", 5.0, "normal", "good"),
+    ],
+)
+def test_fasting_glucose_against_ada_or_who(
+    services: Services, user: int, language: str, mmol: float, category: str, severity: str
+) -> None:
+    _guidelines(services, user, language)
+    add(services, user, "health", [(d, {"glucose_mmol_l": mmol, "fasting": True}) for d in (1, 3)])
+    add(services, user, "health", [(2, {"glucose_mmol_l": 11.0, "fasting": False})])  # after a meal
+    found = insights(services, user)["health.fasting_glucose"]
+    assert (found["figures"]["category"], found["severity"]) == (category, severity)
+    assert found["figures"]["readings"] == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "weight", "category"),
+    [("en", 72, "normal"), ("zh", 72, "overweight"), ("zh", 85, "obese"), ("en", 85, "overweight")],
+)
+def test_bmi_from_the_profile_height_by_who_or_chinese_cut_offs(
+    services: Services, user: int, language: str, weight: float, category: str
+) -> None:
+    _guidelines(services, user, language)
+    add(services, user, "health", [(3, {"weight_kg": 90}), (1, {"weight_kg": weight})])
+    assert "health.bmi" not in insights(services, user)  # no height yet
+    services.accounts.set_height(user, 172)
+    found = insights(services, user)["health.bmi"]
+    assert found["figures"]["bmi"] == round(weight / 1.72**2, 1)
+    assert found["figures"]["category"] == category
+
+
+def test_weekly_study_against_the_goal_and_the_next_exam(services: Services, user: int) -> None:
+    sessions = add(services, user, "education", [(d, {"study_minutes": 60}) for d in range(3)])
+    exam_day = (NOW + timedelta(days=20)).date().isoformat()
+    goal_and_exam = add(
+        services,
+        user,
+        "education",
+        [
+            (40, {"weekly_goal_hours": 10}),
+            (30, {"exam": "IELTS", "exam_date": exam_day, "exam_target": "7.0"}),
+        ],
+    )
+    found = insights(services, user)
+    goal = found["education.weekly_goal"]
+    assert goal["figures"] == {"hours_7d": 3.0, "goal": 10.0, "share": 0.3}
+    assert goal["severity"] == "warning"
+    assert cited(goal) == {goal_and_exam[0], *sessions}
+    exam = found["education.exam"]
+    assert exam["figures"]["days_left"] == 20 and exam["severity"] == "warning"
+    assert "IELTS" in exam["text"] and "7.0" in exam["text"]
+
+
+def test_spending_by_category_names_the_category_that_moved(services: Services, user: int) -> None:
+    this_month = min(NOW.replace(day=1, hour=12) + timedelta(days=1), NOW)
+    last_month = (NOW.replace(day=1) - timedelta(days=10)).replace(hour=12)
+    rows = services.user_data.add_many(
+        user,
+        [
+            NewRecord("finance", {"expenses": 2000, "category": "food"}, last_month),
+            NewRecord("finance", {"expenses": 3000, "category": "housing"}, last_month),
+            NewRecord("finance", {"expenses": 3500, "category": "food"}, this_month),
+            NewRecord("finance", {"expenses": 3000, "category": "housing"}, this_month),
+        ],
+    )
+    found = insights(services, user)
+    change = found["finance.category_change"]
+    assert change["figures"]["category"] == "food" and change["figures"]["change"] == 1500
+    assert change["severity"] == "warning"
+    assert cited(change) == {rows[0].id, rows[2].id}
+    assert "food" in change["text"]
+    assert found["finance.top_categories"]["figures"]["top"][0]["category"] == "food"
+    assert found["finance.expense_growth"]["figures"]["growth"] == pytest.approx(0.3)
+
+
+def test_custom_metrics_are_stored_but_not_judged(services: Services, user: int) -> None:
+    add(services, user, "custom", [(1, {"name": "water", "unit": "L", "value": 1.5})])
+    assert insights(services, user) == {}

@@ -125,7 +125,7 @@ def test_rule_advice_needs_no_model_and_cites_the_insight_and_its_records(
     assert kinds[0] == "user_insights" and kinds.count("user_data") == 7
     owned = export_ids(client, alice)
     assert all(s["id"] in owned[s["kind"]] for s in item["sources"])
-    assert body["prompt_version"] == "advice-rules-v1"
+    assert body["prompt_version"] == "advice-rules-v2"
     model = services.chat_model
     assert isinstance(model, RecordingFakeModel) and model.calls == []
 

@@ -64,6 +64,36 @@ def test_no_input_breaks_the_api(app_schema: schemathesis.BaseSchema, services: 
     assert "POST /api/auth/refresh" in tried and "GET /api/me/audit" in tried
 
 
+# Files that once made the importer answer 500: nesting deeper than Python's recursion limit, an
+# integer of more than 4,300 digits, a CSV cell over the csv module's 131,072 characters; and a
+# broken XML file and a bill without its header.
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("nested.json", b"[" * 5000),
+        ("big.json", b'[{"data_type": "health", "data": {"steps": ' + b"9" * 5000 + b"}}]"),
+        ("long.csv", b"data_type,note\nhealth," + b"x" * 140_000 + b"\n"),
+        ("broken.xml", b"<?xml version='1.0'?><HealthData><Record type='x'"),
+        ("alipay.csv", "支付宝交易记录明细查询\n没有表头\n".encode("gbk")),
+    ],
+)
+def test_hostile_imports_are_clear_400s(services: Services, name: str, content: bytes) -> None:
+    user = services.accounts.create("hostile", password_hash=None)
+    services.user_data.consents.set(user.id, {"health": True})
+    grant = services.auth_sessions.open(user.id)
+    token = create_access_token(
+        user.id, session_id=grant.session_id, secret=services.settings.secret_key, minutes=5
+    )
+    with TestClient(create_app(services=services)) as client:
+        response = client.post(
+            "/api/user-data/import",
+            files={"file": (name, content, "text/plain")},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"].startswith("Cannot import: ")
+
+
 def _fresh_user(services: Services) -> dict[str, str]:
     user = services.accounts.create(f"fuzz{next(_names)}", password_hash=None)
     grant = services.auth_sessions.open(user.id)

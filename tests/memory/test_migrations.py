@@ -277,3 +277,63 @@ def test_upgrade_0011_fills_feedback_with_memories(tmp_path: Path) -> None:
 @pytest.mark.mysql
 def test_upgrade_0011_fills_feedback_with_memories_on_mysql(mysql_url: str) -> None:
     _feedback_with_memories_is_filled(mysql_url)
+
+
+def _upgrade_0010_turns_study_hours_into_sessions(url: str) -> None:
+    """An old `study_hours` (hours studied that day) becomes a session of as many minutes."""
+    import json
+
+    upgrade(url, "0007", keyring=KEYRING)
+    engine = make_engine(url)
+    old = [
+        (1, "education", {"study_hours": 2.5, "goals": ["IELTS 7"]}),
+        (2, "education", {"courses": ["Calculus"]}),
+        (3, "health", {"steps": 9000}),
+    ]
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, is_active, created_at) "
+                "VALUES (1, 'a', 1, '2025-01-01')"
+            )
+        )
+        for row_id, data_type, data in old:
+            conn.execute(
+                text(
+                    "INSERT INTO user_data (id, user_id, data_type, data, recorded_at, created_at) "
+                    "VALUES (:id, 1, :type, :data, '2025-01-01', '2025-01-01')"
+                ),
+                {"id": row_id, "type": data_type, "data": KEYRING.encrypt(json.dumps(data))},
+            )
+    engine.dispose()
+
+    def stored() -> dict[int, dict[str, object]]:
+        raw = make_engine(url)
+        with raw.connect() as conn:
+            rows = conn.execute(text("SELECT id, data FROM user_data ORDER BY id")).all()
+        raw.dispose()
+        return {row_id: json.loads(KEYRING.decrypt(data)) for row_id, data in rows}
+
+    with pytest.raises(RuntimeError, match="encryption keys"):
+        upgrade(url)  # education rows to rewrite, but no keys: refused
+    upgrade(url, keyring=KEYRING)
+    assert stored() == {
+        1: {"study_minutes": 150.0, "goals": ["IELTS 7"]},
+        2: {"courses": ["Calculus"]},
+        3: {"steps": 9000},
+    }
+    assert "height_cm" in {
+        c["name"] for c in inspect(make_engine(url)).get_columns("user_profiles")
+    }
+    downgrade(url, "0007", keyring=KEYRING)
+    assert stored()[1] == {"study_hours": 2.5, "goals": ["IELTS 7"]}
+    upgrade(url, keyring=KEYRING)
+
+
+def test_upgrade_0010_on_sqlite(tmp_path: Path) -> None:
+    _upgrade_0010_turns_study_hours_into_sessions(f"sqlite:///{tmp_path / 'db.sqlite'}")
+
+
+@pytest.mark.mysql
+def test_upgrade_0010_on_mysql(mysql_url: str) -> None:
+    _upgrade_0010_turns_study_hours_into_sessions(mysql_url)

@@ -12,6 +12,7 @@ import zh from '../src/i18n/zh-CN'
 import {
   DESKTOP,
   PHONE,
+  SCREENSHOTS,
   accessibilityProblems,
   horizontalOverflow,
   launchChromium,
@@ -34,6 +35,76 @@ function lowStepsCsv(): string {
     `health,${day(3)},abc,7`,
     `health,${day(4)},3500,`,
     `health,${day(5)},2200,6`,
+  ].join('\n')
+}
+
+/** The day `daysAgo` days back, as Apple Health writes times (China time, +0800). */
+function appleTime(daysAgo: number, hour: number): string {
+  const day = new Date(Date.now() + 8 * 3_600_000 - daysAgo * 86_400_000).toISOString().slice(0, 10)
+  return `${day} ${String(hour).padStart(2, '0')}:00:00 +0800`
+}
+
+/**
+ * An Apple Health export.xml as the Health app writes it (its layout: a HealthData root of
+ * Record elements), for 14 days: blood pressure near 148/95 each morning, steps, sleep, weight.
+ */
+function appleHealthExport(): string {
+  const records: string[] = []
+  const record = (type: string, unit: string, value: number | string, start: string, end = start) =>
+    records.push(
+      `<Record type="${type}" sourceName="iPhone" unit="${unit}" startDate="${start}" endDate="${end}" value="${value}"/>`,
+    )
+  for (let day = 13; day >= 1; day--) {
+    const morning = appleTime(day, 8)
+    record('HKQuantityTypeIdentifierBloodPressureSystolic', 'mmHg', 146 + (day % 4), morning)
+    record('HKQuantityTypeIdentifierBloodPressureDiastolic', 'mmHg', 93 + (day % 3), morning)
+    record('HKQuantityTypeIdentifierStepCount', 'count', 3800 + ((day * 1370) % 4200), appleTime(day, 18))
+    record('HKQuantityTypeIdentifierBodyMass', 'kg', (78.6 - day * 0.05).toFixed(1), appleTime(day, 7))
+    record(
+      'HKCategoryTypeIdentifierSleepAnalysis',
+      '',
+      'HKCategoryValueSleepAnalysisAsleepCore',
+      appleTime(day + 1, 23),
+      appleTime(day, 5 + (day % 3)),
+    )
+  }
+  record('HKQuantityTypeIdentifierActiveEnergyBurned', 'kcal', 12, appleTime(2, 9))
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<!DOCTYPE HealthData [<!ELEMENT HealthData (ExportDate?,Record*)>]>',
+    '<HealthData locale="zh_CN">',
+    `<ExportDate value="${appleTime(0, 9)}"/>`,
+    ...records,
+    '</HealthData>',
+  ].join('\n')
+}
+
+/** An Alipay bill as the app exports it (account lines, then the table), for two months. */
+function alipayBill(): string {
+  const month = (back: number, day: number) => {
+    const date = new Date()
+    date.setUTCDate(1)
+    date.setUTCMonth(date.getUTCMonth() - back)
+    return `${date.toISOString().slice(0, 8)}${String(day).padStart(2, '0')} 12:00:00`
+  }
+  const rows = [
+    [month(1, 3), '餐饮美食', '支出', '1260.00'],
+    [month(1, 5), '交通出行', '支出', '320.00'],
+    [month(1, 10), '收入', '收入', '12000.00'],
+    [month(1, 12), '日用百货', '支出', '640.00'],
+    [month(0, 1), '餐饮美食', '支出', '1980.00'],
+    [month(0, 1), '交通出行', '支出', '300.00'],
+    [month(0, 1), '收入', '收入', '12000.00'],
+  ]
+  return [
+    '------------------------------------------------------------------------------------',
+    '导出信息：',
+    '支付宝账户：e2e@example.com',
+    '------------------------支付宝（中国）网络技术有限公司  电子客户回单------------------------',
+    '交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,商家订单号,备注,',
+    ...rows.map(([time, category, direction, amount], i) =>
+      `${time},${category},商家,/,商品,${direction},${amount},花呗,交易成功,2026${i},M${i},,`,
+    ),
   ].join('\n')
 }
 
@@ -235,6 +306,71 @@ describe('desktop', () => {
     await page.getByText(zh.records.noMatch).waitFor()
   })
 
+  it('imports an Apple Health export and an Alipay bill, then shows the trends in both languages', async () => {
+    const finance = page.getByRole('switch', {
+      name: zh.consent.switchLabel.replace('{type}', zh.data.types.finance),
+    })
+    await page.locator('.el-switch', { has: finance }).click()
+    await page.getByText(zh.consent.turnedOn.replace('{type}', zh.data.types.finance)).waitFor()
+
+    await page.getByLabel(zh.dataImport.fileLabel).setInputFiles({
+      name: 'export.xml',
+      mimeType: 'text/xml',
+      buffer: Buffer.from(appleHealthExport()),
+    })
+    await page.getByRole('button', { name: zh.dataImport.send }).click()
+    // 13 days and 13 blood pressure readings; the unknown sample type is noted, not refused.
+    await page.getByText(zh.dataImport.written.replace('{n}', '26').replace('{rejected}', '0')).waitFor()
+    await page.getByText(/ActiveEnergyBurned/).waitFor()
+
+    await page.getByLabel(zh.dataImport.fileLabel).setInputFiles({
+      name: 'alipay.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(alipayBill()),
+    })
+    await page.getByRole('button', { name: zh.dataImport.send }).click()
+    await page.getByText(zh.dataImport.written.replace('{n}', '7').replace('{rejected}', '0')).waitFor()
+    // The list (still filtered to finance) shows the months and categories of the bill.
+    await expect.poll(() => page.locator('.record').count()).toBe(7)
+    expect(await page.locator('.records').innerText()).toContain(zh.data.categories.food)
+    await page.locator('.record').first().scrollIntoViewIfNeeded()
+    await screenshot(page, 'desktop-09b-imports')
+
+    await page.getByRole('link', { name: zh.nav.charts }).click()
+    await page.getByRole('heading', { name: zh.charts.title, level: 1 }).waitFor()
+    const pressure = page.locator('#chart-blood_pressure')
+    await pressure.locator('svg').first().waitFor()
+    expect(await pressure.innerText()).toContain(zh.charts.metrics.blood_pressure)
+    // The analysis runs in the background after an import: its insight appears on a reload.
+    await expect
+      .poll(
+        async () => {
+          if (await pressure.locator('.insights li').count()) return true
+          await page.reload()
+          await pressure.locator('svg').first().waitFor()
+          return (await pressure.locator('.insights li').count()) > 0
+        },
+        { timeout: 90_000, interval: 2_000 },
+      )
+      .toBe(true)
+    await page.locator('.periods .el-radio-button', { hasText: zh.charts.periods['90'] }).click()
+    await page.waitForURL(/days=90/)
+    await page.locator('#chart-expense_categories svg').first().waitFor()
+    await screenshot(page, 'desktop-20-charts-zh')
+    await pressure.screenshot({ path: `${SCREENSHOTS}/chart-blood-pressure-zh.png` })
+    expect(await accessibilityProblems(page)).toEqual([])
+
+    await page.getByRole('button', { name: zh.nav.otherLanguage }).click()
+    await page.getByRole('heading', { name: en.charts.title, level: 1 }).waitFor()
+    await pressure.locator('.insights li', { hasText: /blood pressure/ }).first().waitFor()
+    await screenshot(page, 'desktop-21-charts-en')
+    await pressure.screenshot({ path: `${SCREENSHOTS}/chart-blood-pressure-en.png` })
+    await page.locator('#chart-finance_month').screenshot({ path: `${SCREENSHOTS}/chart-finance-en.png` })
+    expect(await accessibilityProblems(page)).toEqual([])
+    await page.getByRole('button', { name: en.nav.otherLanguage }).click()
+    await page.getByRole('heading', { name: zh.charts.title, level: 1 }).waitFor()
+  })
+
   it('gives recommendations per dimension, with sources and feedback', async () => {
     await page.getByRole('link', { name: zh.nav.recommendations }).click()
     await page.getByRole('heading', { name: zh.recommendations.title, level: 1 }).waitFor()
@@ -254,6 +390,14 @@ describe('desktop', () => {
     await item.getByRole('button', { name: zh.feedback.adopt }).click()
     await item.getByRole('button', { name: zh.feedback.adopted }).waitFor()
 
+    // The records behind the advice, highlighted on their chart.
+    await item.locator('.chart-link').click()
+    await page.waitForURL(/\/charts\?highlight=/)
+    await page.locator('.trend-chart.has-highlight').first().waitFor()
+    await screenshot(page, 'desktop-10b-advice-on-chart')
+    await page.goBack()
+    await page.getByRole('heading', { name: zh.recommendations.title, level: 1 }).waitFor()
+
     // A source opens the insight or record it cites, marked on its page.
     const source = item.locator('.source-link').first()
     await source.waitFor()
@@ -270,7 +414,7 @@ describe('desktop', () => {
     await page.getByRole('button', { name: zh.profile.edit }).click()
     await page.getByRole('textbox', { name: zh.profile.summaryTitle }).fill('Walks little; wants to move more.')
     await page.getByRole('textbox', { name: zh.profile.preferences.goals }).fill('walk 7000 steps a day')
-    await page.getByRole('button', { name: zh.profile.save }).click()
+    await page.getByRole('button', { name: zh.profile.save, exact: true }).click()
     await page.getByText(zh.profile.saved).waitFor()
     await page.getByText('Walks little; wants to move more.').waitFor()
     await page.getByText(zh.profile.editedByYou).waitFor()
@@ -418,6 +562,7 @@ describe('phone', () => {
       ['/recommendations', zh.recommendations.title, '.recommendation-card .item', 'phone-07-recommendations'],
       ['/user-data', zh.data.title, '.record', 'phone-08-user-data'],
       ['/profile', zh.profile.title, '.insight', 'phone-09-profile'],
+      ['/charts', zh.charts.title, '.trend-chart svg', 'phone-09b-charts'],
     ] as const) {
       await page.goto(`${baseURL}${path}`)
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor()

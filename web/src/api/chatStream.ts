@@ -2,7 +2,7 @@
 // EventSource cannot POST, so the body is parsed with eventsource-parser's stream.
 import { EventSourceParserStream } from 'eventsource-parser/stream'
 import { ApiError } from './errors'
-import type { ChatEvent, ChatFinal } from './types'
+import type { ChatEvent, ChatFinal, ImportProgress, ImportReport } from './types'
 
 const INTERRUPTED = 'The connection closed before the answer was complete; please try again.'
 
@@ -82,6 +82,38 @@ export async function* readChatEvents(
     }
   } finally {
     // Stops reading (and so the download) when the consumer leaves early.
+    await events.cancel().catch(() => undefined)
+  }
+}
+
+/**
+ * Reads the Server-Sent Events of `POST /api/user-data/import` (asked for as a stream): hands each
+ * `progress` event to `onProgress` and resolves to the `report`. An `error` event rejects with an
+ * ApiError carrying the status the plain answer would have had (400, 403).
+ */
+export async function readImportEvents(
+  body: ReadableStream<Uint8Array>,
+  onProgress?: (progress: ImportProgress) => void,
+): Promise<ImportReport> {
+  const events = body
+    .pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>)
+    .pipeThrough(new EventSourceParserStream())
+    .getReader()
+  try {
+    for (;;) {
+      const { value: message, done } = await events.read()
+      if (done) throw new ApiError('stream', 'The connection closed before the import finished.')
+      if (message.event === 'progress') {
+        onProgress?.(parseJson(message.data, 'progress') as ImportProgress)
+      } else if (message.event === 'report') {
+        return parseJson(message.data, 'report') as ImportReport
+      } else if (message.event === 'error') {
+        const failure = parseJson(message.data, 'error') as { status?: number; detail?: string }
+        const detail = failure.detail || 'The import failed.'
+        throw new ApiError('http', detail, failure.status ?? 0, { detail })
+      }
+    }
+  } finally {
     await events.cancel().catch(() => undefined)
   }
 }

@@ -122,18 +122,41 @@ describe('createApi', () => {
     expect(requests[0]!.url).toBe('http://memadvisor.test/api/conversations/c1')
   })
 
-  it('uploads an import as multipart form data, strict on request', async () => {
+  it('uploads an import as multipart form data, strict on request, and follows its progress', async () => {
     const report = { accepted: 1, rejected: [{ row: 2, errors: ['steps: bad'] }], written: true, ids: [7] }
-    const { api, requests } = fakeApi([jsonResponse(200, report)])
+    const { api, requests } = fakeApi([
+      sseResponse([
+        sseEvent('progress', { phase: 'reading', done: 10, total: 40 }),
+        sseEvent('progress', { phase: 'writing', done: 0, total: 1 }),
+        sseEvent('report', report),
+      ]),
+    ])
     const file = new File(['data_type,steps\nhealth,4200\nhealth,abc\n'], 'steps.csv', { type: 'text/csv' })
-    await expect(api.importUserData(file, { strict: true })).resolves.toEqual(report)
+    const seen: unknown[] = []
+    const mapping = { data_type: 'health' as const, columns: { steps: 'steps' } }
+    await expect(
+      api.importUserData(file, { strict: true, format: 'csv' }, { mapping, onProgress: (p) => seen.push(p) }),
+    ).resolves.toEqual(report)
+    expect(seen).toEqual([
+      { phase: 'reading', done: 10, total: 40 },
+      { phase: 'writing', done: 0, total: 1 },
+    ])
     const url = new URL(requests[0]!.url)
     expect(url.pathname).toBe('/api/user-data/import')
     expect(url.searchParams.get('strict')).toBe('true')
+    expect(requests[0]!.headers.get('Accept')).toBe('text/event-stream')
     expect(requests[0]!.headers.get('Content-Type')).toMatch(/^multipart\/form-data; boundary=/)
-    const sent = (await requests[0]!.formData()).get('file') as File
+    const form = await requests[0]!.formData()
+    const sent = form.get('file') as File
     expect(sent.name).toBe('steps.csv')
     expect(await sent.text()).toContain('health,abc')
+    expect(JSON.parse(form.get('mapping') as string)).toEqual(mapping)
+  })
+
+  it('rejects an import whose stream ends in an error event with the server\'s sentence', async () => {
+    const { api } = fakeApi([sseResponse([sseEvent('error', { status: 400, detail: 'Cannot import: broken.' })])])
+    const file = new File(['<HealthData'], 'export.xml')
+    await expect(api.importUserData(file)).rejects.toMatchObject({ status: 400, message: 'Cannot import: broken.' })
   })
 
   it('asks for recommendations in the reader\'s language', async () => {

@@ -2,7 +2,7 @@
 // the backend's OpenAPI schema by `npm run gen:api`), resolves to the answer's data, and rejects
 // with an ApiError whose message is the server's own sentence.
 import createClient from 'openapi-fetch'
-import { readChatEvents } from './chatStream'
+import { readChatEvents, readImportEvents } from './chatStream'
 import { ApiError, httpError, isAbortError } from './errors'
 import type { paths } from './schema'
 import type {
@@ -13,11 +13,17 @@ import type {
   ConsentChange,
   ConsentUpdate,
   ContentLanguage,
+  DataType,
   ConversationDetail,
   ConversationSummary,
   Feedback,
   FeedbackQuery,
   FeedbackRequest,
+  Charts,
+  ColumnMapping,
+  CsvPreview,
+  ImportFormat,
+  ImportProgress,
   ImportReport,
   LoginRequest,
   Memory,
@@ -243,11 +249,38 @@ export function createApi(options: ApiOptions = {}) {
       await call(pending)
     },
 
-    /** Imports a CSV or JSON file of records; rejected rows come back with their reasons. */
-    async importUserData(file: File, query: { strict?: boolean } = {}): Promise<ImportReport> {
+    /**
+     * Imports a file of records (our CSV/JSON, Apple Health, Alipay, WeChat Pay, or any CSV with a
+     * `mapping`); rejected rows come back with their reasons. `onProgress` hears how far the server
+     * has read (bytes, then records being written): the answer streams as Server-Sent Events.
+     */
+    async importUserData(
+      file: File,
+      query: { strict?: boolean; format?: ImportFormat } = {},
+      options: { mapping?: ColumnMapping; onProgress?: (progress: ImportProgress) => void } = {},
+    ): Promise<ImportReport> {
       const pending = client.POST('/api/user-data/import', {
         params: { query },
+        parseAs: 'stream',
+        headers: { Accept: 'text/event-stream' },
         // openapi-fetch sends FormData as multipart as it is; the schema types the field as a string.
+        body: { file: file as unknown as string },
+        bodySerializer: (body) => {
+          const form = new FormData()
+          form.append('file', body.file as unknown as File)
+          if (options.mapping) form.append('mapping', JSON.stringify(options.mapping))
+          return form
+        },
+      })
+      const { response } = await call(pending)
+      if (!response.body) throw new ApiError('stream', 'The server sent an empty answer.')
+      return readImportEvents(response.body, options.onProgress)
+    },
+
+    /** The columns and first rows of a CSV, with a mapping onto `type`'s fields guessed. */
+    async previewImport(file: File, type: DataType): Promise<CsvPreview> {
+      const pending = client.POST('/api/user-data/import/preview', {
+        params: { query: { type } },
         body: { file: file as unknown as string },
         bodySerializer: (body) => {
           const form = new FormData()
@@ -256,6 +289,11 @@ export function createApi(options: ApiOptions = {}) {
         },
       })
       return (await call(pending)).data
+    },
+
+    /** A trend chart per metric over `days`, with bands and insight markers. */
+    async charts(query: { days?: number; lang?: ContentLanguage } = {}): Promise<Charts> {
+      return (await call(client.GET('/api/user-data/charts', { params: { query } }))).data
     },
 
     async getConsent(): Promise<Consent> {

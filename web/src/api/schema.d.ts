@@ -341,6 +341,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/user-data/charts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Charts
+         * @description A trend chart per metric you record, with guideline bands and insights as markers.
+         */
+        get: operations["charts_api_user_data_charts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user-data/{record_id}": {
         parameters: {
             query?: never;
@@ -372,12 +392,34 @@ export interface paths {
         put?: never;
         /**
          * Import Records
-         * @description Import a CSV or JSON file of records; see the README for the columns.
+         * @description Import a file of records; see the README for the formats and columns.
          *
          *     Valid rows are written together (all or none); each rejected row is reported with its reasons.
-         *     Rows whose type lacks your consent are rejected.
+         *     Rows whose type lacks your consent are rejected. A newer export of the same app replaces the
+         *     days, months and readings a former one brought. Ask for `text/event-stream` to follow the
+         *     progress of a large file.
          */
         post: operations["import_records_api_user_data_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/user-data/import/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Import
+         * @description The columns and first rows of a CSV, with a guessed mapping onto a data type's fields.
+         */
+        post: operations["preview_import_api_user_data_import_preview_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -398,7 +440,7 @@ export interface paths {
         get: operations["get_profile_api_profile_get"];
         /**
          * Update Profile
-         * @description Correct the summary or preferences; later summaries build on your corrections.
+         * @description Correct the summary or preferences (later summaries build on them), or set your height.
          */
         put: operations["update_profile_api_profile_put"];
         post?: never;
@@ -745,17 +787,139 @@ export interface components {
         BehaviorRecord: {
             /** Note */
             note?: string | null;
+            /** Source */
+            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
             /** Category */
             category: string;
             /** Event */
             event: string;
-            /** Duration Minutes */
+            /**
+             * Duration Minutes
+             * @description How long it lasted. Unit: min.
+             */
             duration_minutes?: number | null;
         };
         /** Body_import_records_api_user_data_import_post */
         Body_import_records_api_user_data_import_post: {
             /** File */
             file: string;
+            /**
+             * Mapping
+             * @description For `csv`: JSON `{"data_type": ..., "columns": {column: field}}`.
+             */
+            mapping?: string | null;
+        };
+        /** Body_preview_import_api_user_data_import_preview_post */
+        Body_preview_import_api_user_data_import_preview_post: {
+            /** File */
+            file: string;
+        };
+        /**
+         * ChartBand
+         * @description A guideline range drawn behind the series (`category` names it; open ends are null).
+         */
+        ChartBand: {
+            /** Low */
+            low: number | null;
+            /** High */
+            high: number | null;
+            /** Category */
+            category: string;
+            /** Severity */
+            severity: string;
+        };
+        /**
+         * ChartMarker
+         * @description An insight, at the latest record it cites on this chart.
+         */
+        ChartMarker: {
+            /** Insight Id */
+            insight_id: number;
+            /** Key */
+            key: string;
+            /** Severity */
+            severity: string;
+            /** Text */
+            text: string;
+            /** T */
+            t: string;
+            /** V */
+            v: number;
+            /** Ids */
+            ids: number[];
+        };
+        /**
+         * ChartOut
+         * @description A trend chart of one metric.
+         */
+        ChartOut: {
+            /** Key */
+            key: string;
+            /**
+             * Data Type
+             * @enum {string}
+             */
+            data_type: "health" | "finance" | "education" | "behavior" | "custom";
+            /** Unit */
+            unit: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "line" | "bar" | "stacked_bar";
+            /** Series */
+            series: components["schemas"]["ChartSeries"][];
+            /** Bands */
+            bands: components["schemas"]["ChartBand"][];
+            /** Lines */
+            lines: {
+                [key: string]: unknown;
+            }[];
+            /** Events */
+            events: {
+                [key: string]: unknown;
+            }[];
+            /** Guideline */
+            guideline: string | null;
+            /** Markers */
+            markers: components["schemas"]["ChartMarker"][];
+        };
+        /**
+         * ChartPoint
+         * @description A value at a time (`t`: an ISO day, week start, month or time) and its records.
+         */
+        ChartPoint: {
+            /** T */
+            t: string;
+            /** V */
+            v: number;
+            /** Ids */
+            ids: number[];
+        };
+        /**
+         * ChartSeries
+         * @description One line or stack of bars; `name` is a field, category or custom metric name.
+         */
+        ChartSeries: {
+            /** Name */
+            name: string;
+            /** Points */
+            points: components["schemas"]["ChartPoint"][];
+        };
+        /**
+         * ChartsOut
+         * @description The charts of your records over a period.
+         */
+        ChartsOut: {
+            /** Days */
+            days: number;
+            /**
+             * Guidelines
+             * @enum {string}
+             */
+            guidelines: "international" | "china";
+            /** Charts */
+            charts: components["schemas"]["ChartOut"][];
         };
         /**
          * ChatIn
@@ -793,6 +957,11 @@ export interface components {
              */
             behavior: boolean;
             /**
+             * Custom
+             * @default false
+             */
+            custom: boolean;
+            /**
              * Records Kept
              * @default {}
              */
@@ -825,6 +994,11 @@ export interface components {
              * @default false
              */
             behavior: boolean;
+            /**
+             * Custom
+             * @default false
+             */
+            custom: boolean;
         };
         /**
          * ConsentUpdate
@@ -839,6 +1013,8 @@ export interface components {
             education?: boolean | null;
             /** Behavior */
             behavior?: boolean | null;
+            /** Custom */
+            custom?: boolean | null;
         };
         /**
          * ConversationDetail
@@ -887,8 +1063,63 @@ export interface components {
             turns: number;
         };
         /**
+         * CsvPreviewOut
+         * @description A CSV's columns, its first rows and a guessed mapping, for the column-mapping step.
+         */
+        CsvPreviewOut: {
+            /** Columns */
+            columns: string[];
+            /** Rows */
+            rows: string[][];
+            /** Guess */
+            guess: {
+                [key: string]: string;
+            };
+            /** Fields */
+            fields: string[];
+            /** Units */
+            units: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * CustomDataIn
+         * @description A custom metric: a name, a unit and a value at a time.
+         */
+        CustomDataIn: {
+            /** Recorded At */
+            recorded_at?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            data_type: "custom";
+            data: components["schemas"]["CustomRecord"];
+        };
+        /**
+         * CustomRecord
+         * @description Anything else the user tracks: a named metric with its own unit, e.g. water 1.5 L.
+         */
+        CustomRecord: {
+            /** Note */
+            note?: string | null;
+            /** Source */
+            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            /** Name */
+            name: string;
+            /** Unit */
+            unit: string;
+            /**
+             * Value
+             * @description The measurement, in `unit`.
+             */
+            value: number;
+        };
+        /**
          * EducationDataIn
-         * @description An education record: courses, goals, study hours.
+         * @description An education record: a study session, an exam, a weekly goal, courses, goals.
+         *
+         *     A session is minutes studied on the day of `recorded_at`; weekly totals are derived.
          */
         EducationDataIn: {
             /** Recorded At */
@@ -902,11 +1133,36 @@ export interface components {
         };
         /**
          * EducationRecord
-         * @description Learning: courses taken, goals, and hours studied that day.
+         * @description Learning: a study session, an exam, a weekly goal, courses and goals (any subset).
          */
         EducationRecord: {
             /** Note */
             note?: string | null;
+            /** Source */
+            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            /**
+             * Study Minutes
+             * @description Minutes studied in one session, on the day of recorded_at. Unit: min.
+             */
+            study_minutes?: number | null;
+            /**
+             * Study Hours
+             * @description Hours studied on the day of recorded_at, accepted and stored as study_minutes. Weekly totals are added up from the days, never typed in. Unit: h.
+             */
+            study_hours?: number | null;
+            /** Subject */
+            subject?: string | null;
+            /**
+             * Weekly Goal Hours
+             * @description Hours a week you aim to study (the latest goal counts). Unit: h/week.
+             */
+            weekly_goal_hours?: number | null;
+            /** Exam */
+            exam?: string | null;
+            /** Exam Date */
+            exam_date?: string | null;
+            /** Exam Target */
+            exam_target?: string | null;
             /**
              * Courses
              * @default []
@@ -917,8 +1173,6 @@ export interface components {
              * @default []
              */
             goals: string[];
-            /** Study Hours */
-            study_hours?: number | null;
         };
         /**
          * ErrorOut
@@ -995,6 +1249,8 @@ export interface components {
         /**
          * FinanceDataIn
          * @description A finance record: income, expenses, savings, debt over a period, in one currency.
+         *
+         *     A `category` says what the money went to (or came from).
          */
         FinanceDataIn: {
             /** Recorded At */
@@ -1008,18 +1264,32 @@ export interface components {
         };
         /**
          * FinanceRecord
-         * @description Money over one period (a month by default), in one currency.
+         * @description Money over one period (a month by default), in one currency, optionally for one category.
          */
         FinanceRecord: {
             /** Note */
             note?: string | null;
-            /** Income */
+            /** Source */
+            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            /**
+             * Income
+             * @description Money earned over the period. In the record's `currency`. Unit: currency.
+             */
             income?: number | null;
-            /** Expenses */
+            /**
+             * Expenses
+             * @description Money spent over the period. In the record's `currency`. Unit: currency.
+             */
             expenses?: number | null;
-            /** Savings */
+            /**
+             * Savings
+             * @description The balance of savings at the end of the period. In the record's `currency`. Unit: currency.
+             */
             savings?: number | null;
-            /** Debt */
+            /**
+             * Debt
+             * @description Debt outstanding at the end of the period. In the record's `currency`. Unit: currency.
+             */
             debt?: number | null;
             /**
              * Currency
@@ -1032,6 +1302,8 @@ export interface components {
              * @enum {string}
              */
             period: "day" | "week" | "month" | "year";
+            /** Category */
+            category?: ("food" | "groceries" | "transport" | "housing" | "utilities" | "shopping" | "health" | "education" | "entertainment" | "travel" | "communication" | "insurance" | "family" | "gifts" | "salary" | "investment" | "transfer" | "refund" | "other") | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1040,7 +1312,9 @@ export interface components {
         };
         /**
          * HealthDataIn
-         * @description A health record: steps, resting heart rate (bpm), sleep (hours), weight (kg).
+         * @description A day's health measurements, or one reading; each field names its unit.
+         *
+         *     Units: steps, h, bpm, kg, %, mmHg, mmol/L (glucose in mg/dL is accepted and converted).
          */
         HealthDataIn: {
             /** Recorded At */
@@ -1054,19 +1328,70 @@ export interface components {
         };
         /**
          * HealthRecord
-         * @description A day's health measurements (any subset).
+         * @description A day's health measurements (any subset), or one blood pressure or glucose reading.
          */
         HealthRecord: {
             /** Note */
             note?: string | null;
-            /** Steps */
+            /** Source */
+            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            /**
+             * Steps
+             * @description Steps walked that day. Unit: steps.
+             */
             steps?: number | null;
-            /** Resting Heart Rate */
-            resting_heart_rate?: number | null;
-            /** Sleep Hours */
+            /**
+             * Sleep Hours
+             * @description Hours asleep in the night before. Unit: h.
+             */
             sleep_hours?: number | null;
-            /** Weight Kg */
+            /**
+             * Resting Heart Rate
+             * @description Heart rate at rest. Unit: bpm.
+             */
+            resting_heart_rate?: number | null;
+            /**
+             * Heart Rate
+             * @description Average heart rate of the day. Unit: bpm.
+             */
+            heart_rate?: number | null;
+            /**
+             * Weight Kg
+             * @description Body weight. Unit: kg.
+             */
             weight_kg?: number | null;
+            /**
+             * Body Fat Pct
+             * @description Body fat, share of body weight. Unit: %.
+             */
+            body_fat_pct?: number | null;
+            /**
+             * Systolic Bp
+             * @description Systolic (upper) blood pressure. Unit: mmHg.
+             */
+            systolic_bp?: number | null;
+            /**
+             * Diastolic Bp
+             * @description Diastolic (lower) blood pressure. Unit: mmHg.
+             */
+            diastolic_bp?: number | null;
+            /**
+             * Pulse
+             * @description Pulse taken with the blood pressure. Unit: bpm.
+             */
+            pulse?: number | null;
+            /**
+             * Glucose Mmol L
+             * @description Blood glucose. Unit: mmol/L.
+             */
+            glucose_mmol_l?: number | null;
+            /**
+             * Glucose Mg Dl
+             * @description Blood glucose in mg/dL, accepted and stored as mmol/L. Unit: mg/dL.
+             */
+            glucose_mg_dl?: number | null;
+            /** Fasting */
+            fasting?: boolean | null;
         };
         /**
          * ImportReport
@@ -1081,6 +1406,26 @@ export interface components {
             written: boolean;
             /** Ids */
             ids: number[];
+            /**
+             * Format
+             * @default records
+             */
+            format: string;
+            /**
+             * Rejected Total
+             * @default 0
+             */
+            rejected_total: number;
+            /**
+             * Notes
+             * @default []
+             */
+            notes: string[];
+            /**
+             * Replaced
+             * @default 0
+             */
+            replaced: number;
         };
         /**
          * InsightOut
@@ -1219,6 +1564,8 @@ export interface components {
             summarized_turns: number;
             /** Updated At */
             updated_at: string | null;
+            /** Height Cm */
+            height_cm?: number | null;
         };
         /**
          * ProfileUpdate
@@ -1228,6 +1575,11 @@ export interface components {
             /** Summary */
             summary?: string | null;
             preferences?: components["schemas"]["Preferences"] | null;
+            /**
+             * Height Cm
+             * @description Your height, for the BMI (null clears it). Unit: cm.
+             */
+            height_cm?: number | null;
         };
         /**
          * RecommendationItem
@@ -1365,7 +1717,7 @@ export interface components {
              * Data Type
              * @enum {string}
              */
-            data_type: "health" | "finance" | "education" | "behavior";
+            data_type: "health" | "finance" | "education" | "behavior" | "custom";
             /** Data */
             data: {
                 [key: string]: unknown;
@@ -1566,6 +1918,31 @@ export interface components {
              * @default null
              */
             retry_after: number | null;
+        };
+        /**
+         * ImportProgress
+         * @description An import's progress: `reading` the file (bytes), then `writing` the records.
+         */
+        ImportProgress: {
+            /**
+             * Phase
+             * @enum {string}
+             */
+            phase: "reading" | "writing";
+            /** Done */
+            done: number;
+            /** Total */
+            total: number | null;
+        };
+        /**
+         * ImportFailure
+         * @description The import stopped: the status an ordinary answer would have had, and why.
+         */
+        ImportFailure: {
+            /** Status */
+            status: number;
+            /** Detail */
+            detail: string;
         };
     };
     responses: never;
@@ -2206,7 +2583,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only this type. */
-                type?: ("health" | "finance" | "education" | "behavior") | null;
+                type?: ("health" | "finance" | "education" | "behavior" | "custom") | null;
                 /** @description Only records from this time on. */
                 since?: string | null;
                 limit?: number;
@@ -2248,7 +2625,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["HealthDataIn"] | components["schemas"]["FinanceDataIn"] | components["schemas"]["EducationDataIn"] | components["schemas"]["BehaviorDataIn"];
+                "application/json": components["schemas"]["HealthDataIn"] | components["schemas"]["FinanceDataIn"] | components["schemas"]["EducationDataIn"] | components["schemas"]["BehaviorDataIn"] | components["schemas"]["CustomDataIn"];
             };
         };
         responses: {
@@ -2285,7 +2662,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description Delete every record of this type. */
-                type: "health" | "finance" | "education" | "behavior";
+                type: "health" | "finance" | "education" | "behavior" | "custom";
             };
             header?: never;
             path?: never;
@@ -2302,6 +2679,42 @@ export interface operations {
                     "application/json": {
                         [key: string]: number;
                     };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    charts_api_user_data_charts_get: {
+        parameters: {
+            query?: {
+                /** @description The period in days (the client offers 7, 30, 90, 365). */
+                days?: number;
+                /** @description `zh` or `en`; default from the browser. */
+                lang?: ("zh" | "en") | null;
+            };
+            header?: {
+                "accept-language"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChartsOut"];
                 };
             };
             /** @description Validation Error */
@@ -2358,6 +2771,8 @@ export interface operations {
             query?: {
                 /** @description Write nothing if any row is rejected. */
                 strict?: boolean;
+                /** @description `records` (our CSV/JSON layout), `apple_health` (export.xml or .zip), `alipay`, `wechat_pay` (bill CSVs), `csv` (any CSV, with `mapping`); `auto` detects it from the file. */
+                format?: "auto" | "records" | "apple_health" | "alipay" | "wechat_pay" | "csv";
             };
             header?: never;
             path?: never;
@@ -2369,13 +2784,82 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The `ImportReport` as JSON; or, when the request accepts `text/event-stream`, `progress` events (`ImportProgress`) then one `report` (`ImportReport`) or `error` (`ImportFailure`). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ImportReport"];
+                    "text/event-stream": {
+                        /** @enum {unknown} */
+                        event?: "progress" | "report" | "error";
+                        /** @description JSON of the event's payload */
+                        data: string;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_import_api_user_data_import_preview_post: {
+        parameters: {
+            query?: {
+                /** @description The data type to guess a mapping for. */
+                type?: "health" | "finance" | "education" | "behavior" | "custom";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_preview_import_api_user_data_import_preview_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CsvPreviewOut"];
                 };
             };
             /** @description Bad Request */

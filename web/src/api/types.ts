@@ -41,12 +41,27 @@ export type Feedback = Schemas['FeedbackOut']
 /** Query of `GET /api/feedback`: your own feedback, optionally for some targets only. */
 export type FeedbackQuery = NonNullable<paths['/api/feedback']['get']['parameters']['query']>
 
-/** The four kinds of structured data, each with its own fields (memory/datatypes.py). */
+/** The kinds of structured data, each with its own fields (memory/datatypes.py). */
 export type DataType = Schemas['UserDataOut']['data_type']
 export type UserDataRequest =
   paths['/api/user-data']['post']['requestBody']['content']['application/json']
 export type UserDataRecord = Schemas['UserDataOut']
 export type ImportReport = Schemas['ImportReport']
+export type ImportProgress = Schemas['ImportProgress']
+export type ImportFormat = NonNullable<
+  NonNullable<paths['/api/user-data/import']['post']['parameters']['query']>['format']
+>
+/** Which CSV column fills which field of one data type (the generic CSV importer). */
+export interface ColumnMapping {
+  data_type: DataType
+  columns: Record<string, string>
+}
+export type CsvPreview = Schemas['CsvPreviewOut']
+export type Chart = Schemas['ChartOut']
+export type Charts = Schemas['ChartsOut']
+export type ChartSeries = Schemas['ChartSeries']
+export type ChartPoint = Schemas['ChartPoint']
+export type ChartMarker = Schemas['ChartMarker']
 export type Consent = Schemas['ConsentOut']
 export type ConsentUpdate = Schemas['ConsentUpdate']
 export type ConsentChange = Schemas['ConsentChange']

@@ -29,15 +29,28 @@ describe('record forms', () => {
 
   it('builds the request data: blanks dropped, numbers and lists typed', () => {
     expect(recordData('health', { steps: '3200', sleep_hours: null, note: '  ' })).toEqual({ steps: 3200 })
-    expect(recordData('education', { courses: 'Python；统计, SQL', study_hours: 2 })).toEqual({
+    expect(recordData('education', { courses: 'Python；统计, SQL', study_minutes: 90 })).toEqual({
       courses: ['Python', '统计', 'SQL'],
-      study_hours: 2,
+      study_minutes: 90,
     })
+    expect(recordData('health', { glucose_mmol_l: 5.2, fasting: true })).toEqual({ glucose_mmol_l: 5.2, fasting: true })
     expect(recordData('finance', { ...emptyForm('finance'), income: 9000 })).toEqual({
       income: 9000,
       currency: 'CNY',
       period: 'month',
     })
+  })
+
+  it('asks for both blood pressure numbers and for glucose in one unit only', () => {
+    const problems = validateRecord('health', { systolic_bp: 148, glucose_mmol_l: 5, glucose_mg_dl: 90 })
+    expect(problems.diastolic_bp).toEqual({ key: 'data.rules.together', params: { with: 'systolic_bp' } })
+    expect(problems.glucose_mg_dl).toEqual({ key: 'data.rules.oneOf' })
+    expect(validateRecord('health', { systolic_bp: 148, diastolic_bp: 95 })).toEqual({})
+  })
+
+  it('needs a name, a value and a unit for a custom metric', () => {
+    const problems = validateRecord('custom', { name: 'water', value: null, unit: '' })
+    expect(Object.keys(problems).sort()).toEqual(['unit', 'value'])
   })
 
   it('splits list text on new lines and on Chinese or Latin separators', () => {

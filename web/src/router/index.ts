@@ -57,6 +57,12 @@ const routes: RouteRecordRaw[] = [
     meta: { titleKey: 'nav.userData' },
   },
   {
+    path: '/charts',
+    name: 'charts',
+    component: () => import('@/views/ChartsView.vue'),
+    meta: { titleKey: 'nav.charts' },
+  },
+  {
     path: '/profile',
     name: 'profile',
     component: () => import('@/views/ProfileView.vue'),

@@ -18,3 +18,9 @@ const PAGE: Record<SourceRef['kind'], string> = {
 export function sourceLocation(source: SourceRef): RouteLocationRaw {
   return { name: PAGE[source.kind], hash: `#${anchorId[source.kind](source.id)}` }
 }
+
+/** The trend charts with the records among `sources` highlighted, or null if none is a record. */
+export function chartLocation(sources: SourceRef[]): RouteLocationRaw | null {
+  const ids = sources.filter((source) => source.kind === 'user_data').map((source) => source.id)
+  return ids.length ? { name: 'charts', query: { highlight: ids.join(',') } } : null
+}
