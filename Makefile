@@ -47,7 +47,7 @@ bench: setup-dev
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
 
-$(VENV)/.installed: pyproject.toml scripts/install-llama-cpp.sh
+$(VENV)/.installed: pyproject.toml scripts/install-llama-cpp.sh scripts/llama-cpp-text-only.cmake
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
 	scripts/install-llama-cpp.sh $(PY)
