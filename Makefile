@@ -8,20 +8,25 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export LANGSMITH_TRACING := false
+# The set-up steps of `run` and `test` run side by side (--jobs=2): npm ci and the web build overlap
+# the Python set-up, about 30 s less on a first run.
+PREPARE := $(MAKE) --no-print-directory --jobs=2
 
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts
 
 .PHONY: run test test-fast lint format bench setup setup-dev services web clean
 
 ## run: set up .venv, build the web client, migrate the database, serve everything on one port
-run: setup web
+run:
+	$(PREPARE) setup web
 	$(VENV)/bin/memadvisor db upgrade
 	$(VENV)/bin/memadvisor serve --host $(HOST) --port $(PORT)
 
 ## test: set up .venv and web/, make sure MariaDB and Chromium are there, run every test:
 ## pytest (MariaDB tests included; tests start their own `chroma run` servers on free ports),
 ## the web unit tests, and the end-to-end run in Chromium against the real backend
-test: setup-dev services web/node_modules/.installed
+test:
+	$(PREPARE) setup-dev services web/node_modules/.installed
 	$(PY) -m pytest
 	cd web && npm test
 	cd web && npm run e2e
