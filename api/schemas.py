@@ -134,6 +134,10 @@ class ChatFinal(BaseModel):
     memory: Literal["ok", "unavailable"] = "ok"
     """`unavailable`: the memory store was down, so the answer was given without memories (the
     turn is saved and will be remembered once it is back)."""
+    answered_by: Literal["model", "fallback"] = "model"
+    """`fallback`: the model cannot write the message's language, so it was not asked; the answer
+    (what was remembered, the most pressing insights, how to switch to a real model) was put
+    together without it. Show it as a notice, not as the model's words."""
 
 
 class TurnOut(BaseModel):
@@ -148,6 +152,8 @@ class TurnOut(BaseModel):
     created_at: datetime
     prompt_version: str | None
     model_name: str | None
+    answered_by: Literal["model", "fallback"] = "model"
+    """`fallback`: put together without the model (see `ChatFinal.answered_by`)."""
     memories: list[MemoryOut] = []
     """The memories the answer was given, best first, with their scores then (forgotten ones are
     left out)."""

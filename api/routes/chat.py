@@ -2,9 +2,11 @@
 
 Events: one `start` (`{"conversation_id", "turn_id"}`: where the message was saved, so a client
 that stops early still knows its conversation), `token` (`{"text"}`) as the model writes, then one
-`final` (`{"conversation_id", "turn_id", "answer", "memories", "memory"}`; `memory` is
-`unavailable` when the vector store was down and the answer was given without memories), or `error`
-(`{"message"}`) if the turn fails midway.
+`final` (`{"conversation_id", "turn_id", "answer", "memories", "memory", "answered_by"}`; `memory`
+is `unavailable` when the vector store was down and the answer was given without memories;
+`answered_by` is `fallback` when the model cannot write the message's language and the answer was
+put together without it, with no `token` events), or `error` (`{"message"}`) if the turn fails
+midway.
 The message is saved before the model runs, so it survives a model that is down (503).
 """
 
@@ -100,6 +102,7 @@ async def _events(
                     answer=event.answer,
                     memories=[MemoryOut.model_validate(m) for m in event.memories],
                     memory=event.memory_status,
+                    answered_by=event.answered_by,
                 )
                 yield _event("final", final)
     except asyncio.CancelledError:
