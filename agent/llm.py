@@ -104,7 +104,7 @@ def check_llm(settings: Settings, timeout: float = 3.0) -> None:
         response.raise_for_status()
     except httpx.HTTPError as exc:
         raise LLMUnavailableError(
-            f"Ollama is not reachable at {_public(base)} ({type(exc).__name__}). "
+            f"Ollama is not reachable at {public_url(base)} ({type(exc).__name__}). "
             "Start it with `ollama serve`, or set MEMADVISOR_LLM_PROVIDER=llamacpp."
         ) from exc
     names = {m.get("name", "") for m in response.json().get("models", [])}
@@ -121,30 +121,30 @@ def _check_openai(settings: Settings, timeout: float) -> None:
         response = httpx.get(f"{base}/models", headers=headers, timeout=timeout)
     except httpx.HTTPError as exc:
         raise LLMUnavailableError(
-            f"The OpenAI-compatible server at {_public(base)} is not reachable "
+            f"The OpenAI-compatible server at {public_url(base)} is not reachable "
             f"({type(exc).__name__}). Start it (e.g. `vllm serve {settings.openai_model}`), or "
             "check MEMADVISOR_OPENAI_BASE_URL."
         ) from exc
     if response.status_code in (401, 403):
         raise LLMUnavailableError(
-            f"The server at {_public(base)} refused the API key ({response.status_code}); "
+            f"The server at {public_url(base)} refused the API key ({response.status_code}); "
             "check MEMADVISOR_OPENAI_API_KEY."
         )
     if not response.is_success:
         raise LLMUnavailableError(
-            f"The server at {_public(base)} answered {response.status_code} to GET /models; "
+            f"The server at {public_url(base)} answered {response.status_code} to GET /models; "
             "is MEMADVISOR_OPENAI_BASE_URL its API root (ending in /v1)?"
         )
     served = {m.get("id", "") for m in response.json().get("data", [])}
     if served and settings.openai_model not in served:
         raise LLMUnavailableError(
-            f"The server at {_public(base)} does not serve {settings.openai_model!r} (it serves "
+            f"The server at {public_url(base)} does not serve {settings.openai_model!r} (it serves "
             f"{', '.join(sorted(served))}); set MEMADVISOR_OPENAI_MODEL to one of them."
         )
 
 
-def _public(url: str) -> str:
-    """The URL without credentials, fit for a message a user may see."""
+def public_url(url: str) -> str:
+    """The URL without credentials, fit for a message a user (or a log) may see."""
     parsed = httpx.URL(url)
     return str(parsed.copy_with(userinfo=b"")) if parsed.userinfo else url
 

@@ -26,6 +26,7 @@ from api.routes import (
     memories,
     profile,
     recommendations,
+    system,
     user_data,
 )
 from api.web import DEFAULT_DIST, mount_web
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         profile,
         recommendations,
         feedback,
+        system,
     ):
         api.include_router(module.router)
 

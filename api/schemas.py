@@ -440,3 +440,26 @@ class MemoryChangeOut(BaseModel):
     old_text: str | None
     new_text: str | None
     created_at: datetime
+
+
+class SystemOut(BaseModel):
+    """What is running (no secrets, no server addresses)."""
+
+    provider: Literal["llamacpp", "ollama", "openai"]
+    model: str
+    """The model's label, as recorded with every answer, e.g. `ollama:qwen2.5:3b`."""
+    languages: list[Literal["zh", "en"]]
+    """Languages the model writes; messages in others are answered without it (`fallback`)."""
+    structured_output: Literal["json_schema", "json_object", "prompt"]
+    """How JSON is asked of the model: constrained to a schema, JSON mode, or only asked."""
+    demo: bool
+    """The bundled demo model: runs anywhere, not an advisor."""
+    advice: bool
+    """Whether the model writes recommendations and extracts facts (else the rules do)."""
+    context_window: int
+    """Tokens a prompt and its answer share."""
+    embedding_model: str
+    vector_store: Literal["chroma-embedded", "chroma-server"]
+    job_runner: Literal["inprocess", "celery"]
+    switch_command: str | None
+    """In demo mode: the one command that switches to a real model."""

@@ -21,9 +21,9 @@ CANNOT = {
     "en": "The current model ({model}) cannot write {language}, so it was not asked to answer this message (it would have written gibberish).",
 }
 
-DEMO = {
-    "zh": "它是随项目附带的演示模型，只为让项目开箱即用。",
-    "en": "It is the demo model bundled so that the project runs out of the box.",
+DEMO_CANNOT = {
+    "zh": "内置的演示模型不会写{language}，所以这条消息没有交给它回答，以免给你一段乱码。它随项目附带，只为让项目开箱即用。",
+    "en": "The built-in demo model cannot write {language}, so it was not asked to answer this message (it would have written gibberish). It ships with the project so that it runs out of the box.",
 }
 
 REMEMBERED = {"zh": "我记得的相关内容：", "en": "What I remember that is relevant:"}
@@ -49,10 +49,8 @@ def render_fallback(
 ) -> str:
     """The answer, as Markdown, in the user's language."""
     name = LANGUAGE_NAMES[language][language]
-    intro = CANNOT[language].format(model=model, language=name)
-    if demo:
-        intro += DEMO[language]
-    parts = [intro]
+    intro = (DEMO_CANNOT if demo else CANNOT)[language]
+    parts = [intro.format(model=model, language=name)]
     if memories:
         colon = "：" if language == "zh" else ": "
         lines = [f"- {m.created_at:%Y-%m-%d}{colon}{' '.join(m.text.split())}" for m in memories]

@@ -18,6 +18,9 @@ export interface ChatTurn {
   memories: Memory[] | null
   /** True when the memory store was down and the answer was written without memories. */
   memoryUnavailable: boolean
+  /** True when the model cannot write the message's language and the answer was put together
+   * without it (shown as a notice, not as the model's words). */
+  fallback: boolean
   error: unknown
 }
 
@@ -35,6 +38,7 @@ function fromServer(turn: Turn): ChatTurn {
     createdAt: turn.created_at,
     memories: state === 'answered' ? (turn.memories ?? []) : null,
     memoryUnavailable: false,
+    fallback: turn.answered_by === 'fallback',
     error: null,
   }
 }
@@ -87,6 +91,7 @@ export function useConversationTurns(
       createdAt: new Date().toISOString(),
       memories: null,
       memoryUnavailable: false,
+      fallback: false,
       error: null,
     })
     turns.value.push(turn)
@@ -102,6 +107,7 @@ export function useConversationTurns(
       turn.turnId = final.turn_id
       turn.memories = final.memories
       turn.memoryUnavailable = final.memory === 'unavailable'
+      turn.fallback = final.answered_by === 'fallback'
       turn.state = 'answered'
     } else {
       turn.state = stream.status.value === 'stopped' ? 'stopped' : 'failed'
