@@ -214,8 +214,9 @@ def doctor() -> None:
     """Check the set-up (database, vector store, model, JSON, Chinese, Redis); print each fix."""
     checks = run_checks(get_settings())
     for check in checks:
-        console.print(f"{MARKS[check.status]} {check.name}: {check.detail}", highlight=False)
+        line = f"{MARKS[check.status]} {check.name}: {check.detail}"
+        console.print(line, highlight=False, soft_wrap=True)
         if check.fix:
-            console.print(f"    fix: {check.fix}", highlight=False, markup=False)
+            console.print(f"    fix: {check.fix}", highlight=False, markup=False, soft_wrap=True)
     if any(check.status == "fail" for check in checks):
         raise typer.Exit(1)

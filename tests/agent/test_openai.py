@@ -62,9 +62,11 @@ def test_chat_streams_through_the_server_and_is_measured(
     assert len(tokens) > 1
     final = events[-1][1]
     assert events[-1][0] == "final" and final["answered_by"] == "model"
-    assert final["answer"] == "".join(tokens).strip()
-    assert 'memadvisor_llm_duration_seconds_count{model="openai:smollm2"} 1.0' in metrics
-    assert 'memadvisor_llm_tokens_total{kind="completion",model="openai:smollm2"}' in metrics
+    assert "".join(tokens).strip().startswith(final["answer"])  # a repeat is cut
+    series = [line for line in metrics.splitlines() if 'model="openai:smollm2"' in line]
+    counts = [s for s in series if s.startswith("memadvisor_llm_duration_seconds_count")]
+    assert counts and float(counts[0].split()[-1]) >= 1  # the answer (and the facts it holds)
+    assert any(s.startswith("memadvisor_llm_tokens_total{") for s in series), series
 
 
 @pytest.mark.slow
