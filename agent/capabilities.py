@@ -57,7 +57,10 @@ PROVIDERS: dict[LLMProvider, _Traits] = {
 
 SMALL_MODELS: tuple[tuple[re.Pattern[str], _Traits], ...] = (
     # SmolLM2-135M/360M: English only (its Chinese is gibberish that loops), advice not usable.
-    (re.compile(r"smollm2?[-_.]?(135|360)m", re.IGNORECASE), _Traits(languages=("en",), advice=False)),
+    (
+        re.compile(r"smollm2?[-_.]?(135|360)m", re.IGNORECASE),
+        _Traits(languages=("en",), advice=False),
+    ),
     (re.compile(r"gemma-?3-?270m", re.IGNORECASE), _Traits(languages=("en",), advice=False)),
 )
 """Models known to do less than their provider, matched on the model's name."""

@@ -69,7 +69,7 @@ class GuardedChatHandler:
             if name is not None:
                 self._inner = llama_chat_format.get_chat_completion_handler(name)
             else:
-                self._inner = llama._chat_handlers.get(  # noqa: SLF001 - built from the GGUF
+                self._inner = llama._chat_handlers.get(
                     "chat_template.default"
                 ) or llama_chat_format.get_chat_completion_handler("llama-2")
         return self._inner

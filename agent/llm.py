@@ -1,5 +1,7 @@
-"""The chat-model factory: llama.cpp with a GGUF (the bundled one: zero setup), Ollama, or any
-OpenAI-compatible server (vLLM, SGLang, llama.cpp server, hosted APIs).
+"""The chat-model factory: llama.cpp with a GGUF, Ollama, or an OpenAI-compatible server.
+
+llama.cpp runs a GGUF in-process (the bundled one: zero setup); the OpenAI-compatible provider
+serves vLLM, SGLang, the llama.cpp server and hosted APIs.
 
 This is the only module that builds a backend's client, so swapping one is a local change; what
 each model can do is declared in `agent.capabilities`.

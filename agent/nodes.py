@@ -136,7 +136,9 @@ class ChatNodes:
                 language=language,
                 message=state["message"],
                 profile_summary=next((n[1] for n in kept if n[0] == "profile"), ""),
-                memories=[PromptMemory(n[1].text, n[1].created_at) for n in kept if n[0] == "memory"],
+                memories=[
+                    PromptMemory(n[1].text, n[1].created_at) for n in kept if n[0] == "memory"
+                ],
                 recent=[PromptTurn(t.input_text, t.output_text or "") for t in reversed(turns)],
                 insights=[n[1] for n in kept if n[0] == "insight"],
                 style=variant_line(variant, language),
@@ -198,7 +200,7 @@ class ChatNodes:
             thread=turn.conversation_id,
             index=False,
         )
-        jobs, settings = self.services.jobs, self.services.settings
+        jobs = self.services.jobs
         jobs.enqueue("index_memories", ids=[memory_id])
         if self.services.consolidates:
             jobs.enqueue("consolidate_memory", user_id=ctx.user_id, memory_id=memory_id)

@@ -5,10 +5,10 @@ into an item whose rationale is the insight and whose sources are its records: r
 default when the model's own advice is declared unusable (the bundled demo model) or it cannot
 write the user's language. The model writes advice from numbered notes: the user's own insights,
 latest records and relevant memories, of consented data types only, as many as fit its context
-window (memories are left out first, then older records, then insights). The model cites them by label; the JSON schema it is constrained
-to lists exactly those labels, and the result is validated again before it is cached. A cached
-set is served until its basis (data, insights, memories, profile, consents, language, variant)
-changes.
+window (memories are left out first, then older records, then insights). The model cites them
+by label; the JSON schema it is constrained to lists exactly those labels, and the result is
+validated again before it is cached. A cached set is served until its basis (data, insights,
+memories, profile, consents, language, variant) changes.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from memory.insights import InsightStore
 from memory.models import MemoryRow, Recommendation, UserData, UserInsight, UserProfile, new_id
 from memory.store import MemoryStore
 from memory.userdata import UserDataStore
-from prompts.budget import PromptBudget
 from prompts.advice import RULES_PROMPT_VERSION, render_advice
+from prompts.budget import PromptBudget
 from prompts.insights import render_insight
 from prompts.language import Language
 from prompts.recommend import RECOMMEND_PROMPT_VERSION, render_recommend_messages
@@ -213,7 +213,9 @@ class Advisor:
             extra_tokens=schema_tokens(everything, self._mode, self._budget.counter),
         )
         if kept < len(notes):
-            logger.info("advice for user %s from %d of %d notes (context window)", user_id, kept, len(notes))
+            logger.info(
+                "advice for user %s from %d of %d notes (context window)", user_id, kept, len(notes)
+            )
         if kept == 0:
             return {}
         by_label = {note.label: note for note in notes[:kept]}
@@ -241,7 +243,7 @@ class Advisor:
             ]
         return payload
 
-    def basis(self, user_id: int, language: str, variant: str) -> str:
+    def basis(self, user_id: int, language: Language, variant: str) -> str:
         """A fingerprint of everything a recommendation rests on."""
         with self._sessions() as session:
             parts: list[Any] = [language, variant, RECOMMEND_PROMPT_VERSION, self._items]

@@ -18,8 +18,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.analysis.runner import Analyst
-from agent.consolidation import Consolidator
-from agent.jobs import InlineJobs, InProcessJobs, JobFunction, JobRunner
 from agent.capabilities import (
     Capabilities,
     capabilities,
@@ -27,6 +25,8 @@ from agent.capabilities import (
     model_label,
     recommends_with_model,
 )
+from agent.consolidation import Consolidator
+from agent.jobs import InlineJobs, InProcessJobs, JobFunction, JobRunner
 from agent.llm import make_chat_model
 from agent.llm_metrics import instrument
 from agent.profile import Profiler

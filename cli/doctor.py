@@ -61,10 +61,11 @@ def check_database(settings: Settings) -> Check:
         finally:
             engine.dispose()
     except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc  # the driver's error says more
         return Check(
             name,
             "fail",
-            f"{safe_url(url)} is not reachable ({type(exc.orig or exc).__name__})",
+            f"{safe_url(url)} is not reachable ({type(cause).__name__})",
             "start the database server, or correct MEMADVISOR_DATABASE_URL "
             "(unset: a SQLite file in MEMADVISOR_DATA_DIR)",
         )

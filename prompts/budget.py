@@ -46,7 +46,9 @@ class PromptBudget:
 
     def count_messages(self, messages: Sequence[BaseMessage]) -> int:
         """Tokens of the rendered conversation, template included."""
-        return PROMPT_OVERHEAD + sum(self.counter.count(m.text) + MESSAGE_OVERHEAD for m in messages)
+        return PROMPT_OVERHEAD + sum(
+            self.counter.count(m.text) + MESSAGE_OVERHEAD for m in messages
+        )
 
     def fit(
         self,

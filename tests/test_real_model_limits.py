@@ -52,8 +52,13 @@ def test_model_written_advice_for_many_records_fits_the_window(
             recorded = (datetime.now(UTC) - timedelta(days=day, hours=1)).isoformat()
             body = {
                 "data_type": "health",
-                "data": {"steps": 3000 + 100 * day, "sleep_hours": 6, "resting_heart_rate": 72,
-                         "weight_kg": 70, "note": "Walked to work and felt tired in the afternoon."},
+                "data": {
+                    "steps": 3000 + 100 * day,
+                    "sleep_hours": 6,
+                    "resting_heart_rate": 72,
+                    "weight_kg": 70,
+                    "note": "Walked to work and felt tired in the afternoon.",
+                },
                 "recorded_at": recorded,
             }
             assert client.post("/api/user-data", json=body, headers=alice).status_code == 201

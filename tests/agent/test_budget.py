@@ -33,7 +33,9 @@ def _strings(value: object) -> list[str]:
 def _corpus() -> list[str]:
     texts = [s for f in BILINGUAL.glob("*.json") for s in _strings(json.loads(f.read_text()))]
     for module in (advice, chat, facts, insights, profile, recommend):
-        texts += [s for name in dir(module) if name.isupper() for s in _strings(getattr(module, name))]
+        texts += [
+            s for name in dir(module) if name.isupper() for s in _strings(getattr(module, name))
+        ]
     return [t for t in texts if t.strip()]
 
 

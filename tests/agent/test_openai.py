@@ -9,7 +9,6 @@ structured-output modes are checked on the model binding.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
