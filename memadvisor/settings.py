@@ -54,7 +54,8 @@ class Settings(BaseSettings):
     memory_top_k: int = Field(default=5, ge=1, le=50)
     """How many memories `retrieve_memory` brings into a prompt."""
     memory_token_budget: int = Field(default=600, ge=50)
-    """Most tokens of memories put in one prompt (estimated; duplicates are dropped first)."""
+    """Most tokens of memories put in one prompt (counted with the model's tokenizer, or a bound
+    that errs high; duplicates are dropped first). The whole prompt also fits the context window."""
     memory_min_score: float = Field(default=0.0, ge=0.0, le=1.0)
     """Memories scoring below this are not relevant enough to bring into a prompt."""
     index_in_background: bool = True

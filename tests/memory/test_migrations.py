@@ -180,3 +180,31 @@ def test_upgrade_0006_encrypts_existing_rows_and_hashes_terms(tmp_path: Path) ->
         assert conn.execute(text("SELECT terms FROM memories")).scalar_one() == "run hangzhou"
         assert conn.execute(text("SELECT count(*) FROM conversation_history")).scalar_one() == 1
     raw.dispose()
+
+
+def test_upgrade_0013_records_who_answered_and_reads_older_turns_as_the_model(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url, "0007", keyring=KEYRING)
+    engine = make_engine(url, keyring=KEYRING)
+    sessions = make_session_factory(engine)
+    user = Accounts(sessions).create("a", password_hash=None)
+    engine.dispose()
+    upgrade(url, keyring=KEYRING)
+    engine = make_engine(url, keyring=KEYRING)
+    sessions = make_session_factory(engine)
+    history = ChatHistory(sessions)
+    old = history.begin_turn(user.id, None, "hello")
+    with engine.begin() as conn:  # a turn answered before the column existed
+        conn.execute(text("UPDATE conversation_history SET status='answered', answered_by=NULL"))
+    assert history.get_turn(user.id, old.id).answered_by == "model"  # type: ignore[union-attr]
+    new = history.begin_turn(user.id, old.conversation_id, "你好")
+    history.finish_turn(new.id, "…", prompt_version="f", model_name="m", answered_by="fallback")
+    assert history.get_turn(user.id, new.id).answered_by == "fallback"  # type: ignore[union-attr]
+    engine.dispose()
+    downgrade(url, "0007")
+    engine = make_engine(url)
+    columns = {c["name"] for c in inspect(engine).get_columns("conversation_history")}
+    engine.dispose()
+    assert "answered_by" not in columns
