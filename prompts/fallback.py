@@ -26,6 +26,10 @@ DEMO_CANNOT = {
     "en": "The built-in demo model cannot write {language}, so it was not asked to answer this message (it would have written gibberish). It ships with the project so that it runs out of the box.",
 }
 
+SAVED = {
+    "zh": "这条消息我已经记下了，以后的回答会用到。",
+    "en": "I have saved this message and will remember it in later answers.",
+}
 REMEMBERED = {"zh": "我记得的相关内容：", "en": "What I remember that is relevant:"}
 NOTHING_REMEMBERED = {
     "zh": "关于这条消息，我还没有相关的记忆。",
@@ -50,7 +54,7 @@ def render_fallback(
     """The answer, as Markdown, in the user's language."""
     name = LANGUAGE_NAMES[language][language]
     intro = (DEMO_CANNOT if demo else CANNOT)[language]
-    parts = [intro.format(model=model, language=name)]
+    parts = [intro.format(model=model, language=name) + SAVED[language]]
     if memories:
         colon = "：" if language == "zh" else ": "
         lines = [f"- {m.created_at:%Y-%m-%d}{colon}{' '.join(m.text.split())}" for m in memories]

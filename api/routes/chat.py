@@ -91,6 +91,7 @@ async def _events(
 ) -> AsyncIterator[ServerSentEvent]:
     assert context.conversation_id is not None
     yield _event("start", ChatStart(conversation_id=context.conversation_id, turn_id=turn_id))
+    saved = False
     try:
         async for event in stream_turn(graph, message, context):
             if isinstance(event, Token):
@@ -104,12 +105,14 @@ async def _events(
                     memory=event.memory_status,
                     answered_by=event.answered_by,
                 )
+                saved = True  # a client that leaves from here on has its answer, and it is stored
                 yield _event("final", final)
     except asyncio.CancelledError:
         # The client stopped the stream: keep the message, note why there is no answer.
-        await asyncio.shield(
-            asyncio.to_thread(services.history.fail_turn, turn_id, "stopped by the user")
-        )
+        if not saved:
+            await asyncio.shield(
+                asyncio.to_thread(services.history.fail_turn, turn_id, "stopped by the user")
+            )
         raise
     except Exception as exc:
         logger.exception("chat turn %s failed", turn_id)
