@@ -19,12 +19,22 @@ def serve(
     """Start the HTTP API (REST, streaming chat, LangServe playground at /advisor/playground/)."""
     import uvicorn
 
+    from agent.capabilities import capabilities, switch_command
+
     settings = get_settings()
+    caps = capabilities(settings)
     console.print(
         f"[bold]MemAdvisor[/] on http://{host}:{port}  (docs: /docs, playground: "
-        f"/advisor/playground/)  model: {settings.llm_provider}, "
-        f"data: {settings.data_dir.resolve()}"
+        f"/advisor/playground/)  model: {caps.model}, data: {settings.data_dir.resolve()}",
+        markup=True,
+        highlight=False,
     )
+    if caps.demo:
+        console.print(
+            "[yellow]Demo model:[/] it writes English only (Chinese messages are answered "
+            f"without it). For a real model: {switch_command(settings)}",
+            highlight=False,
+        )
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, reload=reload)
 
 
