@@ -67,7 +67,11 @@ def scripted_model() -> BaseChatModel:
 def make_app(data_dir: Path) -> FastAPI:
     """The real app on `data_dir`, with the scripted model; its services close on shutdown."""
     settings = Settings(
-        _env_file=None, env="development", data_dir=data_dir, summary_every_turns=10**9
+        _env_file=None,
+        env="development",
+        data_dir=data_dir,
+        summary_every_turns=10**9,
+        llm_languages=["zh", "en"],  # the scripted model stands in for one that writes both
     )
     services = build_services(settings, chat_model=scripted_model())
     app = create_app(services=services)
