@@ -103,6 +103,7 @@ def services_from_settings() -> Services:
     """The process's services (`langgraph dev`): built once, with the model loaded."""
     services = build_services(get_settings())
     _ = services.llm  # load the model now, not inside a node on the event loop
+    _ = services.budget  # and its tokenizer (and the capabilities, which find the model file)
     return services
 
 

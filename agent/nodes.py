@@ -69,8 +69,9 @@ class ChatNodes:
             if (m.score or 0.0) >= settings.memory_min_score
             and not (m.kind == "turn" and m.source_id in replayed)
         ]
-        memories = self.services.budget.take(
-            relevant, lambda m: m.text, settings.memory_token_budget
+        # Counting tokens is CPU work (milliseconds): off the event loop, like the store calls.
+        memories = await asyncio.to_thread(
+            self.services.budget.take, relevant, lambda m: m.text, settings.memory_token_budget
         )
         return {
             "memories": memories,
@@ -145,7 +146,9 @@ class ChatNodes:
             )
 
         budget = self.services.budget
-        messages, kept = budget.fit(notes, render, answer_tokens=budget.answer_tokens)
+        messages, kept = await asyncio.to_thread(
+            lambda: budget.fit(notes, render, answer_tokens=budget.answer_tokens)
+        )
         if kept < len(notes):
             logger.info("the chat prompt holds %d of %d notes (context window)", kept, len(notes))
         reply = await self.services.llm.ainvoke(messages)

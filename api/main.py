@@ -48,6 +48,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.services = current
         app.state.graph = compile_graph(current)
         app.state.recommend_graph = compile_recommend_graph(current)
+        # The model's capabilities and tokenizer read files: once, here, not in the event loop.
+        await asyncio.to_thread(lambda: current.budget)
         # Memories whose vector copy was still owed when the process last stopped.
         if (pending := await asyncio.to_thread(current.memory.count_pending)) > 0:
             logger.info("indexing %d memories left over from an earlier run", pending)
