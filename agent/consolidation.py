@@ -9,13 +9,17 @@ to Shanghai" leaves one current fact and the record of the move.
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal, TypeVar
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, Field, StringConstraints
 
-from agent.structured import StructuredOutputError, generate
+from agent.structured import StructuredOutputError, generate, schema_tokens
+from memadvisor.settings import StructuredOutput
 from memory.store import CONSOLIDATED, MemoryStore
+from prompts.budget import PromptBudget
 from prompts.facts import render_decide_messages, render_extract_messages
 from prompts.language import Language
 
@@ -23,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 FactText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
 CANDIDATES = 5
+Answer = TypeVar("Answer", bound=BaseModel)
 
 
 class Facts(BaseModel):
@@ -42,9 +47,18 @@ class Decision(BaseModel):
 class Consolidator:
     """Turns chat messages into a current, de-duplicated set of `fact` memories."""
 
-    def __init__(self, *, llm: BaseChatModel, memory: MemoryStore) -> None:
+    def __init__(
+        self,
+        *,
+        llm: BaseChatModel,
+        memory: MemoryStore,
+        budget: PromptBudget,
+        structured_output: StructuredOutput = "json_schema",
+    ) -> None:
         self._llm = llm
         self._memory = memory
+        self._budget = budget
+        self._mode = structured_output
 
     def consolidate(self, user_id: int, memory_id: str, language: Language) -> list[str]:
         """Consolidate the facts of one `turn` memory; returns the events applied.
@@ -57,9 +71,13 @@ class Consolidator:
         if source is None or source.kind != "turn" or source.metadata.get(CONSOLIDATED):
             return []
         try:
-            extracted = generate(
-                self._llm, render_extract_messages(language, source.text), Facts, language=language
+            messages, _ = self._budget.fit(
+                [],
+                lambda _: render_extract_messages(language, source.text),
+                answer_tokens=self._budget.json_tokens,
+                extra_tokens=schema_tokens(Facts, self._mode, self._budget.counter),
             )
+            extracted = self._generate(messages, Facts, language)
             events = []
             for fact in dict.fromkeys(extracted.facts):
                 events.append(self._merge(user_id, fact, memory_id, language))
@@ -83,13 +101,14 @@ class Consolidator:
             if decision.event in ("add", "update") and not decision.text:
                 raise ValueError("text is required for add and update")
 
-        decision = generate(
-            self._llm,
-            render_decide_messages(language, fact, [(k, m.text) for k, m in labels.items()]),
-            Decision,
-            check=check,
-            language=language,
+        messages, kept = self._budget.fit(
+            list(labels.items()),
+            lambda shown: render_decide_messages(language, fact, [(k, m.text) for k, m in shown]),
+            answer_tokens=self._budget.json_tokens,
+            extra_tokens=schema_tokens(Decision, self._mode, self._budget.counter),
         )
+        labels = dict(list(labels.items())[:kept])
+        decision = self._generate(messages, Decision, language, check=check)
         if decision.event == "add":
             self._memory.add_fact(user_id, decision.text, source_id=source_id)
         elif decision.event == "update":
@@ -99,3 +118,21 @@ class Consolidator:
             self._memory.forget_fact(user_id, labels[decision.target or ""].id, source_id=source_id)
         logger.info("consolidated a fact of user %s: %s", user_id, decision.event)
         return decision.event
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        model: type[Answer],
+        language: Language,
+        *,
+        check: Callable[[Answer], None] | None = None,
+    ) -> Answer:
+        return generate(
+            self._llm,
+            messages,
+            model,
+            check=check,
+            language=language,
+            mode=self._mode,
+            max_tokens=self._budget.json_tokens,
+        )

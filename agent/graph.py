@@ -28,11 +28,13 @@ def build_graph(services: Services) -> StateGraph[State, Context, InputState, Ou
     builder.add_node("retrieve_memory", nodes.retrieve_memory)
     builder.add_node("load_profile", nodes.load_profile)
     builder.add_node("advise", nodes.advise)
+    builder.add_node("answer_without_model", nodes.answer_without_model)
     builder.add_node("write_memory", nodes.write_memory)
     builder.add_edge(START, "retrieve_memory")
     builder.add_edge("retrieve_memory", "load_profile")
-    builder.add_edge("load_profile", "advise")
+    builder.add_conditional_edges("load_profile", nodes.route_answer)
     builder.add_edge("advise", "write_memory")
+    builder.add_edge("answer_without_model", "write_memory")
     builder.add_edge("write_memory", END)
     return builder
 
@@ -101,6 +103,7 @@ def services_from_settings() -> Services:
     """The process's services (`langgraph dev`): built once, with the model loaded."""
     services = build_services(get_settings())
     _ = services.llm  # load the model now, not inside a node on the event loop
+    _ = services.budget  # and its tokenizer (and the capabilities, which find the model file)
     return services
 
 

@@ -8,25 +8,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
+from agent.capabilities import switch_command
 from agent.context import Context
 from agent.model_queue import report_queue_status
+from agent.repetition import without_repeats
 from agent.services import Services
 from agent.state import RecommendState, State
 from memadvisor import metrics
 from memory.store import Memory
 from memory.vectors import VectorStoreUnavailableError
-from prompts.budget import fit_to_budget
 from prompts.chat import CHAT_PROMPT_VERSION, PromptMemory, PromptTurn, render_chat_messages
+from prompts.fallback import FALLBACK_VERSION, render_fallback
 from prompts.insights import render_insight
 from prompts.language import detect_language
 from prompts.variants import assign_variant, variant_line, versioned
 
 logger = logging.getLogger(__name__)
+
+Note = tuple[str, Any]
+"""A piece of the chat prompt: (`memory` | `turn` | `insight` | `profile`, its value)."""
 
 
 class ChatNodes:
@@ -65,7 +71,10 @@ class ChatNodes:
             if (m.score or 0.0) >= settings.memory_min_score
             and not (m.kind == "turn" and m.source_id in replayed)
         ]
-        memories = fit_to_budget(relevant, lambda m: m.text, settings.memory_token_budget)
+        # Counting tokens is CPU work (milliseconds): off the event loop, like the store calls.
+        memories = await asyncio.to_thread(
+            self.services.budget.take, relevant, lambda m: m.text, settings.memory_token_budget
+        )
         metrics.chat_retrieval(
             scores=[m.score for m in found or []], shown=len(memories), available=found is not None
         )
@@ -103,26 +112,74 @@ class ChatNodes:
         variant = assign_variant(user_id, services.settings.prompt_variants)
         return {"profile_summary": profile.summary, "insights": insights, "variant": variant}
 
+    def route_answer(self, state: State) -> Literal["advise", "answer_without_model"]:
+        """The model answers, unless it cannot write the message's language."""
+        if self.services.capabilities.writes(state.get("language", "en")):
+            return "advise"
+        return "answer_without_model"
+
     async def advise(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-        """Ask the model, streaming its tokens (callers read them with `stream_mode="messages"`)."""
+        """Ask the model, streaming its tokens (callers read them with `stream_mode="messages"`).
+
+        The prompt holds as many notes as the context window allows, most useful first: the
+        memories by relevance, the conversation's turns from the latest, the insights, then the
+        profile summary. An answer that starts repeating itself is cut before the repeat.
+        """
         language = state.get("language", "en")
         variant = state.get("variant", "standard")
-        messages = render_chat_messages(
-            language=language,
-            message=state["message"],
-            profile_summary=state.get("profile_summary", ""),
-            memories=[PromptMemory(m.text, m.created_at) for m in state.get("memories", [])],
-            recent=[PromptTurn(t.input_text, t.output_text or "") for t in state.get("recent", [])],
-            insights=state.get("insights", []),
-            style=variant_line(variant, language),
+        notes: list[Note] = [
+            *(("memory", m) for m in state.get("memories", [])),
+            # Answers given without the model are not the model's words: not replayed to it.
+            *(("turn", t) for t in reversed(state.get("recent", [])) if t.answered_by == "model"),
+            *(("insight", text) for text in state.get("insights", [])),
+        ]
+        if summary := state.get("profile_summary", ""):
+            notes.append(("profile", summary))
+
+        def render(kept: Sequence[Note]) -> list[Any]:
+            turns = [n[1] for n in kept if n[0] == "turn"]
+            return render_chat_messages(
+                language=language,
+                message=state["message"],
+                profile_summary=next((n[1] for n in kept if n[0] == "profile"), ""),
+                memories=[
+                    PromptMemory(n[1].text, n[1].created_at) for n in kept if n[0] == "memory"
+                ],
+                recent=[PromptTurn(t.input_text, t.output_text or "") for t in reversed(turns)],
+                insights=[n[1] for n in kept if n[0] == "insight"],
+                style=variant_line(variant, language),
+            )
+
+        budget = self.services.budget
+        messages, kept = await asyncio.to_thread(
+            lambda: budget.fit(notes, render, answer_tokens=budget.answer_tokens)
         )
+        if kept < len(notes):
+            logger.info("the chat prompt holds %d of %d notes (context window)", kept, len(notes))
         # A request waiting for the model hears its place in line (`stream_mode="custom"`).
         with report_queue_status(
             lambda place: runtime.stream_writer({"model_queue": asdict(place)})
         ):
             reply = await self.services.llm.ainvoke(messages)
-        answer = reply.text.strip()
-        return {"answer": answer, "prompt_version": versioned(CHAT_PROMPT_VERSION, variant)}
+        answer = without_repeats(reply.text)
+        return {
+            "answer": answer,
+            "answered_by": "model",
+            "prompt_version": versioned(CHAT_PROMPT_VERSION, variant),
+        }
+
+    async def answer_without_model(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        """Answer in the user's language without the model: what it remembers, and how to switch."""
+        caps = self.services.capabilities
+        answer = render_fallback(
+            language=state.get("language", "en"),
+            model=caps.model,
+            demo=caps.demo,
+            memories=[PromptMemory(m.text, m.created_at) for m in state.get("memories", [])],
+            insights=state.get("insights", []),
+            command=switch_command(self.services.settings),
+        )
+        return {"answer": answer, "answered_by": "fallback", "prompt_version": FALLBACK_VERSION}
 
     async def write_memory(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         """Save the turn in SQL, then hand the vector copy to a background job.
@@ -142,6 +199,7 @@ class ChatNodes:
             state.get("answer", ""),
             prompt_version=state.get("prompt_version", CHAT_PROMPT_VERSION),
             model_name=self.services.model_name,
+            answered_by=state.get("answered_by", "model"),
             memories_used=[{"id": m.id, "score": m.score} for m in state.get("memories", [])],
         )
         memory_id = memory.add(
@@ -154,9 +212,9 @@ class ChatNodes:
             thread=turn.conversation_id,
             index=False,
         )
-        jobs, settings = self.services.jobs, self.services.settings
+        jobs = self.services.jobs
         jobs.enqueue("index_memories", ids=[memory_id])
-        if settings.consolidates:
+        if self.services.consolidates:
             jobs.enqueue("consolidate_memory", user_id=ctx.user_id, memory_id=memory_id)
         if self.services.profiler.due(ctx.user_id):
             jobs.enqueue("summarize_profile", user_id=ctx.user_id)

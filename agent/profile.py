@@ -12,9 +12,11 @@ from typing import Annotated
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from agent.structured import generate
+from agent.structured import generate, schema_tokens
+from memadvisor.settings import StructuredOutput
 from memory.accounts import Accounts, Preferences, Profile
 from memory.history import ChatHistory
+from prompts.budget import PromptBudget
 from prompts.language import Language
 from prompts.profile import render_profile_messages
 
@@ -53,8 +55,12 @@ class Profiler:
         history: ChatHistory,
         every_turns: int,
         window_turns: int,
+        budget: PromptBudget,
+        structured_output: StructuredOutput = "json_schema",
     ) -> None:
         self._llm = llm
+        self._budget = budget
+        self._mode = structured_output
         self._accounts = accounts
         self._history = history
         self.every_turns = every_turns
@@ -91,13 +97,28 @@ class Profiler:
         turns = self._history.latest_turns(user_id, self.window_turns)
         if not turns:
             return profile
-        messages = render_profile_messages(
-            language=language,
-            summary=profile.summary,
-            preferences=profile.preferences,
-            user_messages=[turn.input_text for turn in turns],
+        newest_first = [turn.input_text for turn in reversed(turns)]
+        messages, kept = self._budget.fit(
+            newest_first,
+            lambda recent: render_profile_messages(
+                language=language,
+                summary=profile.summary,
+                preferences=profile.preferences,
+                user_messages=list(reversed(recent)),
+            ),
+            answer_tokens=self._budget.json_tokens,
+            extra_tokens=schema_tokens(ProfileDraft, self._mode, self._budget.counter),
         )
-        draft = generate(self._llm, messages, ProfileDraft, language=language)
+        if kept < len(turns):
+            logger.info("the summariser reads the latest %d of %d turns (window)", kept, len(turns))
+        draft = generate(
+            self._llm,
+            messages,
+            ProfileDraft,
+            language=language,
+            mode=self._mode,
+            max_tokens=self._budget.json_tokens,
+        )
         logger.info("profile of user %s summarised from %d turns", user_id, len(turns))
         return self._accounts.update_profile(
             user_id,

@@ -2,17 +2,19 @@
 
 Two sources of advice. The rules (`prompts/advice.py`) turn each insight that calls for action
 into an item whose rationale is the insight and whose sources are its records: reliable, and the
-default with the tiny bundled model. The model (the default with Ollama) writes advice from
-numbered notes: the user's own insights, latest records and relevant memories, of consented
-data types only. The model cites them by label; the JSON schema it is constrained
-to lists exactly those labels, and the result is validated again before it is cached. A cached
-set is served until its basis (data, insights, memories, profile, consents, language, variant)
-changes.
+default when the model's own advice is declared unusable (the bundled demo model) or it cannot
+write the user's language. The model writes advice from numbered notes: the user's own insights,
+latest records and relevant memories, of consented data types only, as many as fit its context
+window (memories are left out first, then older records, then insights). The model cites them
+by label; the JSON schema it is constrained to lists exactly those labels, and the result is
+validated again before it is cached. A cached set is served until its basis (data, insights,
+memories, profile, consents, language, variant) changes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import time
 from dataclasses import dataclass
@@ -23,8 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_mod
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.structured import generate
+from agent.structured import generate, schema_tokens
 from memadvisor import metrics
+from memadvisor.settings import StructuredOutput
 from memory.accounts import Accounts
 from memory.datatypes import DataType, describe
 from memory.insights import InsightStore
@@ -32,6 +35,7 @@ from memory.models import MemoryRow, Recommendation, UserData, UserInsight, User
 from memory.store import MemoryStore
 from memory.userdata import UserDataStore
 from prompts.advice import RULES_PROMPT_VERSION, render_advice
+from prompts.budget import PromptBudget
 from prompts.insights import render_insight
 from prompts.language import Language
 from prompts.recommend import RECOMMEND_PROMPT_VERSION, render_recommend_messages
@@ -85,7 +89,10 @@ class Advisor:
         variants: list[str],
         model_name: str,
         embedding_model: str,
+        budget: PromptBudget,
         use_model: bool = True,
+        languages: tuple[Language, ...] = ("zh", "en"),
+        structured_output: StructuredOutput = "json_schema",
     ) -> None:
         self._llm = llm
         self._sessions = sessions
@@ -99,6 +106,13 @@ class Advisor:
         self._embedding_model = embedding_model
         self.use_model = use_model
         """False: advice comes from the rules per insight (`prompts/advice.py`), no model call."""
+        self._languages = languages
+        self._budget = budget
+        self._mode = structured_output
+
+    def writes_with_model(self, language: Language) -> bool:
+        """Whether the model writes this user's advice (else the rules): usable, and fluent."""
+        return self.use_model and language in self._languages
 
     def recommend(self, user_id: int, language: Language, *, refresh: bool = False) -> Advised:
         """The user's recommendations: cached when nothing changed, else computed and stored.
@@ -118,7 +132,7 @@ class Advisor:
         counts = self._data.counts(user_id)
         if "behavior" in allowed and counts.get("behavior"):
             dimensions.append("behavior")
-        if self.use_model:
+        if self.writes_with_model(language):
             notes = self.notes(user_id, language, allowed)
             payload = self._ask(user_id, language, variant, dimensions, notes) if notes else {}
             version = RECOMMEND_PROMPT_VERSION
@@ -166,12 +180,15 @@ class Advisor:
         for n, insight in enumerate(self._insights.list(user_id, set(allowed)), start=1):
             text = f"({insight.category}) {render_insight(insight.key, insight.figures, language)}"
             notes.append(Note(f"I{n}", text, "user_insights", insight.id))
-        n = 0
-        for data_type in sorted(allowed):
-            for record in self._data.list(user_id, data_type=data_type, limit=RECORDS_PER_TYPE):
-                n += 1
-                text = describe(record.data_type, record.data, record.recorded_at)  # type: ignore[arg-type]
-                notes.append(Note(f"D{n}", text, "user_data", record.id))
+        latest = [
+            self._data.list(user_id, data_type=data_type, limit=RECORDS_PER_TYPE)
+            for data_type in sorted(allowed)
+        ]
+        # Newest of each type first, then the next of each: trimming drops the oldest records.
+        rounds = (row for batch in itertools.zip_longest(*latest) for row in batch if row)
+        for n, record in enumerate(rounds, start=1):
+            text = describe(record.data_type, record.data, record.recorded_at)  # type: ignore[arg-type]
+            notes.append(Note(f"D{n}", text, "user_data", record.id))
         with metrics.search_memory_timer(self._embedding_model):
             found = self._memory.search(user_id, MEMORY_QUERY[language], 3 * MEMORIES)
         usable = [
@@ -189,18 +206,37 @@ class Advisor:
         dimensions: list[str],
         notes: list[Note],
     ) -> dict[str, list[dict[str, Any]]]:
-        by_label = {note.label: note for note in notes}
-        schema = _draft_model(dimensions, list(by_label), self._items)
         profile = self._accounts.profile(user_id).summary
-        messages = render_recommend_messages(
-            language=language,
-            dimensions=dimensions,
-            items=self._items,
-            profile=profile,
-            notes=[(note.label, note.text) for note in notes],
-            style=variant_line(variant, language),
+        everything = _draft_model(dimensions, [note.label for note in notes], self._items)
+        messages, kept = self._budget.fit(
+            notes,
+            lambda shown: render_recommend_messages(
+                language=language,
+                dimensions=dimensions,
+                items=self._items,
+                profile=profile,
+                notes=[(note.label, note.text) for note in shown],
+                style=variant_line(variant, language),
+            ),
+            answer_tokens=self._budget.json_tokens,
+            extra_tokens=schema_tokens(everything, self._mode, self._budget.counter),
         )
-        draft = generate(self._llm, messages, schema, language=language)
+        if kept < len(notes):
+            logger.info(
+                "advice for user %s from %d of %d notes (context window)", user_id, kept, len(notes)
+            )
+        if kept == 0:
+            return {}
+        by_label = {note.label: note for note in notes[:kept]}
+        schema = _draft_model(dimensions, list(by_label), self._items)
+        draft = generate(
+            self._llm,
+            messages,
+            schema,
+            language=language,
+            mode=self._mode,
+            max_tokens=self._budget.json_tokens,
+        )
         payload: dict[str, list[dict[str, Any]]] = {}
         for dimension in dimensions:
             payload[dimension] = [
@@ -216,11 +252,11 @@ class Advisor:
             ]
         return payload
 
-    def basis(self, user_id: int, language: str, variant: str) -> str:
+    def basis(self, user_id: int, language: Language, variant: str) -> str:
         """A fingerprint of everything a recommendation rests on."""
         with self._sessions() as session:
             parts: list[Any] = [language, variant, RECOMMEND_PROMPT_VERSION, self._items]
-            parts += [self.use_model, RULES_PROMPT_VERSION]
+            parts += [self.writes_with_model(language), RULES_PROMPT_VERSION]
             for model, stamp in (
                 (UserData, UserData.id),
                 (UserInsight, UserInsight.id),

@@ -18,14 +18,22 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.analysis.runner import Analyst
+from agent.capabilities import (
+    Capabilities,
+    capabilities,
+    consolidates,
+    model_label,
+    recommends_with_model,
+)
 from agent.consolidation import Consolidator
 from agent.evaluation.canary import Trigger, run_canary
 from agent.jobs import InlineJobs, InProcessJobs, JobFunction, JobRunner
-from agent.llm import make_chat_model, model_label
+from agent.llm import make_chat_model
 from agent.llm_metrics import instrument
 from agent.model_queue import ModelQueue, QueuedChatModel
 from agent.profile import Profiler
 from agent.recommend import Advisor
+from agent.tokens import make_budget
 from agent.upkeep import analyse_everyone, reconcile, refresh_profiles
 from memadvisor import metrics
 from memadvisor.settings import Settings
@@ -44,6 +52,7 @@ from memory.privacy import PrivacyService
 from memory.store import MemoryStore
 from memory.userdata import Consents, UserDataStore
 from memory.vectors import VectorIndex, VectorStoreUnavailableError
+from prompts.budget import PromptBudget
 from prompts.variants import check_variants
 
 logger = logging.getLogger(__name__)
@@ -72,10 +81,27 @@ class Services:
     """Set by `build_services` once the job functions can be bound to these services."""
 
     @cached_property
+    def capabilities(self) -> Capabilities:
+        """What the configured model can do (`agent.capabilities`, with settings' overrides)."""
+        return capabilities(self.settings)
+
+    @cached_property
+    def budget(self) -> PromptBudget:
+        """The model's context window and token counter, for every prompt."""
+        return make_budget(self.settings, self.capabilities)
+
+    @property
+    def consolidates(self) -> bool:
+        """Whether fact consolidation runs after each turn."""
+        return consolidates(self.settings, self.capabilities)
+
+    @cached_property
     def profiler(self) -> Profiler:
         """The LLM summariser of profiles."""
         return Profiler(
             llm=self.llm,
+            budget=self.budget,
+            structured_output=self.capabilities.structured_output,
             accounts=self.accounts,
             history=self.history,
             every_turns=self.settings.summary_every_turns,
@@ -104,7 +130,10 @@ class Services:
             variants=self.settings.prompt_variants,
             model_name=self.model_name,
             embedding_model=self.settings.embedding_model,
-            use_model=self.settings.recommends_with_model,
+            use_model=recommends_with_model(self.settings, self.capabilities),
+            languages=self.capabilities.languages,
+            budget=self.budget,
+            structured_output=self.capabilities.structured_output,
         )
 
     def eval_retrieval(self, trigger: Trigger = "schedule") -> RetrievalEvaluation:
@@ -119,7 +148,12 @@ class Services:
     @cached_property
     def consolidator(self) -> Consolidator:
         """Merges new facts with stored ones."""
-        return Consolidator(llm=self.llm, memory=self.memory)
+        return Consolidator(
+            llm=self.llm,
+            memory=self.memory,
+            budget=self.budget,
+            structured_output=self.capabilities.structured_output,
+        )
 
     def consolidate_memory(self, user_id: int, memory_id: str) -> list[str]:
         """Consolidate the facts of one chat turn (the job)."""

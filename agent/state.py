@@ -15,6 +15,7 @@ from memory.store import Memory
 from prompts.language import Language
 
 MemoryStatus = Literal["ok", "unavailable"]
+AnsweredBy = Literal["model", "fallback"]
 
 
 class InputState(TypedDict):
@@ -33,6 +34,9 @@ class OutputState(TypedDict, total=False):
     """The memories the answer was given with, best first, with scores."""
     memory_status: MemoryStatus
     """`unavailable` when the vector store was down and the answer was given without memories."""
+    answered_by: AnsweredBy
+    """`model`, or `fallback`: the model cannot write the message's language, so the answer was
+    put together without it (what was remembered, insights, how to switch models)."""
     conversation_id: str
     """The conversation the turn was saved in."""
     turn_id: int

@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessageChunk
 
 from agent.context import Context
 from agent.graph import ChatGraph
-from agent.state import MemoryStatus
+from agent.state import AnsweredBy, MemoryStatus
 from memory.store import Memory
 
 
@@ -50,6 +50,8 @@ class Saved:
     memories: list[Memory]
     memory_status: MemoryStatus = "ok"
     """`unavailable` when the vector store was down and the answer had no memories."""
+    answered_by: AnsweredBy = "model"
+    """`fallback` when the answer was put together without the model."""
 
 
 TurnEvent = Token | Recalled | Queued | Saved
@@ -60,6 +62,7 @@ async def stream_turn(graph: ChatGraph, message: str, context: Context) -> Async
     memories: list[Memory] = []
     memory_status: MemoryStatus = "ok"
     answer = ""
+    answered_by: AnsweredBy = "model"
     stream = graph.astream(
         {"message": message}, context=context, stream_mode=["messages", "updates", "custom"]
     )
@@ -76,8 +79,16 @@ async def stream_turn(graph: ChatGraph, message: str, context: Context) -> Async
             memories = payload["retrieve_memory"]["memories"]
             memory_status = payload["retrieve_memory"].get("memory_status", "ok")
             yield Recalled(memories)
-        elif "advise" in payload:
-            answer = payload["advise"]["answer"]
+        elif "advise" in payload or "answer_without_model" in payload:
+            answered = payload.get("advise") or payload["answer_without_model"]
+            answer, answered_by = answered["answer"], answered["answered_by"]
         elif "write_memory" in payload:
             saved = payload["write_memory"]
-            yield Saved(saved["conversation_id"], saved["turn_id"], answer, memories, memory_status)
+            yield Saved(
+                saved["conversation_id"],
+                saved["turn_id"],
+                answer,
+                memories,
+                memory_status,
+                answered_by,
+            )

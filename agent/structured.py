@@ -1,10 +1,12 @@
 """JSON output a program can trust: constrained by a schema, validated, repaired or retried once.
 
 The schema is enforced while the model writes where the runtime can (Ollama's `format`, a
-llama.cpp grammar built from the schema); a fake or other model is only asked. Whatever comes back
-is validated with pydantic (plus any extra check); a broken answer is repaired (json-repair), else
-the model is asked once more with the error; after that the caller gets StructuredOutputError, and
-nothing invalid is ever returned to be stored.
+llama.cpp grammar built from the schema, an OpenAI-compatible server's `response_format`), as the
+model's capabilities declare (`json_schema`); in JSON mode (`json_object`) or otherwise (`prompt`)
+the schema is put in the prompt. Whatever comes back is validated with pydantic (plus any extra
+check); a broken answer is repaired (json-repair), else the model is asked once more with the error
+(tenacity); after that the caller gets StructuredOutputError, and nothing invalid is ever returned
+to be stored.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from typing import Any, TypeVar
 
 from json_repair import repair_json
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ValidationError
+from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
 
 from agent.model_queue import QueuedChatModel
+from memadvisor.settings import StructuredOutput
+from prompts.budget import TokenCounter
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +37,34 @@ RETRY = {
 }
 
 
+SCHEMA_HINT = {
+    "en": "Reply with only a JSON object that follows this JSON schema:\n{schema}",
+    "zh": "只回复一个符合下面 JSON schema 的 JSON 对象：\n{schema}",
+}
+
+ATTEMPTS = 2
+"""The first answer and one retry that is told what was wrong."""
+
+
 class StructuredOutputError(RuntimeError):
     """The model gave no valid answer, even after a repair and a retry."""
+
+
+class _InvalidAnswer(ValueError):
+    """One attempt's answer did not validate (the next attempt is told why)."""
 
 
 MAX_TOKENS = 2048
 """Room for a whole JSON answer: a cut-off object is invalid (chat answers have their own cap)."""
 
 
-def constrained(llm: BaseChatModel, schema: dict[str, Any]) -> Runnable[Any, BaseMessage]:
+def constrained(
+    llm: BaseChatModel,
+    schema: dict[str, Any],
+    *,
+    mode: StructuredOutput = "json_schema",
+    max_tokens: int = MAX_TOKENS,
+) -> Runnable[Any, BaseMessage]:
     """The model bound to emit JSON of `schema`, by the means its runtime offers.
 
     Behind a queue, the runtime is the queued model's; bound arguments pass through the queue.
@@ -48,18 +72,36 @@ def constrained(llm: BaseChatModel, schema: dict[str, Any]) -> Runnable[Any, Bas
     base = llm.model if isinstance(llm, QueuedChatModel) else llm
     kind = type(base).__name__
     if "Ollama" in kind:
-        roomy = base.model_copy(update={"num_predict": MAX_TOKENS})
+        roomy = base.model_copy(update={"num_predict": max_tokens})
         if base is not llm:  # the same queue, in front of the roomier copy
             roomy = llm.model_copy(update={"model": roomy})
-        return roomy.bind(format=schema)
+        return roomy.bind(format=schema if mode == "json_schema" else "json")
     if "LlamaCpp" in kind:
         # Grammar-constrained sampling; no repeat penalty, which would punish JSON's own syntax.
         return llm.bind(
             response_format={"type": "json_object", "schema": grammar_schema(schema)},
             repeat_penalty=1.0,
-            max_tokens=MAX_TOKENS,
+            max_tokens=max_tokens,
         )
+    if "OpenAI" in kind:
+        if mode == "json_schema":
+            response_format: dict[str, Any] = {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": schema},
+            }
+        elif mode == "json_object":
+            # JSON mode; llama-cpp-python's server (which refuses `json_schema`) also constrains
+            # to a `schema` given here, and servers that only know JSON mode ignore it.
+            response_format = {"type": "json_object", "schema": grammar_schema(schema)}
+        else:
+            return llm.bind(max_tokens=max_tokens)
+        return llm.bind(response_format=response_format, max_tokens=max_tokens)
     return llm
+
+
+def schema_in_prompt(mode: StructuredOutput) -> bool:
+    """Whether the schema must be spelled out in the prompt (the runtime does not enforce it)."""
+    return mode != "json_schema"
 
 
 GRAMMAR_MAX_LENGTH = 400
@@ -93,23 +135,50 @@ def generate(
     *,
     check: Callable[[Model], None] | None = None,
     language: str = "en",
+    mode: StructuredOutput = "json_schema",
+    max_tokens: int = MAX_TOKENS,
 ) -> Model:
     """Ask for an instance of `model`; StructuredOutputError if none valid comes back."""
-    runnable = constrained(llm, model.model_json_schema())
+    schema = model.model_json_schema()
+    runnable = constrained(llm, schema, mode=mode, max_tokens=max_tokens)
     conversation = list(messages)
-    error = ""
-    for attempt in (1, 2):
-        text = runnable.invoke(conversation).text
-        try:
-            return _parse(text, model, check)
-        except ValueError as exc:  # ValidationError is a ValueError
-            error = _short(exc)
-            logger.warning("structured output attempt %d invalid: %s", attempt, error)
-            conversation += [
-                AIMessage(text[:4000]),
-                HumanMessage(RETRY.get(language, RETRY["en"]).format(error=error)),
-            ]
-    raise StructuredOutputError(f"the model's answer was not valid twice ({error})")
+    if schema_in_prompt(mode):
+        hint = SCHEMA_HINT.get(language, SCHEMA_HINT["en"]).format(schema=schema_text(model))
+        if conversation and isinstance(conversation[0], SystemMessage):
+            conversation[0] = SystemMessage(f"{conversation[0].text}\n\n{hint}")
+        else:
+            conversation.insert(0, SystemMessage(hint))
+    retrying = Retrying(
+        stop=stop_after_attempt(ATTEMPTS), retry=retry_if_exception_type(_InvalidAnswer)
+    )
+    try:
+        for attempt in retrying:
+            with attempt:
+                text = runnable.invoke(conversation).text
+                try:
+                    return _parse(text, model, check)
+                except ValueError as exc:  # ValidationError is a ValueError
+                    error = _short(exc)
+                    number = attempt.retry_state.attempt_number
+                    logger.warning("structured output attempt %d invalid: %s", number, error)
+                    conversation += [
+                        AIMessage(text[:4000]),
+                        HumanMessage(RETRY.get(language, RETRY["en"]).format(error=error)),
+                    ]
+                    raise _InvalidAnswer(error) from exc
+    except RetryError as exc:
+        last = exc.last_attempt.exception()
+        raise StructuredOutputError(
+            f"the model's answer was not valid {ATTEMPTS} times ({last})"
+        ) from last
+    raise AssertionError("unreachable: every attempt returns or raises")
+
+
+def schema_tokens(model: type[BaseModel], mode: StructuredOutput, counter: TokenCounter) -> int:
+    """Tokens the schema takes in the prompt (none when the runtime enforces it)."""
+    if not schema_in_prompt(mode):
+        return 0
+    return counter.count(SCHEMA_HINT["zh"] + schema_text(model)) + 8
 
 
 def _parse(text: str, model: type[Model], check: Callable[[Model], None] | None) -> Model:

@@ -37,6 +37,9 @@ class Services(Protocol):
     @property
     def jobs(self) -> JobRunner: ...  # noqa: D102
 
+    @property
+    def consolidates(self) -> bool: ...  # noqa: D102
+
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +73,7 @@ def reconcile(services: Services) -> int:
     for user_id in users_with_new_turns(services.sessions, services.settings.summary_every_turns):
         services.jobs.enqueue("summarize_profile", user_id=user_id)
         owed += 1
-    if services.settings.consolidates:
+    if services.consolidates:
         since = utcnow() - CONSOLIDATION_LOOKBACK
         for user_id, memory_id in unconsolidated_turns(services.sessions, since):
             services.jobs.enqueue("consolidate_memory", user_id=user_id, memory_id=memory_id)

@@ -29,6 +29,7 @@ from api.routes import (
     memories,
     profile,
     recommendations,
+    system,
     user_data,
 )
 from api.routes.chat import SERVER_STOPPED
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.services = current
         app.state.graph = compile_graph(current)
         app.state.recommend_graph = compile_recommend_graph(current)
+        # The model's capabilities and tokenizer read files: once, here, not in the event loop.
+        await asyncio.to_thread(lambda: current.budget)
         # Memories whose vector copy was still owed when the process last stopped.
         if (pending := await asyncio.to_thread(current.memory.count_pending)) > 0:
             logger.info("indexing %d memories left over from an earlier run", pending)
@@ -115,6 +118,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         profile,
         recommendations,
         feedback,
+        system,
     ):
         api.include_router(module.router)
 

@@ -163,6 +163,10 @@ class ChatFinal(BaseModel):
     memory: Literal["ok", "unavailable"] = "ok"
     """`unavailable`: the memory store was down, so the answer was given without memories (the
     turn is saved and will be remembered once it is back)."""
+    answered_by: Literal["model", "fallback"] = "model"
+    """`fallback`: the model cannot write the message's language, so it was not asked; the answer
+    (what was remembered, the most pressing insights, how to switch to a real model) was put
+    together without it. Show it as a notice, not as the model's words."""
 
 
 class TurnOut(BaseModel):
@@ -177,6 +181,8 @@ class TurnOut(BaseModel):
     created_at: datetime
     prompt_version: str | None
     model_name: str | None
+    answered_by: Literal["model", "fallback"] = "model"
+    """`fallback`: put together without the model (see `ChatFinal.answered_by`)."""
     memories: list[MemoryOut] = []
     """The memories the answer was given, best first, with their scores then (forgotten ones are
     left out)."""
@@ -591,3 +597,26 @@ class ChartsOut(BaseModel):
     days: int
     guidelines: Literal["international", "china"]
     charts: list[ChartOut]
+
+
+class SystemOut(BaseModel):
+    """What is running (no secrets, no server addresses)."""
+
+    provider: Literal["llamacpp", "ollama", "openai"]
+    model: str
+    """The model's label, as recorded with every answer, e.g. `ollama:qwen2.5:3b`."""
+    languages: list[Literal["zh", "en"]]
+    """Languages the model writes; messages in others are answered without it (`fallback`)."""
+    structured_output: Literal["json_schema", "json_object", "prompt"]
+    """How JSON is asked of the model: constrained to a schema, JSON mode, or only asked."""
+    demo: bool
+    """The bundled demo model: runs anywhere, not an advisor."""
+    advice: bool
+    """Whether the model writes recommendations and extracts facts (else the rules do)."""
+    context_window: int
+    """Tokens a prompt and its answer share."""
+    embedding_model: str
+    vector_store: Literal["chroma-embedded", "chroma-server"]
+    job_runner: Literal["inprocess", "celery"]
+    switch_command: str | None
+    """In demo mode: the one command that switches to a real model."""

@@ -70,7 +70,8 @@ def load_settings(data_dir: Path, model: str) -> Settings:
     """The settings the load test serves with (the defaults, on `data_dir`).
 
     Every simulated user signs up and chats from one loopback address, without pause: the abuse
-    limits are not what this measures. The scripted model never summarises profiles.
+    limits are not what this measures. The scripted model never summarises profiles. With the
+    bundled model, Chinese messages get the answer written without it, as they would in use.
     """
     settings = Settings(
         _env_file=None,
@@ -80,7 +81,10 @@ def load_settings(data_dir: Path, model: str) -> Settings:
         chat_turns_per_user="100000 per minute",
     )
     if model == "scripted":
-        return settings.model_copy(update={"summary_every_turns": 10**9})
+        # The scripted model stands in for one that writes both languages.
+        return settings.model_copy(
+            update={"summary_every_turns": 10**9, "llm_languages": ["zh", "en"]}
+        )
     return settings
 
 

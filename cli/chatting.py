@@ -71,6 +71,9 @@ async def _chat_loop(services: Services, user_id: int, conversation_id: str | No
                 console.print(f"[dim](recalled {len(event.memories)} memories)[/] ", end="")
             elif isinstance(event, Saved):
                 conversation_id = event.conversation_id
+                if event.answered_by == "fallback":  # no tokens: the answer comes whole
+                    console.print("[yellow](answered without the model)[/]")
+                    console.print(event.answer, markup=False, highlight=False, end="")
                 if event.memory_status == "unavailable":
                     console.print("\n[yellow](memories unavailable for this answer)[/]", end="")
         console.print()

@@ -5,10 +5,10 @@ Importing a command module registers its commands on the shared app.
 
 from __future__ import annotations
 
-from cli import chatting, data, eval, feedback, maintenance, serving
+from cli import chatting, data, doctor, eval, feedback, maintenance, serving
 from cli.app import app
 
-__all__ = ["app", "chatting", "data", "eval", "feedback", "maintenance", "serving"]
+__all__ = ["app", "chatting", "data", "doctor", "eval", "feedback", "maintenance", "serving"]
 
 if __name__ == "__main__":
     app()

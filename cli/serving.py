@@ -25,12 +25,23 @@ def serve(
     """Start the HTTP API (REST, streaming chat, LangServe playground at /advisor/playground/)."""
     import uvicorn
 
+    from agent.capabilities import capabilities, switch_command
+
     settings = get_settings()
+    caps = capabilities(settings)
     docs = "docs: /docs, playground: /advisor/playground/" if settings.serves_docs else "no docs"
     console.print(
-        f"[bold]MemAdvisor[/] on http://{host}:{port}  ({docs})  model: "
-        f"{settings.llm_provider}, data: {settings.data_dir.resolve()}"
+        f"[bold]MemAdvisor[/] on http://{host}:{port}  ({docs})  model: {caps.model}, "
+        f"data: {settings.data_dir.resolve()}",
+        markup=True,
+        highlight=False,
     )
+    if caps.demo:
+        console.print(
+            "[yellow]Demo model:[/] it writes English only (Chinese messages are answered "
+            f"without it). For a real model: {switch_command(settings)}",
+            highlight=False,
+        )
     # The app reads forwarded headers itself, from MEMADVISOR_TRUSTED_PROXIES only (uvicorn's
     # own default believes any from 127.0.0.1), and says nothing about the server it runs on.
     uvicorn.run(

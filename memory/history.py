@@ -33,6 +33,8 @@ class Turn:
     model_name: str | None = None
     memories_used: list[dict[str, Any]] = field(default_factory=list)
     """`[{"id", "score"}]` of the memories the answer was given, best first."""
+    answered_by: str = "model"
+    """`model`, or `fallback` when the answer was put together without the model."""
 
     @classmethod
     def from_row(cls, row: ConversationTurn) -> Turn:
@@ -47,6 +49,7 @@ class Turn:
             prompt_version=row.prompt_version,
             model_name=row.model_name,
             memories_used=list(row.memories_used or []),
+            answered_by=row.answered_by or "model",
         )
 
 
@@ -100,10 +103,12 @@ class ChatHistory:
         prompt_version: str,
         model_name: str,
         memories_used: list[dict[str, Any]] | None = None,
+        answered_by: str = "model",
     ) -> Turn:
-        """Record the model's answer and the memories it was given, stamped as used just now.
+        """Record the answer, who gave it (the model or the fallback) and the memories used.
 
-        Raises TurnNotFoundError when the turn is gone (its account was deleted meanwhile).
+        The memories are stamped as used just now. Raises TurnNotFoundError when the turn is gone
+        (its account was deleted meanwhile).
         """
         with self._sessions.begin() as session:
             row = session.get(ConversationTurn, turn_id)
@@ -115,6 +120,7 @@ class ChatHistory:
             row.prompt_version = prompt_version
             row.model_name = model_name
             row.memories_used = list(memories_used or [])
+            row.answered_by = answered_by
             row.answered_at = utcnow()
             if used := [str(m["id"]) for m in row.memories_used if m.get("id")]:
                 session.execute(

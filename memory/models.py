@@ -140,6 +140,9 @@ class ConversationTurn(Base):
     memories_used: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     """The memories the answer was given, best first: `[{"id", "score"}]` (ids, never text, so a
     forgotten memory leaves nothing behind here)."""
+    answered_by: Mapped[str | None] = mapped_column(String(16))
+    """`model`, or `fallback` (put together without the model, which cannot write the message's
+    language); None while pending and for turns answered before this was recorded (the model)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -23,8 +23,14 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Embedded defaults in a fresh data folder."""
-    return Settings(_env_file=None, data_dir=tmp_path / "data", env="development")
+    """Embedded defaults in a fresh data folder.
+
+    The scripted model stands in for one that writes both languages; tests of the bundled
+    model's own declaration (English only) set `llm_languages=None`.
+    """
+    return Settings(
+        _env_file=None, data_dir=tmp_path / "data", env="development", llm_languages=["zh", "en"]
+    )
 
 
 @pytest.fixture(scope="session")

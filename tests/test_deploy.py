@@ -27,6 +27,7 @@ SERVICES = {
     "redis",
     "chroma",
     "ollama",
+    "vllm",
     "web",
     "prometheus",
     "grafana",
@@ -68,6 +69,21 @@ def test_api_worker_and_beat_run_real_commands_with_celery_on_redis(
         assert env["MEMADVISOR_REDIS_URL"].startswith("redis://redis:")
         assert "@mysql:3306/" in env["MEMADVISOR_DATABASE_URL"]
         assert env["MEMADVISOR_OLLAMA_BASE_URL"] == "http://ollama:11434"
+        assert env["MEMADVISOR_OPENAI_BASE_URL"] == "http://vllm:8000/v1"
+        assert env["MEMADVISOR_LLM_PROVIDER"] == "${MEMADVISOR_LLM_PROVIDER:-ollama}"
+
+
+def test_ollama_and_vllm_are_profiles_and_the_context_windows_agree(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    assert services["ollama"]["profiles"] == ["ollama"]
+    assert services["vllm"]["profiles"] == ["vllm"]
+    env = services["api"]["environment"]
+    window = "${VLLM_MAX_MODEL_LEN:-8192}"
+    assert env["MEMADVISOR_OPENAI_CONTEXT_WINDOW"] == window
+    assert f"--max-model-len={window}" in services["vllm"]["command"]
+    assert env["MEMADVISOR_OPENAI_MODEL"] == "${VLLM_MODEL:-Qwen/Qwen2.5-7B-Instruct}"
 
 
 def test_every_variable_named_is_a_setting() -> None:

@@ -4,8 +4,10 @@ Events: one `start` (`{"conversation_id", "turn_id"}`: where the message was sav
 that stops early still knows its conversation), `queued` (`{"position", "estimated_wait_s"}`) while
 the answer waits for the model (position 0 when the model starts on it), `token` (`{"text"}`) as
 the model writes, then one `final` (`{"conversation_id", "turn_id", "answer", "memories",
-"memory"}`; `memory` is `unavailable` when the vector store was down and the answer was given
-without memories), or `error` (`{"message", "retry_after"}`) if the turn fails midway.
+"memory", "answered_by"}`; `memory` is `unavailable` when the vector store was down and the answer
+was given without memories; `answered_by` is `fallback` when the model cannot write the message's
+language and the answer was put together without it, with no `token` events), or `error`
+(`{"message", "retry_after"}`) if the turn fails midway.
 
 The message is saved before the model runs, so it survives a model that is down or too busy (503,
 with `Retry-After` when busy; the turn is then marked failed). Every turn ends answered or failed,
@@ -185,6 +187,7 @@ async def _events(
         turn_id = state.turn_id
         state.started = True
         yield _event("start", ChatStart(conversation_id=context.conversation_id, turn_id=turn_id))
+        saved = False
         try:
             async for event in _within_grace(stream_turn(graph, message, context), state):
                 if isinstance(event, Token):
@@ -201,7 +204,9 @@ async def _events(
                         answer=event.answer,
                         memories=[MemoryOut.model_validate(m) for m in event.memories],
                         memory=event.memory_status,
+                        answered_by=event.answered_by,
                     )
+                    saved = True  # a client that leaves from here on has its answer, stored
                     yield _event("final", final)
         except ServerStoppingError:
             logger.info("chat turn %s: unfinished when the server stopped", turn_id)
@@ -209,8 +214,9 @@ async def _events(
             yield _event("error", ChatError(message=SERVER_STOPPED))
         except asyncio.CancelledError:
             # The client stopped the stream, or the server stops: keep the message, note why.
-            fail = services.history.fail_turn
-            await asyncio.shield(asyncio.to_thread(fail, turn_id, state.stop_reason()))
+            if not saved:
+                fail = services.history.fail_turn
+                await asyncio.shield(asyncio.to_thread(fail, turn_id, state.stop_reason()))
             raise
         except ModelBusyError as exc:
             logger.info("chat turn %s: %s", turn_id, exc)

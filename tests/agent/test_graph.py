@@ -141,13 +141,16 @@ async def test_tokens_stream_from_the_advise_node(services: Services) -> None:
     assert "".join(str(t) for t in tokens) == "Noted. 好的。"
 
 
-def test_graph_has_the_four_nodes_in_order(services: Services) -> None:
+def test_graph_has_the_four_steps_in_order(services: Services) -> None:
+    """The answer comes from the model, or from the fallback when it cannot write the language."""
     graph = compile_graph(services).get_graph()
     edges = {(e.source, e.target) for e in graph.edges}
     assert edges == {
         ("__start__", "retrieve_memory"),
         ("retrieve_memory", "load_profile"),
         ("load_profile", "advise"),
+        ("load_profile", "answer_without_model"),
         ("advise", "write_memory"),
+        ("answer_without_model", "write_memory"),
         ("write_memory", "__end__"),
     }

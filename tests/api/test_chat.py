@@ -160,6 +160,7 @@ def test_stream_event_shapes_are_published_in_the_openapi_schema(client: TestCli
         "answer",
         "memories",
         "memory",
+        "answered_by",
     }
     assert set(schemas["ChatError"]["properties"]) == {"message", "retry_after"}
     assert set(schemas["ChatQueued"]["properties"]) == {"position", "estimated_wait_s"}

@@ -130,6 +130,7 @@ def test_a_dead_chroma_port_still_gets_an_answer_and_owes_the_memory(
         data_dir=tmp_path / "data",
         env="development",
         chroma_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        llm_languages=["zh", "en"],  # the scripted model writes Chinese
     )
     services = build_services(settings, chat_model=model, inline_jobs=True)
     try:

@@ -337,3 +337,31 @@ def test_upgrade_0010_on_sqlite(tmp_path: Path) -> None:
 @pytest.mark.mysql
 def test_upgrade_0010_on_mysql(mysql_url: str) -> None:
     _upgrade_0010_turns_study_hours_into_sessions(mysql_url)
+
+
+def test_upgrade_0013_records_who_answered_and_reads_older_turns_as_the_model(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url, "0007", keyring=KEYRING)
+    engine = make_engine(url, keyring=KEYRING)
+    sessions = make_session_factory(engine)
+    user = Accounts(sessions).create("a", password_hash=None)
+    engine.dispose()
+    upgrade(url, keyring=KEYRING)
+    engine = make_engine(url, keyring=KEYRING)
+    sessions = make_session_factory(engine)
+    history = ChatHistory(sessions)
+    old = history.begin_turn(user.id, None, "hello")
+    with engine.begin() as conn:  # a turn answered before the column existed
+        conn.execute(text("UPDATE conversation_history SET status='answered', answered_by=NULL"))
+    assert history.get_turn(user.id, old.id).answered_by == "model"  # type: ignore[union-attr]
+    new = history.begin_turn(user.id, old.conversation_id, "你好")
+    history.finish_turn(new.id, "…", prompt_version="f", model_name="m", answered_by="fallback")
+    assert history.get_turn(user.id, new.id).answered_by == "fallback"  # type: ignore[union-attr]
+    engine.dispose()
+    downgrade(url, "0007")
+    engine = make_engine(url)
+    columns = {c["name"] for c in inspect(engine).get_columns("conversation_history")}
+    engine.dispose()
+    assert "answered_by" not in columns

@@ -528,6 +528,10 @@ describe('phone', () => {
 
   it('chats, with the conversation list and the memories in drawers', async () => {
     await ask(page, '我住在杭州，喜欢喝龙井茶。')
+    // The bundled demo model writes no Chinese: the banner says so, and the answer is a notice.
+    await page.getByText(zh.system.demoTitle).waitFor()
+    const answer = page.locator('article.turn').last()
+    expect(await answer.locator('.fallback-label').innerText()).toContain(zh.system.fallbackLabel)
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
     await screenshot(page, 'phone-03-chat')
     expect(await accessibilityProblems(page)).toEqual([])

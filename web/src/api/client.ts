@@ -33,6 +33,7 @@ import type {
   ProfileUpdate,
   Recommendations,
   RegisterRequest,
+  SystemInfo,
   Token,
   User,
   UserDataQuery,
@@ -331,6 +332,11 @@ export function createApi(options: ApiOptions = {}) {
     /** Deletes the account and everything held about it, on the server, for good. */
     async deleteMe(): Promise<void> {
       await call(client.DELETE('/api/me'))
+    },
+
+    /** The model and what it can do (demo mode, languages), the stores; needs no sign-in. */
+    async system(): Promise<SystemInfo> {
+      return (await call(client.GET('/api/system'))).data as SystemInfo
     },
 
     async health(): Promise<{ status: string }> {

@@ -520,6 +520,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/system": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * System
+         * @description The model and what it can do, the embedding model, the vector store and the job runner.
+         */
+        get: operations["system_api_system_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -1660,6 +1680,46 @@ export interface components {
             id: number | string;
         };
         /**
+         * SystemOut
+         * @description What is running (no secrets, no server addresses).
+         */
+        SystemOut: {
+            /**
+             * Provider
+             * @enum {string}
+             */
+            provider: "llamacpp" | "ollama" | "openai";
+            /** Model */
+            model: string;
+            /** Languages */
+            languages: ("zh" | "en")[];
+            /**
+             * Structured Output
+             * @enum {string}
+             */
+            structured_output: "json_schema" | "json_object" | "prompt";
+            /** Demo */
+            demo: boolean;
+            /** Advice */
+            advice: boolean;
+            /** Context Window */
+            context_window: number;
+            /** Embedding Model */
+            embedding_model: string;
+            /**
+             * Vector Store
+             * @enum {string}
+             */
+            vector_store: "chroma-embedded" | "chroma-server";
+            /**
+             * Job Runner
+             * @enum {string}
+             */
+            job_runner: "inprocess" | "celery";
+            /** Switch Command */
+            switch_command: string | null;
+        };
+        /**
          * TokenOut
          * @description A short-lived bearer token, and the refresh token that renews it (`/api/auth/refresh`).
          */
@@ -1700,6 +1760,12 @@ export interface components {
             prompt_version: string | null;
             /** Model Name */
             model_name: string | null;
+            /**
+             * Answered By
+             * @default model
+             * @enum {string}
+             */
+            answered_by: "model" | "fallback";
             /**
              * Memories
              * @default []
@@ -1905,6 +1971,12 @@ export interface components {
              * @enum {string}
              */
             memory: "ok" | "unavailable";
+            /**
+             * Answered By
+             * @default model
+             * @enum {string}
+             */
+            answered_by: "model" | "fallback";
         };
         /**
          * ChatError
@@ -3126,6 +3198,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    system_api_system_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemOut"];
                 };
             };
         };

@@ -72,6 +72,8 @@ export type Preferences = Schemas['Preferences']
 export type Insight = Schemas['InsightOut']
 export type MemoryChange = Schemas['MemoryChangeOut']
 export type AuditEntry = Schemas['AuditEntryOut']
+/** What is running: the model, what it can do, the stores (`GET /api/system`, no sign-in). */
+export type SystemInfo = Schemas['SystemOut']
 
 /** Language of sentences the server writes (advice, insights): `zh` or `en`. */
 export type ContentLanguage = 'zh' | 'en'

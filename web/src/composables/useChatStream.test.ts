@@ -4,7 +4,7 @@ import { ApiError } from '@/api'
 import type { Api, ChatEvent, ChatFinal } from '@/api'
 import { useChatStream } from './useChatStream'
 
-const final: ChatFinal = { conversation_id: 'c1', turn_id: 1, answer: 'Hello Bao', memories: [], memory: 'ok' }
+const final: ChatFinal = { conversation_id: 'c1', turn_id: 1, answer: 'Hello Bao', memories: [], memory: 'ok', answered_by: 'model' }
 
 type StreamChat = Api['streamChat']
 

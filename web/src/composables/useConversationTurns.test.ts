@@ -13,14 +13,15 @@ const detail: ConversationDetail = {
   updated_at: '2026-11-24T22:00:05Z',
   turns: 2,
   messages: [
-    { id: 1, input_text: 'My dog is called Bao', output_text: 'Nice!', status: 'answered', created_at: 'a', prompt_version: 'v2', model_name: 'm', memories: [memory] },
-    { id: 2, input_text: 'Still there?', output_text: null, status: 'failed', created_at: 'b', prompt_version: null, model_name: null, memories: [] },
+    { id: 1, input_text: 'My dog is called Bao', output_text: 'Nice!', status: 'answered', created_at: 'a', prompt_version: 'v2', model_name: 'm', answered_by: 'model', memories: [memory] },
+    { id: 2, input_text: 'Still there?', output_text: null, status: 'failed', created_at: 'b', prompt_version: null, model_name: null, answered_by: 'model', memories: [] },
   ],
 }
 
 function fakeApi(
   overrides: Partial<Pick<Api, 'streamChat' | 'getConversation'>> = {},
   memoryStatus: 'ok' | 'unavailable' = 'ok',
+  answeredBy: 'model' | 'fallback' = 'model',
 ) {
   return {
     getConversation: vi.fn(async () => detail),
@@ -30,7 +31,7 @@ function fakeApi(
         yield { type: 'token', text: 'is Bao.' }
         yield {
           type: 'final',
-          final: { conversation_id: body.conversation_id ?? 'new1', turn_id: 9, answer: 'Your dog is Bao.', memories: memoryStatus === 'ok' ? [memory] : [], memory: memoryStatus },
+          final: { conversation_id: body.conversation_id ?? 'new1', turn_id: 9, answer: 'Your dog is Bao.', memories: memoryStatus === 'ok' ? [memory] : [], memory: memoryStatus, answered_by: answeredBy },
         }
       }
       return run()
@@ -93,6 +94,22 @@ describe('useConversationTurns', () => {
     const { turns } = setup(fakeApi({}, 'unavailable'))
     const turn = await turns.ask('What is my dog called?')
     expect(turn).toMatchObject({ state: 'answered', memories: [], memoryUnavailable: true })
+  })
+
+  it('marks an answer put together without the model, live and when reloaded', async () => {
+    const { turns } = setup(fakeApi({}, 'ok', 'fallback'))
+    const turn = await turns.ask('给我推荐一些零食')
+    expect(turn).toMatchObject({ state: 'answered', fallback: true })
+    const reloaded = setup(
+      fakeApi({
+        getConversation: vi.fn(async () => ({
+          ...detail,
+          messages: [{ ...detail.messages[0]!, answered_by: 'fallback' as const }],
+        })),
+      }),
+    )
+    await reloaded.turns.open('c1')
+    expect(reloaded.turns.turns.value[0]).toMatchObject({ fallback: true })
   })
 
   it('learns the id of a new conversation from its first answer', async () => {

@@ -21,6 +21,9 @@ export interface ChatTurn {
   memoryUnavailable: boolean
   /** Set while the answer waits for the model behind other people's answers. */
   queued: QueuePlace | null
+  /** True when the model cannot write the message's language and the answer was put together
+   * without it (shown as a notice, not as the model's words). */
+  fallback: boolean
   error: unknown
 }
 
@@ -39,6 +42,7 @@ function fromServer(turn: Turn): ChatTurn {
     memories: state === 'answered' ? (turn.memories ?? []) : null,
     memoryUnavailable: false,
     queued: null,
+    fallback: turn.answered_by === 'fallback',
     error: null,
   }
 }
@@ -92,6 +96,7 @@ export function useConversationTurns(
       memories: null,
       memoryUnavailable: false,
       queued: null,
+      fallback: false,
       error: null,
     })
     turns.value.push(turn)
@@ -111,6 +116,7 @@ export function useConversationTurns(
       turn.turnId = final.turn_id
       turn.memories = final.memories
       turn.memoryUnavailable = final.memory === 'unavailable'
+      turn.fallback = final.answered_by === 'fallback'
       turn.state = 'answered'
     } else {
       turn.state = stream.status.value === 'stopped' ? 'stopped' : 'failed'

@@ -506,6 +506,16 @@ const en: Messages<typeof zhCN> = {
       feedback: 'feedback',
     },
   },
+  // --- the model tier: demo banner, answers given without the model ---
+  system: {
+    demoTitle: 'Demo mode: the built-in model is tiny and writes English only',
+    demoBody:
+      'Chinese messages are answered without it (what I remember, your insights). For real answers in Chinese and English, switch to a real model:',
+    copy: 'Copy',
+    copied: 'Copied',
+    fallbackLabel: 'Answered without the model',
+    fallbackHint: 'The current model cannot write this language, so this was put together from your memories.',
+  },
   notFound: {
     title: 'Page not found',
     body: 'There is no page at this address.',
