@@ -51,6 +51,23 @@ RETRIEVAL_SECONDS = Histogram(
     "Time of one memory search on the chat path (query embedding, dense, keyword, fusion).",
     buckets=FAST_BUCKETS,
 )
+INDEX_CACHE_BYTES = Gauge(
+    f"{PREFIX}_memory_index_cache_bytes",
+    "Bytes held by the in-memory search indexes of recently searched users (bounded by "
+    "MEMADVISOR_MEMORY_INDEX_CACHE_MB per process).",
+    multiprocess_mode="livesum",
+)
+INDEX_CACHE_USERS = Gauge(
+    f"{PREFIX}_memory_index_cache_users",
+    "Users whose search index is held in memory.",
+    multiprocess_mode="livesum",
+)
+INDEX_REFRESHES = Counter(
+    f"{PREFIX}_memory_index_refreshes_total",
+    "Searches that first brought a user's index up to date: `delta` (rows changed since, read "
+    "from SQL) or `build` (the user's whole index, read anew).",
+    ["kind"],
+)
 VECTOR_STORE_UNAVAILABLE = Counter(
     f"{PREFIX}_vector_store_unavailable_total",
     "Operations that found the vector store down (the answer went on without it).",
@@ -120,6 +137,17 @@ def retrieval_timer() -> Iterator[None]:
         yield
     finally:
         observe_retrieval(time.perf_counter() - start)
+
+
+def observe_index_cache(nbytes: int, users: int) -> None:
+    """Record the size of this process's search index cache."""
+    INDEX_CACHE_BYTES.set(nbytes)
+    INDEX_CACHE_USERS.set(users)
+
+
+def index_refreshed(kind: str) -> None:
+    """Count a search that updated (`delta`) or built (`build`) a user's index first."""
+    INDEX_REFRESHES.labels(kind).inc()
 
 
 def memory_unavailable(operation: str = "search") -> None:

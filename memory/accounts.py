@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from memory.models import User, UserProfile, utcnow
+from memory.models import MemoryClock, User, UserProfile, utcnow
 
 
 class UsernameTakenError(ValueError):
@@ -59,6 +59,7 @@ class Accounts:
                 session.add(user)
                 session.flush()
                 session.add(UserProfile(user_id=user.id))
+                session.add(MemoryClock(user_id=user.id, seq=0))
                 return user
         except IntegrityError as exc:
             raise UsernameTakenError(username) from exc

@@ -1,11 +1,10 @@
 """The Chroma collection that holds one vector per memory; the only module that knows Chroma.
 
-Search is exact, per user: the user's vectors are read from Chroma with a `user_id` filter and
-scored in memory (a user has hundreds to thousands of memories, where exact scoring takes well under
-a millisecond). The matrices of recently active users are cached and re-read when their SQL
-version changes. Measured at 100k memories of 1,000 users: Chroma's own filtered HNSW query took
-84-93 ms and grew with the whole collection (458 ms at 1M), a collection per user cost 2.6 MB of
-memory each, while a filtered read took 8 ms and a cached search well under one.
+Chroma is where vectors are kept, not where they are searched: each process reads a user's vectors
+once (filtered on `user_id`), then only those of newly indexed memories (by id), and scores them
+in its own memory (`memory.user_index`). Measured at 100k memories of 1,000 users: Chroma's own
+filtered HNSW query took 84-93 ms and grew with the whole collection (458 ms at 1M), a collection
+per user cost 2.6 MB of memory each, while a filtered read took 8 ms.
 
 Vectors are computed by `MemoryStore` (a memory read together with the turn before it), so they are
 written with the collection's own `upsert`. Chroma keeps no memory text: hits are read back from
@@ -20,7 +19,7 @@ answering from SQL (the vector copy of what was written meanwhile stays owed in 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +32,6 @@ from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
-
-from memory.cache import UserCache
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +75,8 @@ def drop_collection(*, collection: str, persist_dir: Path, url: str | None = Non
         client.delete_collection(collection)
 
 
-@dataclass(frozen=True, slots=True)
-class _UserVectors:
-    ids: list[str]
-    matrix: np.ndarray[Any, np.dtype[np.float32]]
+Vectors = tuple[list[str], np.ndarray[Any, np.dtype[np.float32]]]
+"""Memory ids and their vectors, row by row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +96,12 @@ class VectorIndex:
         embeddings: Embeddings,
         persist_dir: Path,
         url: str | None = None,
-        cache_users: int = 256,
     ) -> None:
         self._open_client = chroma_client_factory(url=url, persist_dir=persist_dir)
         self._name = collection
         self._embeddings = embeddings
         self._remote = url is not None
         self._connection: _Connection | None = None
-        self._cache: UserCache[_UserVectors] = UserCache(cache_users)
         try:
             self._connect()
         except VectorStoreUnavailableError as exc:
@@ -174,22 +167,19 @@ class VectorIndex:
                     documents=[""] * len(ids),  # text stays in SQL
                 )
 
-    def search(
-        self, user_id: int, vector: Sequence[float], n: int, *, version: Hashable
-    ) -> list[tuple[str, float]]:
-        """The user's `n` closest memory ids with inner-product scores, best first.
+    def user_vectors(self, user_id: int) -> Vectors:
+        """Every vector of a user (to build their index)."""
+        with self._use() as chroma:
+            found = chroma.collection.get(where=_owner(user_id), include=["embeddings"])
+        return _vectors(found)
 
-        `version` changes whenever the user's vectors may have (the caller reads it from SQL);
-        until then the user's matrix is served from memory.
-        """
-        vectors = self._user_vectors(user_id, version)
-        if not vectors.ids:
-            return []
-        scores = vectors.matrix @ np.asarray(vector, dtype=np.float32)
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top])]
-        return [(vectors.ids[i], float(scores[i])) for i in top]
+    def vectors_of(self, ids: Sequence[str]) -> Vectors:
+        """The vectors of these memories (those that have one), e.g. just indexed ones."""
+        if not ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        with self._use() as chroma:
+            found = chroma.collection.get(ids=list(ids), include=["embeddings"])
+        return _vectors(found)
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the vectors of these memories."""
@@ -199,13 +189,12 @@ class VectorIndex:
 
     def delete_user(self, user_id: int) -> None:
         """Remove every vector of a user (also those whose SQL row is already gone)."""
-        self.forget(user_id)
         with self._use() as chroma:
             chroma.store.delete(where=_owner(user_id))
 
-    def forget(self, user_id: int) -> None:
-        """Drop a user's cached matrix."""
-        self._cache.forget(user_id)
+    def erase_user(self, user_id: int) -> None:
+        """Remove every vector of a user and every copy Chroma keeps of them (erasure)."""
+        self.delete_user(user_id)
 
     def count(self, user_id: int | None = None) -> int:
         """Vectors held, for one user or in all."""
@@ -227,27 +216,21 @@ class VectorIndex:
 
     def reset(self) -> None:
         """Drop every vector (before a full rebuild from SQL)."""
-        self._cache.clear()
         with self._use() as chroma:
             chroma.store.reset_collection()
             # The collection was recreated under a new id: look it up again.
             collection = chroma.client.get_collection(self._name)
             self._connection = _Connection(chroma.client, chroma.store, collection)
 
-    def _user_vectors(self, user_id: int, version: Hashable) -> _UserVectors:
-        if (cached := self._cache.get(user_id, version)) is not None:
-            return cached
-        with self._use() as chroma:
-            found = chroma.store.get(where=_owner(user_id), include=["embeddings"])
-        embeddings = found.get("embeddings")
-        matrix = (
-            np.asarray(embeddings, dtype=np.float32)
-            if embeddings is not None and len(embeddings)
-            else np.zeros((0, 0), dtype=np.float32)
-        )
-        loaded = _UserVectors(list(found["ids"]), matrix)
-        self._cache.put(user_id, version, loaded)
-        return loaded
+
+def _vectors(found: Any) -> Vectors:
+    embeddings = found.get("embeddings")
+    matrix = (
+        np.asarray(embeddings, dtype=np.float32)
+        if embeddings is not None and len(embeddings)
+        else np.zeros((0, 0), dtype=np.float32)
+    )
+    return list(found["ids"]), matrix
 
 
 def _owner(user_id: int) -> Any:
