@@ -152,6 +152,5 @@ def downgrade() -> None:
         )
         batch_op.drop_column("people")
         batch_op.drop_column("seq")
-    op.drop_index("ix_memory_tombstones_user_seq", table_name="memory_tombstones")
-    op.drop_table("memory_tombstones")
+    op.drop_table("memory_tombstones")  # with its index (MySQL's foreign key needs it till then)
     op.drop_table("memory_clocks")
