@@ -19,6 +19,7 @@ answering from SQL (the vector copy of what was written meanwhile stays owed in 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 # with its context), and q·mean equals the mean of the two cosine similarities.
 SPACE = "ip"
 ID_PAGE = 5000
+ERASE_BATCH = 256
+FLUSH_ID = "erasure-flush-{}"
+"""Ids of the placeholder vectors written to make Chroma persist its index and purge its log."""
 
 
 class VectorStoreUnavailableError(RuntimeError):
@@ -101,6 +105,7 @@ class VectorIndex:
         self._name = collection
         self._embeddings = embeddings
         self._remote = url is not None
+        self._persist_dir = persist_dir
         self._connection: _Connection | None = None
         try:
             self._connect()
@@ -182,19 +187,54 @@ class VectorIndex:
         return _vectors(found)
 
     def delete(self, ids: Sequence[str]) -> None:
-        """Remove the vectors of these memories."""
+        """Remove the vectors of these memories, overwritten first (see `erase_user`)."""
         if ids:
             with self._use() as chroma:
-                chroma.store.delete(ids=list(ids))
-
-    def delete_user(self, user_id: int) -> None:
-        """Remove every vector of a user (also those whose SQL row is already gone)."""
-        with self._use() as chroma:
-            chroma.store.delete(where=_owner(user_id))
+                _overwrite_and_delete(chroma.collection, list(ids))
 
     def erase_user(self, user_id: int) -> None:
-        """Remove every vector of a user and every copy Chroma keeps of them (erasure)."""
-        self.delete_user(user_id)
+        """Remove every vector of a user, and the bytes Chroma keeps of them after a delete.
+
+        A Chroma delete only marks a vector deleted in its HNSW segment (the floats stay in
+        `data_level0.bin`), its write-ahead log (`embeddings_queue` in `chroma.sqlite3`) keeps
+        every write until the segment is next persisted (every `hnsw:sync_threshold` writes),
+        and SQLite leaves deleted rows in free pages. So each vector of the user is first
+        overwritten in place with noise, then deleted (as every deletion does: `delete`);
+        then as many placeholder vectors as the sync threshold are written and deleted, which
+        makes Chroma persist the segment (noise where the user's floats were) and purge the log
+        up to there; and the embedded `chroma.sqlite3` is vacuumed. A Chroma server's file is
+        the operator's to vacuum (`chroma vacuum`, see the README).
+        """
+        with self._use() as chroma:
+            collection = chroma.collection
+            ids = list(collection.get(where=_owner(user_id), include=[])["ids"])
+            # Also with no vector left: the log may still hold those of deleted memories.
+            dim = _overwrite_and_delete(collection, ids) or len(
+                self._embeddings.embed_query("dimension")
+            )
+            hnsw = (collection.configuration_json or {}).get("hnsw") or {}
+            placeholders = [
+                FLUSH_ID.format(i) for i in range(int(hnsw.get("sync_threshold", 1000)))
+            ]
+            for start in range(0, len(placeholders), ERASE_BATCH):
+                batch = placeholders[start : start + ERASE_BATCH]
+                collection.upsert(
+                    ids=batch,
+                    embeddings=_noise(len(batch), dim),
+                    metadatas=[{"user_id": -1}] * len(batch),
+                    documents=[""] * len(batch),
+                )
+            collection.delete(ids=placeholders)
+        if not self._remote:
+            self._vacuum()
+
+    def _vacuum(self) -> None:
+        """Rewrite the embedded `chroma.sqlite3` without its free pages (deleted rows' bytes)."""
+        database = sqlite3.connect(self._persist_dir / "chroma.sqlite3", timeout=60)
+        try:
+            database.execute("VACUUM")
+        finally:
+            database.close()
 
     def count(self, user_id: int | None = None) -> int:
         """Vectors held, for one user or in all."""
@@ -231,6 +271,38 @@ def _vectors(found: Any) -> Vectors:
         else np.zeros((0, 0), dtype=np.float32)
     )
     return list(found["ids"]), matrix
+
+
+def _overwrite_and_delete(collection: Any, ids: list[str]) -> int:
+    """Overwrite vectors in place with noise, then delete them; returns their dimension.
+
+    Chroma's delete only marks a vector deleted in its HNSW segment; an upsert of a live id
+    replaces its floats where they lie, so nothing of them is left for the next persist to write.
+    """
+    dim = 0
+    for start in range(0, len(ids), ERASE_BATCH):
+        batch = ids[start : start + ERASE_BATCH]
+        found = collection.get(ids=batch, include=["embeddings", "metadatas"])
+        embeddings = found.get("embeddings")
+        if embeddings is not None and len(embeddings):
+            dim = len(embeddings[0])
+            collection.upsert(
+                ids=list(found["ids"]),
+                embeddings=_noise(len(found["ids"]), dim),
+                metadatas=list(found["metadatas"]),
+                documents=[""] * len(found["ids"]),
+            )
+        collection.delete(ids=batch)
+    return dim
+
+
+def _noise(n: int, dim: int) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """Random unit vectors: what overwrites erased ones (nothing of theirs can be read back)."""
+    vectors = np.random.default_rng().standard_normal((n, dim)).astype(np.float32)
+    unit: np.ndarray[Any, np.dtype[np.float32]] = vectors / np.linalg.norm(
+        vectors, axis=1, keepdims=True
+    )
+    return unit
 
 
 def _owner(user_id: int) -> Any:
