@@ -77,7 +77,7 @@ class ChromaServer:
         self._process = None
 
     def vacuum(self) -> None:
-        """What the operator does after an erasure: `chroma vacuum` on the stopped server's folder."""
+        """The operator's step after an erasure: `chroma vacuum` on the stopped server's folder."""
         self.stop()
         subprocess.run(
             [chroma_executable(), "vacuum", "--path", str(self.path), "--force"],
