@@ -175,6 +175,42 @@ def mean_ms(pages: tuple[str, str], histogram: str, **labels: str) -> float:
     return round(1000 * total / count, 1) if count else 0.0
 
 
+def quantile_ms(pages: tuple[str, str], histogram: str, q: float) -> float:
+    """A histogram's q-quantile between two `/metrics` pages, in milliseconds.
+
+    Interpolated linearly within the bucket that holds it, as Prometheus' `histogram_quantile`.
+    """
+    before, after = pages
+    bounds = sorted(
+        {
+            float(sample.labels["le"])
+            for family in text_string_to_metric_families(after)
+            for sample in family.samples
+            if sample.name == f"{histogram}_bucket"
+        }
+    )
+    counts = [
+        gauge(after, f"{histogram}_bucket", le=_le(b))
+        - gauge(before, f"{histogram}_bucket", le=_le(b))
+        for b in bounds
+    ]
+    if not counts or counts[-1] <= 0:
+        return 0.0
+    rank, lower, below = q * counts[-1], 0.0, 0.0
+    for bound, count in zip(bounds, counts, strict=True):
+        if count >= rank:
+            if bound == float("inf"):
+                return round(1000 * lower, 1)
+            share = (rank - below) / (count - below) if count > below else 1.0
+            return round(1000 * (lower + (bound - lower) * share), 1)
+        lower, below = bound, count
+    return round(1000 * lower, 1)
+
+
+def _le(bound: float) -> str:
+    return "+Inf" if bound == float("inf") else str(bound)
+
+
 async def watch(client: httpx.AsyncClient, results: Results, stop: asyncio.Event) -> None:
     """Scrape `/metrics` every second for the largest indexing backlog and job queue."""
     while not stop.is_set():
@@ -359,6 +395,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "job_failures": int(gauge(pages[1], "memadvisor_job_failures_total")),
         # Server side, from its own /metrics: means over the timed run and the drain.
         "server_retrieval_mean_ms": mean_ms(pages, "memadvisor_memory_retrieval_duration_seconds"),
+        "server_retrieval_p50_ms": quantile_ms(
+            pages, "memadvisor_memory_retrieval_duration_seconds", 0.5
+        ),
+        "server_retrieval_p95_ms": quantile_ms(
+            pages, "memadvisor_memory_retrieval_duration_seconds", 0.95
+        ),
         "server_llm_mean_ms": mean_ms(pages, "memadvisor_llm_duration_seconds"),
         "server_index_job_mean_ms": mean_ms(
             pages, "memadvisor_job_duration_seconds", job="index_memories"
