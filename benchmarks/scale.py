@@ -14,7 +14,8 @@ chosen users:
 - `first_search`: a user's first search in the process (their index is built from SQL and Chroma);
 - `search`: a warm search (nothing changed since the user's last search);
 - `write`: one new memory, indexed (SQL row, vector, clock);
-- `search_after_write`: the search right after that write (the index reads what changed).
+- `search_after_write`: the search right after that write (the index reads what changed);
+- `query_embedding`: the query embedding alone (part of every search; the rest is the index's).
 Prints one JSON object on the last line; leaves nothing behind unless `--data-dir` is given.
 """
 
@@ -218,6 +219,7 @@ def _measure(
         "search": [],
         "write": [],
         "search_after_write": [],
+        "query_embedding": [],
     }
 
     def timed(name: str, call: Any, *args: Any, **kwargs: Any) -> None:
@@ -234,6 +236,7 @@ def _measure(
         timed("search", store.search, user, _question(rng), k=5)
         timed("write", store.add, user, sentence(rng), thread=f"bench-{user}")
         timed("search_after_write", store.search, user, _question(rng), k=5)
+        timed("query_embedding", store.embeddings.embed_query, _question(rng))
     figures: dict[str, Any] = {"seconds": time.perf_counter() - began}
     for name, values in timings.items():
         figures[f"{name}_p50_ms"] = round(percentile(values, 50), 2)

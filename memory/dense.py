@@ -45,7 +45,7 @@ class DenseIndex:
                 raise ValueError("vectors of another dimension than the index's")
             self._matrix = np.zeros((0, vectors.shape[1]), dtype=np.float32)
         if end > len(self._matrix):
-            capacity = max(end, 2 * len(self._matrix), 64)
+            capacity = max(end + end // 4, 64)  # geometric growth: appends cost O(1) on average
             grown = np.zeros((capacity, vectors.shape[1]), dtype=np.float32)
             grown[:start] = self._matrix[:start]
             alive = np.zeros(capacity, dtype=bool)

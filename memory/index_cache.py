@@ -144,7 +144,6 @@ def _index_rows(
             MemoryRow.position,
             MemoryRow.terms,
             MemoryRow.indexed_at,
-        )
-        .where(MemoryRow.user_id == user_id)
-        .order_by(MemoryRow.thread_id, MemoryRow.position)
+        ).where(MemoryRow.user_id == user_id)
+        # No ORDER BY: a delta is found through (user_id, seq) without reading the user's rows.
     )

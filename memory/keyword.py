@@ -49,10 +49,6 @@ class _Postings:
             self.freqs = np.concatenate([self.freqs, np.asarray(self.tail_freqs, np.float32)])
             self.tail_slots, self.tail_freqs = [], []
 
-    @property
-    def nbytes(self) -> int:
-        return int(self.slots.nbytes + self.freqs.nbytes) + 16 * len(self.tail_slots) + 120
-
 
 @dataclass(frozen=True, slots=True)
 class KeywordScores:
@@ -92,6 +88,7 @@ class KeywordIndex:
         self._postings: dict[str, _Postings] = {}
         self._fingerprints: dict[str, int] = {}
         self._total = 0.0
+        self._entries = 0
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -114,7 +111,9 @@ class KeywordIndex:
         self._lengths[slot] = len(document)
         self._alive[slot] = True
         self._total += len(document)
-        for term, freq in Counter(document).items():
+        counts = Counter(document)
+        self._entries += len(counts)
+        for term, freq in counts.items():
             postings = self._postings.get(term)
             if postings is None:
                 postings = self._postings[term] = _Postings()
@@ -167,6 +166,6 @@ class KeywordIndex:
     @property
     def nbytes(self) -> int:
         """About how much memory the index holds."""
-        postings = sum(p.nbytes for p in self._postings.values())
+        postings = 8 * self._entries + 200 * len(self._postings)
         arrays = int(self._lengths.nbytes + self._alive.nbytes)
         return postings + arrays + 200 * len(self._ids)

@@ -81,13 +81,17 @@ class HybridSearch:
         named = set(self._keyring.hash_terms(query_words(query)))
         floor = min(dense.values(), default=0.0) - weights.dense_floor_gap
         with self._sessions() as session:
+            # By primary key only (then the owner is checked here): with `user_id = ?` as well,
+            # SQLite would walk the user's rows through the user_id index instead.
             found = session.execute(
-                select(MemoryRow.id, MemoryRow.people).where(
-                    MemoryRow.user_id == user_id, MemoryRow.id.in_(list(candidates))
+                select(MemoryRow.id, MemoryRow.user_id, MemoryRow.people).where(
+                    MemoryRow.id.in_(list(candidates))
                 )
             ).all()
             scored: list[tuple[float, str]] = []
-            for memory_id, people in found:
+            for memory_id, owner, people in found:
+                if owner != user_id:
+                    continue
                 score = dense.get(memory_id, floor)
                 if best > 0:
                     score += weights.keyword * keyword.get(memory_id, 0.0) / best
@@ -96,10 +100,8 @@ class HybridSearch:
                 scored.append((score, memory_id))
             scored.sort(key=lambda pair: (-pair[0], pair[1]))
             top = dict((memory_id, score) for score, memory_id in scored[:k])
-            rows = session.scalars(
-                select(MemoryRow).where(MemoryRow.user_id == user_id, MemoryRow.id.in_(list(top)))
-            ).all()
-        by_id = {row.id: row for row in rows}
+            rows = session.scalars(select(MemoryRow).where(MemoryRow.id.in_(list(top)))).all()
+        by_id = {row.id: row for row in rows if row.user_id == user_id}
         return [
             Memory.from_row(by_id[memory_id], round(min(1.0, score), 4))
             for memory_id, score in top.items()

@@ -74,6 +74,7 @@ class MemoryStore:
     ) -> None:
         self._sessions = sessions
         self._vectors = vectors
+        self.embeddings = embeddings
         self._indexer = Indexer(sessions=sessions, vectors=vectors, embeddings=embeddings)
         self._writer = MemoryWriter(sessions=sessions, keyring=keyring, indexer=self._indexer)
         self._indexes = UserIndexes(sessions, vectors, max_bytes=cache_bytes)
@@ -220,10 +221,8 @@ class MemoryStore:
         if not wanted:
             return {}
         with self._sessions() as session:
-            rows = session.scalars(
-                select(MemoryRow).where(MemoryRow.user_id == user_id, MemoryRow.id.in_(wanted))
-            )
-            return {row.id: Memory.from_row(row) for row in rows}
+            rows = session.scalars(select(MemoryRow).where(MemoryRow.id.in_(wanted)))
+            return {row.id: Memory.from_row(row) for row in rows if row.user_id == user_id}
 
     def get(self, user_id: int, memory_id: str) -> Memory | None:
         """One memory, or None if it does not exist or belongs to someone else."""

@@ -49,6 +49,7 @@ class UserIndex:
         self._own: dict[str, tuple[str, ...]] = {}
         self._place: dict[str, tuple[str | None, int]] = {}
         self._threads: dict[str, list[tuple[int, str]]] = {}
+        self._own_terms = 0
 
     def __len__(self) -> int:
         return len(self._own)
@@ -87,7 +88,7 @@ class UserIndex:
         for memory_id in deleted:
             if memory_id in self._own:
                 touched |= self._unplace(memory_id)
-                del self._own[memory_id]
+                self._own_terms -= len(self._own.pop(memory_id))
                 self.keyword.remove(memory_id)
                 self.dense.remove(memory_id)
         for memory_id in touched:
@@ -115,12 +116,14 @@ class UserIndex:
     @property
     def nbytes(self) -> int:
         """About how much memory the index holds (what the cache counts)."""
-        own = sum(120 + 8 * len(terms) for terms in self._own.values())
-        return self.dense.nbytes + self.keyword.nbytes + own + 150 * len(self._place)
+        own = 8 * self._own_terms + 300 * len(self._own)
+        return self.dense.nbytes + self.keyword.nbytes + own
 
     def _place_row(self, row: IndexRow) -> set[str]:
         """Record a row's terms and place in its thread; the ids whose document may change."""
-        self._own[row.id] = tuple(sys.intern(term) for term in row.terms.split())
+        terms = tuple(sys.intern(term) for term in row.terms.split())
+        self._own_terms += len(terms) - len(self._own.get(row.id, ()))
+        self._own[row.id] = terms
         if row.id not in self._place:
             self._place[row.id] = (row.thread_id, row.position)
             if row.thread_id is not None:
