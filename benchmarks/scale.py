@@ -134,6 +134,7 @@ def run(
                 written = _grow(store, user_ids, written, size, rng, progress)
                 measured = _measure(store, user_ids, queries, rng)
                 results["sizes"][str(size)] = measured | {
+                    "memories": store.count(),
                     "ingest_per_s_without_embedding": (
                         round(added / (time.perf_counter() - began - measured["seconds"]), 1)
                         if added
