@@ -97,8 +97,8 @@ def sentence(rng: random.Random) -> str:
 
 
 def folder_bytes(folder: Path) -> int:
-    """Bytes on disk under `folder`."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    """Bytes on disk under `folder` (blocks used: Chroma's index files can be sparse)."""
+    return sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file())
 
 
 def embedding_rate(model: Embeddings, rng: random.Random, n: int = 200) -> float:
