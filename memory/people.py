@@ -1,10 +1,12 @@
 """People a memory names, so that a question naming someone favours what concerns them.
 
-A memory names its speaker (when a thread has several, e.g. an imported transcript: "Melanie:
-...") and the people its text names. Names are found without a model: an English word written
-with a capital inside a sentence (not the first word, not "I", not a stop word or calendar word,
-not all capitals), or one that ends in a colon as a speaker label; in Chinese, the words jieba
-tags as personal names. A question names a person when one of its words is such a name, wherever
+A memory with a speaker (a thread with several, e.g. an imported transcript) names its speaker:
+the names inside a speaker's words are mostly whom they address ("Hey Mel!"), and counting them
+lowered LoCoMo recall@5 from 0.711 to 0.686. A memory without one (what a user tells the assistant
+in chat) names the people its text names, found without a model: an English word written with a
+capital inside a sentence (not the first word, not "I", not a stop word or calendar word, not all
+capitals), or one that ends in a colon as a speaker label; in Chinese, the words jieba tags as
+personal names. A question names a person when one of its words is such a name, wherever
 it stands in the question. Names are compared as keyed hashes (`Keyring.hash_terms`), like
 keyword terms, so the database holds no names.
 """
@@ -25,10 +27,10 @@ NOT_NAMES = ENGLISH_STOP_WORDS | frozenset(
 
 
 def people_named(text: str, speaker: str | None = None) -> list[str]:
-    """Lower-case first names of the people a memory names (its speaker first)."""
-    found: list[str] = []
+    """Lower-case first names of the people a memory names (its speaker, else those in its text)."""
     if speaker and speaker.split():
-        found.append(speaker.split()[0].lower())
+        return [speaker.split()[0].lower()]
+    found: list[str] = []
     for sentence in _SENTENCE.split(text):
         for number, match in enumerate(_WORD.finditer(sentence)):
             word = match.group(0)

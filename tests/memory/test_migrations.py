@@ -220,7 +220,8 @@ def _upgrade_0009_renumbers_doubled_positions(url: str) -> None:
         rows = conn.execute(text("SELECT id, position, people FROM memories ORDER BY id")).all()
         clocks = conn.execute(text("SELECT user_id, seq FROM memory_clocks")).all()
     assert [(r.id, r.position) for r in rows] == [("m0", 0), ("m1", 1), ("m2", 2), ("m3", 3)]
-    assert rows[1].people.split() == KEYRING.hash_terms(["melanie", "caroline"])
+    assert rows[1].people.split() == KEYRING.hash_terms(["melanie"])
+    assert rows[0].people.split() == KEYRING.hash_terms(["caroline"])
     assert [(c.user_id, c.seq) for c in clocks] == [(1, 0)]
     downgrade(url, "0007", keyring=KEYRING)
     upgrade(url, keyring=KEYRING)

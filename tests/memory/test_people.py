@@ -8,8 +8,9 @@ from memory.people import people_named, query_words
 
 def test_names_in_english_and_chinese_text() -> None:
     assert people_named("Caroline: Hey Mel! I went to the support group.") == ["caroline", "mel"]
+    assert people_named("Caroline: Hey Mel!", speaker="Caroline") == ["caroline"]
     assert people_named("Yesterday I had lunch with Anna and Tom on Monday.") == ["anna", "tom"]
-    assert people_named("I run. It rains.", speaker="Li Wei") == ["li"]
+    assert people_named("Hey Mel, I run. It rains.", speaker="Li Wei") == ["li"]
     assert people_named("我和李雷昨天去了西湖，王芳也来了") == ["李雷", "王芳"]
     assert "melanie" in query_words("What did Melanie adopt?")
     assert "李雷" in query_words("李雷去了哪里？")
