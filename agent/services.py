@@ -256,7 +256,13 @@ def build_services(
         persist_dir=settings.chroma_dir,
         url=settings.chroma_url,
     )
-    memory = MemoryStore(sessions=sessions, vectors=vectors, embeddings=embeddings, keyring=keyring)
+    memory = MemoryStore(
+        sessions=sessions,
+        vectors=vectors,
+        embeddings=embeddings,
+        keyring=keyring,
+        cache_bytes=settings.memory_index_cache_mb * 2**20,
+    )
     services = Services(
         settings=settings,
         engine=engine,

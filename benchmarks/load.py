@@ -479,6 +479,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "server_retrieval_mean_ms": mean_ms(
             pages, GEN_AI_DURATION, gen_ai_operation_name="search_memory"
         ),
+        "server_retrieval_p50_ms": quantile_ms(
+            pages, GEN_AI_DURATION, 0.5, gen_ai_operation_name="search_memory"
+        ),
+        "server_retrieval_p95_ms": quantile_ms(
+            pages, GEN_AI_DURATION, 0.95, gen_ai_operation_name="search_memory"
+        ),
         "server_llm_mean_ms": mean_ms(pages, GEN_AI_DURATION, gen_ai_operation_name="chat"),
         "server_index_job_mean_ms": mean_ms(
             pages, "memadvisor_job_duration_seconds", task="index_memories"

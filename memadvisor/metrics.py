@@ -126,6 +126,23 @@ MEMORY_CORRECTIONS = Counter(
     "Memories the user edited or deleted, by whether an answer had been given them before.",
     ["action", "shown_to_model"],
 )
+INDEX_CACHE_BYTES = Gauge(
+    f"{PREFIX}_memory_index_cache_bytes",
+    "Bytes held by the in-memory search indexes of recently searched users (bounded by "
+    "MEMADVISOR_MEMORY_INDEX_CACHE_MB per process).",
+    multiprocess_mode="livesum",
+)
+INDEX_CACHE_USERS = Gauge(
+    f"{PREFIX}_memory_index_cache_users",
+    "Users whose search index is held in memory.",
+    multiprocess_mode="livesum",
+)
+INDEX_REFRESHES = Counter(
+    f"{PREFIX}_memory_index_refreshes_total",
+    "Searches that first brought a user's index up to date: `delta` (rows changed since, read "
+    "from SQL) or `build` (the user's whole index, read anew).",
+    ["kind"],
+)
 VECTOR_STORE_UNAVAILABLE = Counter(
     f"{PREFIX}_vector_store_unavailable_total",
     "Operations that found the vector store down (the answer went on without it).",
@@ -240,6 +257,17 @@ def search_memory_timer(embedding_model: str) -> Iterator[None]:
 def model_unavailable() -> None:
     """Count a chat message refused because the model could not be reached."""
     MODEL_UNAVAILABLE.inc()
+
+
+def observe_index_cache(nbytes: int, users: int) -> None:
+    """Record the size of this process's search index cache."""
+    INDEX_CACHE_BYTES.set(nbytes)
+    INDEX_CACHE_USERS.set(users)
+
+
+def index_refreshed(kind: str) -> None:
+    """Count a search that updated (`delta`) or built (`build`) a user's index first."""
+    INDEX_REFRESHES.labels(kind).inc()
 
 
 def memory_unavailable(operation: str = "search") -> None:

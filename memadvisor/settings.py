@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     that errs high; duplicates are dropped first). The whole prompt also fits the context window."""
     memory_min_score: float = Field(default=0.0, ge=0.0, le=1.0)
     """Memories scoring below this are not relevant enough to bring into a prompt."""
+    memory_index_cache_mb: int = Field(default=1024, ge=1)
+    """Most memory (MiB) the in-memory search indexes of recently searched users take in each
+    process; the least recently searched leave first (about 2.5 KB per memory: 1M memories of
+    all users need about 2.5 GB to stay cached)."""
     index_in_background: bool = True
     """Index new memories in a background job so the answer is never delayed by embedding."""
 

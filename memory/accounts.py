@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from memory.models import User, UserProfile, utcnow
+from memory.models import MemoryClock, User, UserProfile, utcnow
 from memory.usernames import username_key
 
 
@@ -67,6 +67,7 @@ class Accounts:
                 session.add(user)
                 session.flush()
                 session.add(UserProfile(user_id=user.id))
+                session.add(MemoryClock(user_id=user.id, seq=0))
                 return user
         except IntegrityError as exc:
             raise UsernameTakenError(username) from exc

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Double,
@@ -159,7 +160,9 @@ class MemoryRow(Base):
     __tablename__ = "memories"
     __table_args__ = (
         Index("ix_memories_user_kind", "user_id", "kind"),
-        Index("ix_memories_user_thread_position", "user_id", "thread_id", "position"),
+        # Unique: two writers of one thread can never take the same position (`memory.clock`).
+        Index("ix_memories_user_thread_position", "user_id", "thread_id", "position", unique=True),
+        Index("ix_memories_user_seq", "user_id", "seq"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -172,7 +175,10 @@ class MemoryRow(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     """Order within the thread."""
     speaker: Mapped[str | None] = mapped_column(String(64))
-    """Who said it, when a thread has several speakers; a query naming them favours their words."""
+    """Who said it, when a thread has several speakers (e.g. an imported transcript)."""
+    people: Mapped[str] = mapped_column(LongText, default="")
+    """Keyed hashes of the people the memory names (its speaker, names in its text): a query
+    naming one of them favours it. Hashed like `terms`, so names are not stored."""
     terms: Mapped[str] = mapped_column(LongText, default="")
     """Keyword-search terms of `text` (segmented, stemmed), space-separated, each replaced by its
     keyed hash (`Keyring.hash_terms`) so the words themselves are not stored."""
@@ -184,6 +190,42 @@ class MemoryRow(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When an answer was last given this memory (None: never), so a later correction or deletion
     by the user can be counted as a retrieval that misled the model."""
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    """The user's `MemoryClock.seq` at the row's last change (written, edited, indexed): searches
+    in every process read only the rows past the sequence their in-memory index has seen."""
+
+
+class MemoryClock(Base):
+    """One row per user: the sequence of changes to their memories, and the lock of their writes.
+
+    Every write of a user's memories advances `seq` first, which holds this row's lock until the
+    commit, so the user's writes commit in sequence order and thread positions are assigned one
+    writer at a time. `generation` changes when every index must be rebuilt (reindex, new keys).
+    """
+
+    __tablename__ = "memory_clocks"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    generation: Mapped[str] = mapped_column(String(32), default=new_id)
+
+
+class MemoryTombstone(Base):
+    """A memory deleted at a point of its user's sequence, for other processes to drop it.
+
+    Hits are read back from SQL as well, so it never comes back meanwhile. Ids only; removed with
+    the account and by `reindex`.
+    """
+
+    __tablename__ = "memory_tombstones"
+    __table_args__ = (Index("ix_memory_tombstones_user_seq", "user_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    memory_id: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int] = mapped_column(BigInteger)
 
 
 class UserProfile(Base):

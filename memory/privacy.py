@@ -21,7 +21,9 @@ from memory.models import (
     ConversationTurn,
     Feedback,
     MemoryChange,
+    MemoryClock,
     MemoryRow,
+    MemoryTombstone,
     Recommendation,
     RefreshToken,
     User,
@@ -36,6 +38,8 @@ USER_TABLES: dict[str, type[Base]] = {
     "conversation_history": ConversationTurn,
     "memories": MemoryRow,
     "memory_history": MemoryChange,
+    "memory_clocks": MemoryClock,
+    "memory_tombstones": MemoryTombstone,
     "user_profiles": UserProfile,
     "user_data": UserData,
     "consents": Consent,
@@ -51,7 +55,7 @@ children come after their parents here)."""
 
 PRIVATE_COLUMNS = {
     "users": {"password_hash"},
-    "memories": {"terms"},
+    "memories": {"terms", "people"},
     "refresh_tokens": {"token_hash"},
 }
 """Columns left out of an export: secrets, and derived search data."""

@@ -1,8 +1,9 @@
 """`memadvisor rotate-key`: re-encrypt under the newest key, re-hash terms under the current one.
 
 It walks the models, so a column that becomes encrypted later is rotated without a change here.
-Rows are read and written in pages by primary key; run it with the API stopped (or restart the
-API afterwards: running processes cache keyword indexes built from the old hashes).
+Rows are read and written in pages by primary key. Keyword terms and people names are hashed
+again, and every user's memory clock gets a new generation, so running processes rebuild their
+search indexes from the new hashes at their next search.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from memory.clock import new_generation
 from memory.crypto import EncryptedJSON, EncryptedText, Keyring
 from memory.models import Base, MemoryRow
+from memory.people import people_named
 from memory.tokenize import tokenize
 
 PAGE = 500
@@ -63,19 +67,28 @@ def rotate(engine: Engine, keyring: Keyring) -> dict[str, int]:
         counts[f"{table}.{column}"] = _rewrite(engine, table, key, column, keyring.rotate)
     done, last = 0, None
     while True:
-        stmt = sa.select(MemoryRow.id, MemoryRow.text).order_by(MemoryRow.id).limit(PAGE)
+        stmt = (
+            sa.select(MemoryRow.id, MemoryRow.text, MemoryRow.speaker)
+            .order_by(MemoryRow.id)
+            .limit(PAGE)
+        )
         if last is not None:
             stmt = stmt.where(MemoryRow.id > last)
         with engine.begin() as conn:
             rows = conn.execute(stmt).all()
-            for memory_id, text in rows:
+            for memory_id, text, speaker in rows:
                 terms = " ".join(keyring.hash_terms(tokenize(text)))
+                people = " ".join(keyring.hash_terms(people_named(text, speaker)))
                 conn.execute(
-                    sa.update(MemoryRow).where(MemoryRow.id == memory_id).values(terms=terms)
+                    sa.update(MemoryRow)
+                    .where(MemoryRow.id == memory_id)
+                    .values(terms=terms, people=people)
                 )
         done += len(rows)
         if len(rows) < PAGE:
             break
         last = rows[-1][0]
     counts["memories.terms"] = done
+    with Session(engine) as session, session.begin():
+        new_generation(session)
     return counts

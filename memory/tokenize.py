@@ -69,3 +69,26 @@ def tokenize(text: str) -> list[str]:
     if english:
         terms.extend(_stemmer().stemWords(english))
     return terms
+
+
+def words(text: str) -> list[str]:
+    """The words of `text`, lower-cased but not stemmed (Chinese segmented), stop words kept."""
+    found: list[str] = []
+    for match in _WORD.finditer(text.lower()):
+        word = match.group(0)
+        if _CJK.match(word):
+            found.extend(_segment_chinese(word))
+        else:
+            found.append(word.replace("’", "'").split("'")[0])
+    return found
+
+
+def chinese_person_names(text: str) -> list[str]:
+    """Chinese personal names in `text`, as jieba's part-of-speech tagger finds them (`nr`)."""
+    if not _CJK.search(text):
+        return []
+    import jieba.posseg
+
+    _jieba()
+    with _lock:
+        return [pair.word for pair in jieba.posseg.cut(text) if pair.flag == "nr"]

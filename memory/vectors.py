@@ -1,11 +1,10 @@
 """The Chroma collection that holds one vector per memory; the only module that knows Chroma.
 
-Search is exact, per user: the user's vectors are read from Chroma with a `user_id` filter and
-scored in memory (a user has hundreds to thousands of memories, where exact scoring takes well under
-a millisecond). The matrices of recently active users are cached and re-read when their SQL
-version changes. Measured at 100k memories of 1,000 users: Chroma's own filtered HNSW query took
-84-93 ms and grew with the whole collection (458 ms at 1M), a collection per user cost 2.6 MB of
-memory each, while a filtered read took 8 ms and a cached search well under one.
+Chroma is where vectors are kept, not where they are searched: each process reads a user's vectors
+once (filtered on `user_id`), then only those of newly indexed memories (by id), and scores them
+in its own memory (`memory.user_index`). Measured at 100k memories of 1,000 users: Chroma's own
+filtered HNSW query took 84-93 ms and grew with the whole collection (458 ms at 1M), a collection
+per user cost 2.6 MB of memory each, while a filtered read took 8 ms.
 
 Vectors are computed by `MemoryStore` (a memory read together with the turn before it), so they are
 written with the collection's own `upsert`. Chroma keeps no memory text: hits are read back from
@@ -20,7 +19,8 @@ answering from SQL (the vector copy of what was written meanwhile stays owed in 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Iterator, Sequence
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,14 +34,15 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
-from memory.cache import UserCache
-
 logger = logging.getLogger(__name__)
 
 # Inner product: a memory's vector is the mean of two normalised embeddings (the memory alone and
 # with its context), and q·mean equals the mean of the two cosine similarities.
 SPACE = "ip"
 ID_PAGE = 5000
+ERASE_BATCH = 256
+FLUSH_ID = "erasure-flush-{}"
+"""Ids of the placeholder vectors written to make Chroma persist its index and purge its log."""
 
 
 class VectorStoreUnavailableError(RuntimeError):
@@ -78,10 +79,8 @@ def drop_collection(*, collection: str, persist_dir: Path, url: str | None = Non
         client.delete_collection(collection)
 
 
-@dataclass(frozen=True, slots=True)
-class _UserVectors:
-    ids: list[str]
-    matrix: np.ndarray[Any, np.dtype[np.float32]]
+Vectors = tuple[list[str], np.ndarray[Any, np.dtype[np.float32]]]
+"""Memory ids and their vectors, row by row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +100,13 @@ class VectorIndex:
         embeddings: Embeddings,
         persist_dir: Path,
         url: str | None = None,
-        cache_users: int = 256,
     ) -> None:
         self._open_client = chroma_client_factory(url=url, persist_dir=persist_dir)
         self._name = collection
         self._embeddings = embeddings
         self._remote = url is not None
+        self._persist_dir = persist_dir
         self._connection: _Connection | None = None
-        self._cache: UserCache[_UserVectors] = UserCache(cache_users)
         try:
             self._connect()
         except VectorStoreUnavailableError as exc:
@@ -174,38 +172,69 @@ class VectorIndex:
                     documents=[""] * len(ids),  # text stays in SQL
                 )
 
-    def search(
-        self, user_id: int, vector: Sequence[float], n: int, *, version: Hashable
-    ) -> list[tuple[str, float]]:
-        """The user's `n` closest memory ids with inner-product scores, best first.
+    def user_vectors(self, user_id: int) -> Vectors:
+        """Every vector of a user (to build their index)."""
+        with self._use() as chroma:
+            found = chroma.collection.get(where=_owner(user_id), include=["embeddings"])
+        return _vectors(found)
 
-        `version` changes whenever the user's vectors may have (the caller reads it from SQL);
-        until then the user's matrix is served from memory.
-        """
-        vectors = self._user_vectors(user_id, version)
-        if not vectors.ids:
-            return []
-        scores = vectors.matrix @ np.asarray(vector, dtype=np.float32)
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top])]
-        return [(vectors.ids[i], float(scores[i])) for i in top]
+    def vectors_of(self, ids: Sequence[str]) -> Vectors:
+        """The vectors of these memories (those that have one), e.g. just indexed ones."""
+        if not ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        with self._use() as chroma:
+            found = chroma.collection.get(ids=list(ids), include=["embeddings"])
+        return _vectors(found)
 
     def delete(self, ids: Sequence[str]) -> None:
-        """Remove the vectors of these memories."""
+        """Remove the vectors of these memories, overwritten first (see `erase_user`)."""
         if ids:
             with self._use() as chroma:
-                chroma.store.delete(ids=list(ids))
+                _overwrite_and_delete(chroma.collection, list(ids))
 
-    def delete_user(self, user_id: int) -> None:
-        """Remove every vector of a user (also those whose SQL row is already gone)."""
-        self.forget(user_id)
+    def erase_user(self, user_id: int) -> None:
+        """Remove every vector of a user, and the bytes Chroma keeps of them after a delete.
+
+        A Chroma delete only marks a vector deleted in its HNSW segment (the floats stay in
+        `data_level0.bin`), its write-ahead log (`embeddings_queue` in `chroma.sqlite3`) keeps
+        every write until the segment is next persisted (every `hnsw:sync_threshold` writes),
+        and SQLite leaves deleted rows in free pages. So each vector of the user is first
+        overwritten in place with noise, then deleted (as every deletion does: `delete`);
+        then as many placeholder vectors as the sync threshold are written and deleted, which
+        makes Chroma persist the segment (noise where the user's floats were) and purge the log
+        up to there; and the embedded `chroma.sqlite3` is vacuumed. A Chroma server's file is
+        the operator's to vacuum (`chroma vacuum`, see the README).
+        """
         with self._use() as chroma:
-            chroma.store.delete(where=_owner(user_id))
+            collection = chroma.collection
+            ids = list(collection.get(where=_owner(user_id), include=[])["ids"])
+            # Also with no vector left: the log may still hold those of deleted memories.
+            dim = _overwrite_and_delete(collection, ids) or len(
+                self._embeddings.embed_query("dimension")
+            )
+            hnsw = (collection.configuration_json or {}).get("hnsw") or {}
+            placeholders = [
+                FLUSH_ID.format(i) for i in range(int(hnsw.get("sync_threshold", 1000)))
+            ]
+            for start in range(0, len(placeholders), ERASE_BATCH):
+                batch = placeholders[start : start + ERASE_BATCH]
+                collection.upsert(
+                    ids=batch,
+                    embeddings=_noise(len(batch), dim),
+                    metadatas=[{"user_id": -1}] * len(batch),
+                    documents=[""] * len(batch),
+                )
+            collection.delete(ids=placeholders)
+        if not self._remote:
+            self._vacuum()
 
-    def forget(self, user_id: int) -> None:
-        """Drop a user's cached matrix."""
-        self._cache.forget(user_id)
+    def _vacuum(self) -> None:
+        """Rewrite the embedded `chroma.sqlite3` without its free pages (deleted rows' bytes)."""
+        database = sqlite3.connect(self._persist_dir / "chroma.sqlite3", timeout=60)
+        try:
+            database.execute("VACUUM")
+        finally:
+            database.close()
 
     def count(self, user_id: int | None = None) -> int:
         """Vectors held, for one user or in all."""
@@ -227,7 +256,6 @@ class VectorIndex:
 
     def reset(self) -> None:
         """Drop every vector (before a full rebuild from SQL)."""
-        self._cache.clear()
         with self._use() as chroma:
             chroma.store.reset_collection()
             # The collection was recreated under a new id: look it up again.
@@ -237,25 +265,51 @@ class VectorIndex:
     def close(self) -> None:
         """Release the client (an embedded folder's files and threads); reconnects on next use."""
         connection, self._connection = self._connection, None
-        self._cache.clear()
         close = getattr(connection.client, "close", None) if connection else None
         if callable(close):  # the Client class has it; the ClientAPI protocol does not say so
             close()
 
-    def _user_vectors(self, user_id: int, version: Hashable) -> _UserVectors:
-        if (cached := self._cache.get(user_id, version)) is not None:
-            return cached
-        with self._use() as chroma:
-            found = chroma.store.get(where=_owner(user_id), include=["embeddings"])
+
+def _vectors(found: Any) -> Vectors:
+    embeddings = found.get("embeddings")
+    matrix = (
+        np.asarray(embeddings, dtype=np.float32)
+        if embeddings is not None and len(embeddings)
+        else np.zeros((0, 0), dtype=np.float32)
+    )
+    return list(found["ids"]), matrix
+
+
+def _overwrite_and_delete(collection: Any, ids: list[str]) -> int:
+    """Overwrite vectors in place with noise, then delete them; returns their dimension.
+
+    Chroma's delete only marks a vector deleted in its HNSW segment; an upsert of a live id
+    replaces its floats where they lie, so nothing of them is left for the next persist to write.
+    """
+    dim = 0
+    for start in range(0, len(ids), ERASE_BATCH):
+        batch = ids[start : start + ERASE_BATCH]
+        found = collection.get(ids=batch, include=["embeddings", "metadatas"])
         embeddings = found.get("embeddings")
-        matrix = (
-            np.asarray(embeddings, dtype=np.float32)
-            if embeddings is not None and len(embeddings)
-            else np.zeros((0, 0), dtype=np.float32)
-        )
-        loaded = _UserVectors(list(found["ids"]), matrix)
-        self._cache.put(user_id, version, loaded)
-        return loaded
+        if embeddings is not None and len(embeddings):
+            dim = len(embeddings[0])
+            collection.upsert(
+                ids=list(found["ids"]),
+                embeddings=_noise(len(found["ids"]), dim),
+                metadatas=list(found["metadatas"]),
+                documents=[""] * len(found["ids"]),
+            )
+        collection.delete(ids=batch)
+    return dim
+
+
+def _noise(n: int, dim: int) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """Random unit vectors: what overwrites erased ones (nothing of theirs can be read back)."""
+    vectors = np.random.default_rng().standard_normal((n, dim)).astype(np.float32)
+    unit: np.ndarray[Any, np.dtype[np.float32]] = vectors / np.linalg.norm(
+        vectors, axis=1, keepdims=True
+    )
+    return unit
 
 
 def _owner(user_id: int) -> Any:

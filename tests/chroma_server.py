@@ -76,6 +76,18 @@ class ChromaServer:
             self._process.wait(timeout=15)
         self._process = None
 
+    def vacuum(self) -> None:
+        """The operator's step after an erasure: `chroma vacuum` on the stopped server's folder."""
+        self.stop()
+        subprocess.run(
+            [chroma_executable(), "vacuum", "--path", str(self.path), "--force"],
+            check=True,
+            capture_output=True,
+            timeout=300,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+        self.start()
+
     def __enter__(self) -> ChromaServer:
         self.start()
         return self

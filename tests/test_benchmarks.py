@@ -48,7 +48,14 @@ def test_scale_benchmark_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     result = _last_json(capsys.readouterr().out)
     sizes = result["sizes"]
     assert isinstance(sizes, dict) and set(sizes) == {"100", "300"}
-    assert {"search_p50_ms", "search_p95_ms", "disk_mb", "peak_rss_mb"} <= set(sizes["300"])
+    assert {
+        "search_p50_ms",
+        "search_p95_ms",
+        "search_after_write_p95_ms",
+        "write_p95_ms",
+        "disk_mb",
+        "rss_mb",
+    } <= set(sizes["300"])
 
 
 def test_load_benchmark_short_run_loses_nothing(capsys: pytest.CaptureFixture[str]) -> None:
@@ -61,6 +68,7 @@ def test_load_benchmark_short_run_loses_nothing(capsys: pytest.CaptureFixture[st
     assert result["lost_turns"] == result["hangs"] == result["turns_left_pending"] == 0
     assert result["health_p95_ms"] > 0 and result["me_p95_ms"] > 0
     assert result["memories_missing_in_sql"] == 0
+    assert isinstance(result["server_retrieval_p95_ms"], float)
     assert result["memories_not_indexed"] == 0
     assert result["users_with_vector_count_mismatch"] == 0
     assert result["vectors"] == result["memories_in_sql"] >= result["turns"]

@@ -17,6 +17,21 @@ Register = Callable[[str], dict[str, str]]
 SECRET = "My blood pressure was 150 over 95 at the clinic"
 
 
+def _raw_vectors(services: Services, user_id: int) -> list[bytes]:
+    """The float32 bytes of a user's vectors, read from the Chroma folder."""
+    import chromadb
+    import numpy as np
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.PersistentClient(
+        path=str(services.settings.chroma_dir), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    found = client.get_collection(services.settings.chroma_collection).get(
+        where={"user_id": user_id}, include=["embeddings"]
+    )
+    return [np.asarray(v, dtype=np.float32).tobytes() for v in found["embeddings"]]
+
+
 def test_every_table_with_user_rows_is_covered() -> None:
     with_user_id = {t.name for t in Base.metadata.sorted_tables if "user_id" in t.columns}
     assert with_user_id == set(USER_TABLES)
@@ -47,6 +62,8 @@ def test_delete_me_erases_every_store_and_leaves_others(
     final = parse_sse(client.post("/api/chat/stream", headers=alice, json={"message": SECRET}))
     assert final[-1][0] == "final"
     client.post("/api/chat/stream", headers=bob, json={"message": "Bob stays"})
+    vectors = _raw_vectors(services, alice_id)
+    assert len(vectors) == 1
 
     assert client.delete("/api/me", headers=alice).status_code == 204
 
@@ -69,6 +86,9 @@ def test_delete_me_erases_every_store_and_leaves_others(
     data_dir = services.settings.data_dir
     for path in data_dir.rglob("*"):
         if path.is_file():
-            assert b"blood pressure" not in path.read_bytes(), path
+            data = path.read_bytes()
+            assert b"blood pressure" not in data, path
+            # Chroma's segments, write-ahead log and free pages hold no float of her vectors.
+            assert not any(vector in data for vector in vectors), path
     # Bob is untouched.
     assert [m["text"] for m in client.get("/api/memories", headers=bob).json()] == ["Bob stays"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -365,3 +366,57 @@ def test_upgrade_0013_records_who_answered_and_reads_older_turns_as_the_model(
     columns = {c["name"] for c in inspect(engine).get_columns("conversation_history")}
     engine.dispose()
     assert "answered_by" not in columns
+
+
+def _upgrade_0009_renumbers_doubled_positions(url: str) -> None:
+    upgrade(url, "0007", keyring=KEYRING)
+    engine = make_engine(url, keyring=KEYRING)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, is_active, created_at) "
+                "VALUES (1, 'a', 1, '2025-01-01')"
+            )
+        )
+    with engine.begin() as conn:
+        # Two writers once took the same position 1 of thread c1 ("max + 1" without a lock).
+        for memory_id, position, second, speaker in (
+            ("m0", 0, 0, None),
+            ("m1", 1, 1, "Melanie"),
+            ("m2", 1, 2, None),
+            ("m3", 2, 3, None),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO memories (id, user_id, kind, text, thread_id, position, speaker, "
+                    "terms, meta, created_at, updated_at) VALUES (:id, 1, 'turn', :text, 'c1', "
+                    ":position, :speaker, '', '{}', :at, :at)"
+                ),
+                {
+                    "id": memory_id,
+                    "text": KEYRING.encrypt(f"turn {memory_id} with Caroline"),
+                    "position": position,
+                    "speaker": speaker,
+                    "at": datetime(2025, 1, 1, 0, 0, second),
+                },
+            )
+    upgrade(url, keyring=KEYRING)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, position, people FROM memories ORDER BY id")).all()
+        clocks = conn.execute(text("SELECT user_id, seq FROM memory_clocks")).all()
+    assert [(r.id, r.position) for r in rows] == [("m0", 0), ("m1", 1), ("m2", 2), ("m3", 3)]
+    assert rows[1].people.split() == KEYRING.hash_terms(["melanie"])
+    assert rows[0].people.split() == KEYRING.hash_terms(["caroline"])
+    assert [(c.user_id, c.seq) for c in clocks] == [(1, 0)]
+    downgrade(url, "0007", keyring=KEYRING)
+    upgrade(url, keyring=KEYRING)
+    engine.dispose()
+
+
+def test_upgrade_0009_on_sqlite(tmp_path: Path) -> None:
+    _upgrade_0009_renumbers_doubled_positions(f"sqlite:///{tmp_path / 'db.sqlite'}")
+
+
+@pytest.mark.mysql
+def test_upgrade_0009_on_mysql(mysql_url: str) -> None:
+    _upgrade_0009_renumbers_doubled_positions(mysql_url)
