@@ -14,8 +14,10 @@ from typing import Annotated, Literal
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, Field, StringConstraints
 
+from agent.finetune.chat import chat_dicts
 from agent.structured import StructuredOutputError, generate
 from memory.store import CONSOLIDATED, MemoryStore
+from memory.training import TrainingRegistry
 from prompts.facts import render_decide_messages, render_extract_messages
 from prompts.language import Language
 
@@ -42,9 +44,12 @@ class Decision(BaseModel):
 class Consolidator:
     """Turns chat messages into a current, de-duplicated set of `fact` memories."""
 
-    def __init__(self, *, llm: BaseChatModel, memory: MemoryStore) -> None:
+    def __init__(
+        self, *, llm: BaseChatModel, memory: MemoryStore, training: TrainingRegistry | None = None
+    ) -> None:
         self._llm = llm
         self._memory = memory
+        self._training = training
 
     def consolidate(self, user_id: int, memory_id: str, language: Language) -> list[str]:
         """Consolidate the facts of one `turn` memory; returns the events applied.
@@ -57,9 +62,17 @@ class Consolidator:
         if source is None or source.kind != "turn" or source.metadata.get(CONSOLIDATED):
             return []
         try:
-            extracted = generate(
-                self._llm, render_extract_messages(language, source.text), Facts, language=language
-            )
+            messages = render_extract_messages(language, source.text)
+            extracted = generate(self._llm, messages, Facts, language=language)
+            if self._training is not None and extracted.facts:  # only with the user's consent
+                self._training.record(
+                    user_id,
+                    task="facts",
+                    language=language,
+                    messages=chat_dicts(messages),
+                    answer=extracted.model_dump(mode="json"),
+                    source_id=memory_id,
+                )
             events = []
             for fact in dict.fromkeys(extracted.facts):
                 events.append(self._merge(user_id, fact, memory_id, language))

@@ -12,9 +12,11 @@ from typing import Annotated
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from agent.finetune.chat import chat_dicts
 from agent.structured import generate
 from memory.accounts import Accounts, Preferences, Profile
 from memory.history import ChatHistory
+from memory.training import TrainingRegistry
 from prompts.language import Language
 from prompts.profile import render_profile_messages
 
@@ -53,8 +55,10 @@ class Profiler:
         history: ChatHistory,
         every_turns: int,
         window_turns: int,
+        training: TrainingRegistry | None = None,
     ) -> None:
         self._llm = llm
+        self._training = training
         self._accounts = accounts
         self._history = history
         self.every_turns = every_turns
@@ -99,6 +103,14 @@ class Profiler:
         )
         draft = generate(self._llm, messages, ProfileDraft, language=language)
         logger.info("profile of user %s summarised from %d turns", user_id, len(turns))
+        if self._training is not None:  # kept only with the user's `model_training` consent
+            self._training.record(
+                user_id,
+                task="profile",
+                language=language,
+                messages=chat_dicts(messages),
+                answer=draft.model_dump(mode="json"),
+            )
         return self._accounts.update_profile(
             user_id,
             summary=draft.summary,

@@ -18,16 +18,19 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent.finetune.chat import chat_dicts
 from agent.structured import generate
 from memory.accounts import Accounts
 from memory.datatypes import DataType, describe
 from memory.insights import InsightStore
 from memory.models import MemoryRow, Recommendation, UserData, UserInsight, UserProfile, new_id
 from memory.store import MemoryStore
+from memory.training import MODEL_TRAINING, TrainingRegistry
 from memory.userdata import UserDataStore
 from prompts.advice import RULES_PROMPT_VERSION, render_advice
 from prompts.insights import render_insight
@@ -83,6 +86,8 @@ class Advisor:
         variants: list[str],
         model_name: str,
         use_model: bool = True,
+        adapter_id: str | None = None,
+        training: TrainingRegistry | None = None,
     ) -> None:
         self._llm = llm
         self._sessions = sessions
@@ -93,12 +98,16 @@ class Advisor:
         self._items = items
         self._variants = variants
         self._model_name = model_name
+        self._adapter_id = adapter_id
+        self._training = training
         self.use_model = use_model
         """False: advice comes from the rules per insight (`prompts/advice.py`), no model call."""
 
     def recommend(self, user_id: int, language: Language, *, refresh: bool = False) -> Advised:
         """The user's recommendations: cached when nothing changed, else computed and stored.
 
+        With the user's `model_training` consent, the prompt and the stored answer are kept as a
+        training example (whoever wrote it: the model, or the rules as a teacher).
         Raises StructuredOutputError (storing nothing) when the model's answer stays invalid.
         """
         variant = assign_variant(user_id, self._variants)
@@ -111,9 +120,11 @@ class Advisor:
         counts = self._data.counts(user_id)
         if "behavior" in allowed and counts.get("behavior"):
             dimensions.append("behavior")
+        keep = self._training is not None and self._data.consents.get(user_id)[MODEL_TRAINING]
+        notes = self.notes(user_id, language, allowed) if self.use_model or keep else []
+        messages = self.messages(user_id, language, variant, dimensions, notes)
         if self.use_model:
-            notes = self.notes(user_id, language, allowed)
-            payload = self._ask(user_id, language, variant, dimensions, notes) if notes else {}
+            payload = self._ask(language, dimensions, notes, messages) if notes else {}
             version = RECOMMEND_PROMPT_VERSION
         else:
             payload = self._rules(user_id, language, allowed)
@@ -127,6 +138,7 @@ class Advisor:
             prompt_version=version,
             variant=variant,
             model_name=self._model_name,
+            adapter_id=self._adapter_id if self.use_model else None,
         )
         for dimension, items in row.payload.items():
             for n, item in enumerate(items, start=1):
@@ -135,7 +147,35 @@ class Advisor:
             session.add(row)
             session.flush()
             session.expunge(row)
+        if keep and notes and any(row.payload.values()) and self._training is not None:
+            self._training.record(
+                user_id,
+                task="recommend",
+                language=language,
+                messages=chat_dicts(messages),
+                answer=row.payload,
+                labels={note.label: (note.kind, note.id) for note in notes},
+                source_id=row.id,
+            )
         return Advised(row, cached=False)
+
+    def messages(
+        self,
+        user_id: int,
+        language: Language,
+        variant: str,
+        dimensions: list[str],
+        notes: list[Note],
+    ) -> list[BaseMessage]:
+        """The prompt that asks the model for advice on these notes."""
+        return render_recommend_messages(
+            language=language,
+            dimensions=dimensions,
+            items=self._items,
+            profile=self._accounts.profile(user_id).summary,
+            notes=[(note.label, note.text) for note in notes],
+            style=variant_line(variant, language),
+        )
 
     def _rules(
         self, user_id: int, language: Language, allowed: set[DataType]
@@ -174,23 +214,13 @@ class Advisor:
 
     def _ask(
         self,
-        user_id: int,
         language: Language,
-        variant: str,
         dimensions: list[str],
         notes: list[Note],
+        messages: list[BaseMessage],
     ) -> dict[str, list[dict[str, Any]]]:
         by_label = {note.label: note for note in notes}
-        schema = _draft_model(dimensions, list(by_label), self._items)
-        profile = self._accounts.profile(user_id).summary
-        messages = render_recommend_messages(
-            language=language,
-            dimensions=dimensions,
-            items=self._items,
-            profile=profile,
-            notes=[(note.label, note.text) for note in notes],
-            style=variant_line(variant, language),
-        )
+        schema = draft_model(dimensions, list(by_label), self._items)
         draft = generate(self._llm, messages, schema, language=language)
         payload: dict[str, list[dict[str, Any]]] = {}
         for dimension in dimensions:
@@ -242,7 +272,7 @@ class Advisor:
             return row if row is not None and row.user_id == user_id else None
 
 
-def _draft_model(dimensions: list[str], labels: list[str], items: int) -> type[BaseModel]:
+def draft_model(dimensions: list[str], labels: list[str], items: int) -> type[BaseModel]:
     """The schema the model must follow: sources can only be the labels it was given."""
     label_type: Any = Literal[tuple(labels)]
     sources: Any = Annotated[list[label_type], Field(min_length=1, max_length=5)]
@@ -257,3 +287,24 @@ def _draft_model(dimensions: list[str], labels: list[str], items: int) -> type[B
         d: (Annotated[list[item_model], Field(max_length=items)], ...) for d in dimensions
     }
     return create_model("Recommendations", __config__=ConfigDict(extra="ignore"), **fields)
+
+
+def cite_labels(
+    payload: dict[str, list[dict[str, Any]]], labels: dict[str, tuple[str, int | str]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Stored items as the model should have written them: sources as the notes' labels.
+
+    Sources that were not among the notes are dropped, and so is an item left with none.
+    """
+    by_row = {(kind, str(row_id)): label for label, (kind, row_id) in labels.items()}
+    answer: dict[str, list[dict[str, Any]]] = {}
+    for dimension, items in payload.items():
+        answer[dimension] = []
+        for item in items:
+            cited = [by_row.get((s["kind"], str(s["id"]))) for s in item["sources"]]
+            found = list(dict.fromkeys(label for label in cited if label))
+            if found:
+                answer[dimension].append(
+                    {"advice": item["advice"], "rationale": item["rationale"], "sources": found[:5]}
+                )
+    return answer

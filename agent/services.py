@@ -37,6 +37,7 @@ from memory.history import ChatHistory
 from memory.insights import InsightStore
 from memory.privacy import PrivacyService
 from memory.store import MemoryStore
+from memory.training import TrainingRegistry, adapter_id
 from memory.userdata import Consents, UserDataStore
 from memory.vectors import VectorIndex, VectorStoreUnavailableError
 from prompts.variants import check_variants
@@ -61,6 +62,8 @@ class Services:
     user_data: UserDataStore
     insights: InsightStore
     feedback: FeedbackStore
+    training: TrainingRegistry
+    """Examples kept for fine-tuning (with consent), data sets and adapters."""
     chat_model: BaseChatModel | None = field(default=None, repr=False)
     jobs: JobRunner = field(init=False, repr=False)
     """Set by `build_services` once the job functions can be bound to these services."""
@@ -74,6 +77,7 @@ class Services:
             history=self.history,
             every_turns=self.settings.summary_every_turns,
             window_turns=self.settings.summary_window_turns,
+            training=self.training,
         )
 
     def summarize_profile(
@@ -98,12 +102,14 @@ class Services:
             variants=self.settings.prompt_variants,
             model_name=self.model_name,
             use_model=self.settings.recommends_with_model,
+            adapter_id=self.adapter_id,
+            training=self.training,
         )
 
     @cached_property
     def consolidator(self) -> Consolidator:
         """Merges new facts with stored ones."""
-        return Consolidator(llm=self.llm, memory=self.memory)
+        return Consolidator(llm=self.llm, memory=self.memory, training=self.training)
 
     def consolidate_memory(self, user_id: int, memory_id: str) -> list[str]:
         """Consolidate the facts of one chat turn (the job)."""
@@ -125,6 +131,14 @@ class Services:
         if self.chat_model is not None:
             return f"{type(self.chat_model).__name__}"
         return model_label(self.settings)
+
+    @cached_property
+    def adapter_id(self) -> str | None:
+        """The id of the LoRA adapter loaded on the llama.cpp model (None without one)."""
+        lora = self.settings.llamacpp_lora_path
+        if self.chat_model is not None or self.settings.llm_provider != "llamacpp" or not lora:
+            return None
+        return adapter_id(lora)
 
     def close(self) -> None:
         """Finish background work and release connections."""
@@ -202,6 +216,7 @@ def build_services(
         user_data=UserDataStore(sessions=sessions, memory=memory, consents=Consents(sessions)),
         insights=InsightStore(sessions),
         feedback=FeedbackStore(sessions),
+        training=TrainingRegistry(sessions),
         chat_model=chat_model,
     )
     registry = job_registry(services)

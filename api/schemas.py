@@ -276,6 +276,10 @@ class ConsentOut(BaseModel):
     finance: bool = False
     education: bool = False
     behavior: bool = False
+    model_training: bool = False
+    """Whether advice you approved (thumbs up, "I did this") and the assistant's valid summaries
+    of you may be used, with names and e-mails replaced, to fine-tune the assistant's model.
+    Turning it off deletes what was kept and marks models trained on it for retraining."""
 
 
 class ConsentUpdate(BaseModel):
@@ -287,6 +291,7 @@ class ConsentUpdate(BaseModel):
     finance: bool | None = None
     education: bool | None = None
     behavior: bool | None = None
+    model_training: bool | None = None
 
 
 class ConsentChange(ConsentOut):
@@ -404,11 +409,15 @@ class FeedbackOut(BaseModel):
 
 
 class FeedbackStatsRow(BaseModel):
-    """Approval and adoption of one prompt version and variant, over every user's feedback."""
+    """Approval and adoption of one prompt version, variant and model, over all feedback."""
 
     target_type: str
     prompt_version: str | None
     variant: str | None
+    model_name: str | None
+    """The model that wrote the targets (recorded since fine-tuning; older feedback has none)."""
+    adapter_id: str | None
+    """The fine-tuned adapter loaded on it, if any."""
     count: int
     approval_rate: float
     """Share of thumbs up."""

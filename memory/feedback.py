@@ -1,4 +1,7 @@
-"""Users' verdicts on answers and recommendations, and approval per prompt version and variant."""
+"""Users' verdicts on answers and recommendations, and approval per prompt, variant and model.
+
+The model and its fine-tuned adapter are recorded with each verdict, so adapters can be compared.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +19,13 @@ class UnknownTargetError(LookupError):
 
 @dataclass(frozen=True, slots=True)
 class FeedbackStats:
-    """Approval and adoption of one prompt version and variant."""
+    """Approval and adoption of one prompt version, variant and model."""
 
     target_type: str
     prompt_version: str | None
     variant: str | None
+    model_name: str | None
+    adapter_id: str | None
     count: int
     approval_rate: float
     adoption_rate: float
@@ -44,7 +49,9 @@ class FeedbackStore:
     ) -> Feedback:
         """Store feedback; UnknownTargetError unless the target is the user's own."""
         with self._sessions.begin() as session:
-            version, variant = self._target(session, user_id, target_type, target_id)
+            version, variant, model, adapter = self._target(
+                session, user_id, target_type, target_id
+            )
             row = Feedback(
                 user_id=user_id,
                 target_type=target_type,
@@ -54,6 +61,8 @@ class FeedbackStore:
                 adopted=adopted,
                 prompt_version=version,
                 variant=variant,
+                model_name=model,
+                adapter_id=adapter,
             )
             session.add(row)
             session.flush()
@@ -63,15 +72,15 @@ class FeedbackStore:
     @staticmethod
     def _target(
         session: Session, user_id: int, target_type: str, target_id: str
-    ) -> tuple[str | None, str | None]:
-        """The prompt version and variant that produced the target."""
+    ) -> tuple[str | None, str | None, str | None, str | None]:
+        """The prompt version, variant, model and adapter that produced the target."""
         if target_type == "turn":
             numeric = target_id.isdigit() and int(target_id) < 2**63
             turn = session.get(ConversationTurn, int(target_id)) if numeric else None
             if turn is None or turn.user_id != user_id:
                 raise UnknownTargetError(target_id)
             version, _, variant = (turn.prompt_version or "").partition("/")
-            return version or None, variant or None
+            return version or None, variant or None, turn.model_name, None
         set_id = target_id.partition("-")[0]
         recommendation = session.get(Recommendation, set_id)
         if recommendation is None or recommendation.user_id != user_id:
@@ -79,23 +88,37 @@ class FeedbackStore:
         ids = {i["id"] for items in recommendation.payload.values() for i in items}
         if target_id not in ids:
             raise UnknownTargetError(target_id)
-        return recommendation.prompt_version, recommendation.variant
+        return (
+            recommendation.prompt_version,
+            recommendation.variant,
+            recommendation.model_name,
+            recommendation.adapter_id,
+        )
 
     def stats(self) -> list[FeedbackStats]:
-        """Approval and adoption rates per target type, prompt version and variant."""
+        """Approval and adoption rates per target type, prompt version, variant and model."""
         up = func.sum(case((Feedback.rating > 0, 1), else_=0))
         adopted = func.sum(func.cast(Feedback.adopted, Integer))
+        groups = (
+            Feedback.target_type,
+            Feedback.prompt_version,
+            Feedback.variant,
+            Feedback.model_name,
+            Feedback.adapter_id,
+        )
         stmt = (
             select(
                 Feedback.target_type,
                 Feedback.prompt_version,
                 Feedback.variant,
+                Feedback.model_name,
+                Feedback.adapter_id,
                 func.count(),
                 up,
                 adopted,
             )
-            .group_by(Feedback.target_type, Feedback.prompt_version, Feedback.variant)
-            .order_by(Feedback.target_type, Feedback.prompt_version, Feedback.variant)
+            .group_by(*groups)
+            .order_by(*groups)
         )
         with self._sessions() as session:
             rows = session.execute(stmt).all()
@@ -104,9 +127,11 @@ class FeedbackStore:
                 target_type=target_type,
                 prompt_version=version,
                 variant=variant,
+                model_name=model,
+                adapter_id=adapter,
                 count=int(count),
                 approval_rate=round(int(ups or 0) / count, 4),
                 adoption_rate=round(int(adoptions or 0) / count, 4),
             )
-            for target_type, version, variant, count, ups, adoptions in rows
+            for target_type, version, variant, model, adapter, count, ups, adoptions in rows
         ]

@@ -48,7 +48,7 @@ async def give_feedback(body: FeedbackIn, user: CurrentUser, services: ServicesD
 
 @router.get("/stats/feedback")
 async def feedback_stats(user: CurrentUser, services: ServicesDep) -> list[FeedbackStatsRow]:
-    """Approval and adoption rates per prompt version and variant, over all users.
+    """Approval and adoption rates per prompt version, variant and model, over all users.
 
     Counts and rates only: nothing that identifies anyone.
     """
