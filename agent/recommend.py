@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -115,11 +116,7 @@ class Advisor:
         if not refresh and (cached := self._cached(user_id, basis)) is not None:
             return Advised(cached, cached=True)
         allowed = self._data.consents.granted(user_id)
-        # The seed's three dimensions are always answered (conversations can inform them too).
-        dimensions = list(DIMENSIONS)
-        counts = self._data.counts(user_id)
-        if "behavior" in allowed and counts.get("behavior"):
-            dimensions.append("behavior")
+        dimensions = self.dimensions(user_id, allowed)
         keep = self._training is not None and self._data.consents.get(user_id)[MODEL_TRAINING]
         notes = self.notes(user_id, language, allowed) if self.use_model or keep else []
         messages = self.messages(user_id, language, variant, dimensions, notes)
@@ -127,7 +124,7 @@ class Advisor:
             payload = self._ask(language, dimensions, notes, messages) if notes else {}
             version = RECOMMEND_PROMPT_VERSION
         else:
-            payload = self._rules(user_id, language, allowed)
+            payload = self.rules(user_id, language, allowed)
             version = RULES_PROMPT_VERSION
         row = Recommendation(
             id=new_id(),
@@ -159,6 +156,13 @@ class Advisor:
             )
         return Advised(row, cached=False)
 
+    def dimensions(self, user_id: int, allowed: set[DataType]) -> list[str]:
+        """The dimensions to advise on: the seed's three always, behaviour when recorded."""
+        dimensions = list(DIMENSIONS)  # conversations can inform these too
+        if "behavior" in allowed and self._data.counts(user_id).get("behavior"):
+            dimensions.append("behavior")
+        return dimensions
+
     def messages(
         self,
         user_id: int,
@@ -177,7 +181,7 @@ class Advisor:
             style=variant_line(variant, language),
         )
 
-    def _rules(
+    def rules(
         self, user_id: int, language: Language, allowed: set[DataType]
     ) -> dict[str, list[dict[str, Any]]]:
         """Advice from the rules: an item per insight that calls for action, most pressing first."""
@@ -205,8 +209,12 @@ class Advisor:
                 text = describe(record.data_type, record.data, record.recorded_at)  # type: ignore[arg-type]
                 notes.append(Note(f"D{n}", text, "user_data", record.id))
         found = self._memory.search(user_id, MEMORY_QUERY[language], 3 * MEMORIES)
-        usable = [
-            m for m in found if m.kind in ("turn", "fact") or m.metadata.get("data_type") in allowed
+        quoted = {str(note.id) for note in notes if note.kind == "user_data"}
+        usable = [  # a record's own memory repeats a note already given: left out
+            m
+            for m in found
+            if m.kind in ("turn", "fact")
+            or (m.metadata.get("data_type") in allowed and m.source_id not in quoted)
         ]
         for n, memory in enumerate(usable[:MEMORIES], start=1):
             notes.append(Note(f"M{n}", memory.text, "memories", memory.id))
@@ -290,7 +298,7 @@ def draft_model(dimensions: list[str], labels: list[str], items: int) -> type[Ba
 
 
 def cite_labels(
-    payload: dict[str, list[dict[str, Any]]], labels: dict[str, tuple[str, int | str]]
+    payload: dict[str, list[dict[str, Any]]], labels: Mapping[str, tuple[str, int | str]]
 ) -> dict[str, list[dict[str, Any]]]:
     """Stored items as the model should have written them: sources as the notes' labels.
 

@@ -95,6 +95,17 @@ class FeedbackStore:
             recommendation.adapter_id,
         )
 
+    def approved(self, user_id: int, target_type: str = "recommendation") -> set[str]:
+        """The user's targets whose latest verdict is a thumbs up or "I did this"."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Feedback.target_id, Feedback.rating, Feedback.adopted)
+                .where(Feedback.user_id == user_id, Feedback.target_type == target_type)
+                .order_by(Feedback.created_at, Feedback.id)
+            ).all()
+        latest = {target: rating > 0 or bool(adopted) for target, rating, adopted in rows}
+        return {target for target, good in latest.items() if good}
+
     def stats(self) -> list[FeedbackStats]:
         """Approval and adoption rates per target type, prompt version, variant and model."""
         up = func.sum(case((Feedback.rating > 0, 1), else_=0))
