@@ -89,6 +89,7 @@ class Advisor:
         use_model: bool = True,
         adapter_id: str | None = None,
         training: TrainingRegistry | None = None,
+        grammar: bool = True,
     ) -> None:
         self._llm = llm
         self._sessions = sessions
@@ -103,6 +104,8 @@ class Advisor:
         self._training = training
         self.use_model = use_model
         """False: advice comes from the rules per insight (`prompts/advice.py`), no model call."""
+        self.grammar = grammar
+        """False: the model is asked for the schema but not constrained to it (an adapter)."""
 
     def recommend(self, user_id: int, language: Language, *, refresh: bool = False) -> Advised:
         """The user's recommendations: cached when nothing changed, else computed and stored.
@@ -229,7 +232,7 @@ class Advisor:
     ) -> dict[str, list[dict[str, Any]]]:
         by_label = {note.label: note for note in notes}
         schema = draft_model(dimensions, list(by_label), self._items)
-        draft = generate(self._llm, messages, schema, language=language)
+        draft = generate(self._llm, messages, schema, language=language, grammar=self.grammar)
         payload: dict[str, list[dict[str, Any]]] = {}
         for dimension in dimensions:
             payload[dimension] = [

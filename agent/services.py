@@ -104,6 +104,7 @@ class Services:
             use_model=self.settings.recommends_with_model,
             adapter_id=self.adapter_id,
             training=self.training,
+            grammar=self.settings.recommend_grammar,
         )
 
     @cached_property

@@ -38,12 +38,20 @@ MAX_TOKENS = 2048
 """Room for a whole JSON answer: a cut-off object is invalid (chat answers have their own cap)."""
 
 
-def constrained(llm: BaseChatModel, schema: dict[str, Any]) -> Runnable[Any, BaseMessage]:
-    """The model bound to emit JSON of `schema`, by the means its runtime offers."""
+def constrained(
+    llm: BaseChatModel, schema: dict[str, Any], *, grammar: bool = True
+) -> Runnable[Any, BaseMessage]:
+    """The model bound to emit JSON of `schema`, by the means its runtime offers.
+
+    `grammar=False` only asks (the prompt says JSON; the answer is validated all the same): for a
+    model fine-tuned to answer in the schema, and to measure whether it does.
+    """
     kind = type(llm).__name__
     if "Ollama" in kind:
         roomy = llm.model_copy(update={"num_predict": MAX_TOKENS})
-        return roomy.bind(format=schema)
+        return roomy.bind(format=schema) if grammar else roomy
+    if "LlamaCpp" in kind and not grammar:
+        return llm.bind(repeat_penalty=1.0, max_tokens=MAX_TOKENS)
     if "LlamaCpp" in kind:
         # Grammar-constrained sampling; no repeat penalty, which would punish JSON's own syntax.
         return llm.bind(
@@ -85,15 +93,16 @@ def generate(
     *,
     check: Callable[[Model], None] | None = None,
     language: str = "en",
+    grammar: bool = True,
 ) -> Model:
     """Ask for an instance of `model`; StructuredOutputError if none valid comes back."""
-    runnable = constrained(llm, model.model_json_schema())
+    runnable = constrained(llm, model.model_json_schema(), grammar=grammar)
     conversation = list(messages)
     error = ""
     for attempt in (1, 2):
         text = runnable.invoke(conversation).text
         try:
-            return _parse(text, model, check)
+            return parse(text, model, check)
         except ValueError as exc:  # ValidationError is a ValueError
             error = _short(exc)
             logger.warning("structured output attempt %d invalid: %s", attempt, error)
@@ -104,7 +113,8 @@ def generate(
     raise StructuredOutputError(f"the model's answer was not valid twice ({error})")
 
 
-def _parse(text: str, model: type[Model], check: Callable[[Model], None] | None) -> Model:
+def parse(text: str, model: type[Model], check: Callable[[Model], None] | None = None) -> Model:
+    """The answer as `model`, repaired if it is broken JSON; ValueError if it stays invalid."""
     try:
         value = model.model_validate_json(text)
     except ValidationError:

@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     recommender: Literal["auto", "model", "rules"] = "auto"
     """Who writes recommendations: the model, or the rules per insight; `auto` uses the model
     with Ollama and the rules with the tiny bundled model (whose advice is not useful)."""
+    recommend_grammar: bool = True
+    """Constrain model-written recommendations to their JSON schema while sampling (a llama.cpp
+    grammar, Ollama's `format`). A fine-tuned adapter may not need it: `benchmarks.advice` says."""
     recommendation_items: int = Field(default=3, ge=1, le=10)
     """Most pieces of advice per dimension."""
     prompt_variants: list[str] = ["standard"]
