@@ -54,8 +54,9 @@ $(VENV)/.installed: pyproject.toml scripts/install-llama-cpp.sh
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
+# The dev setup has the [finetune] extra, so the slow training test runs in CI (torch: CPU build).
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e . --group dev
+	$(PY) -m pip install --quiet -e '.[finetune]' --group dev
 	touch $@
 
 services:

@@ -160,6 +160,7 @@ def train(options: TrainOptions) -> TrainResult:
         report_to=[],
         bf16=torch.cuda.is_available(),
         dataloader_num_workers=0,
+        dataloader_pin_memory=False,
         remove_unused_columns=False,
     )
     trainer = Trainer(
