@@ -172,7 +172,8 @@ export interface paths {
          * @description Turn types on or off; omitted types stay as they are.
          *
          *     Off stops collection and use at once (and drops the insights drawn from that type); the
-         *     records stay until you delete them: `records_kept` says how many.
+         *     records stay until you delete them: `records_kept` says how many. `model_training` off deletes
+         *     the examples kept for fine-tuning and marks models trained on them for retraining.
          */
         put: operations["set_consent_api_me_consent_put"];
         post?: never;
@@ -473,7 +474,7 @@ export interface paths {
         };
         /**
          * Feedback Stats
-         * @description Approval and adoption rates per prompt version and variant, over all users.
+         * @description Approval and adoption rates per prompt version, variant and model, over all users.
          *
          *     Counts and rates only: nothing that identifies anyone.
          */
@@ -807,6 +808,11 @@ export interface components {
             records_kept: {
                 [key: string]: number;
             };
+            /**
+             * Model Training
+             * @default false
+             */
+            model_training: boolean;
         };
         /**
          * ConsentOut
@@ -833,6 +839,11 @@ export interface components {
              * @default false
              */
             behavior: boolean;
+            /**
+             * Model Training
+             * @default false
+             */
+            model_training: boolean;
         };
         /**
          * ConsentUpdate
@@ -847,6 +858,8 @@ export interface components {
             education?: boolean | null;
             /** Behavior */
             behavior?: boolean | null;
+            /** Model Training */
+            model_training?: boolean | null;
         };
         /**
          * ConversationDetail
@@ -990,7 +1003,7 @@ export interface components {
         };
         /**
          * FeedbackStatsRow
-         * @description Approval and adoption of one prompt version and variant, over every user's feedback.
+         * @description Approval and adoption of one prompt version, variant and model, over all feedback.
          */
         FeedbackStatsRow: {
             /** Target Type */
@@ -1005,6 +1018,10 @@ export interface components {
             approval_rate: number;
             /** Adoption Rate */
             adoption_rate: number;
+            /** Model Name */
+            model_name: string | null;
+            /** Adapter Id */
+            adapter_id: string | null;
         };
         /**
          * FeedbackToken
