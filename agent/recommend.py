@@ -252,7 +252,7 @@ class Advisor:
         """A fingerprint of everything a recommendation rests on."""
         with self._sessions() as session:
             parts: list[Any] = [language, variant, RECOMMEND_PROMPT_VERSION, self._items]
-            parts += [self.use_model, RULES_PROMPT_VERSION]
+            parts += [self.use_model, RULES_PROMPT_VERSION, self._adapter_id, self.grammar]
             for model, stamp in (
                 (UserData, UserData.id),
                 (UserInsight, UserInsight.id),

@@ -96,3 +96,14 @@ def test_import_needs_consent_reports_rejected_rows_and_indexes_the_rest(tmp_pat
 
     listed = runner.invoke(app, ["memories", "--user", "carol", "--query", "steps"])
     assert "3000" in listed.output
+
+
+def test_finetune_export_without_consenting_users_and_adapters_listing(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["consent", "model_training", "--user", "ann"]).exit_code == 0
+    out = tmp_path / "export"
+    exported = runner.invoke(app, ["finetune", "export", "--out", str(out), "--no-teacher"])
+    assert exported.exit_code == 0, exported.output
+    assert "Wrote 0 examples" in exported.output  # ann consented but approved nothing yet
+    assert (out / "train.jsonl").read_text() == "" and (out / "dataset.json").is_file()
+    listed = runner.invoke(app, ["finetune", "adapters", "--stale"])
+    assert listed.exit_code == 0 and "No stale adapters." in listed.output
