@@ -6,8 +6,9 @@ default with the tiny bundled model. The model (the default with Ollama) writes 
 numbered notes: the user's own insights, latest records and relevant memories, of consented
 data types only. The model cites them by label; the JSON schema it is constrained
 to lists exactly those labels, and the result is validated again before it is cached. A cached
-set is served until its basis (data, insights, memories, profile, consents, language, variant)
-changes.
+set is served until its basis (data, insights, memories, profile, consents, language, variant,
+adapter) changes. With the user's `model_training` consent, the prompt and the stored set are kept
+as a training example (`memory.training`), whichever writer wrote it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from memory.models import MemoryRow, Recommendation, UserData, UserInsight, User
 from memory.store import MemoryStore
 from memory.training import MODEL_TRAINING, TrainingRegistry
 from memory.userdata import UserDataStore
+from memory.vectors import VectorStoreUnavailableError
 from prompts.advice import RULES_PROMPT_VERSION, render_advice
 from prompts.insights import render_insight
 from prompts.language import Language
@@ -121,7 +123,9 @@ class Advisor:
         allowed = self._data.consents.granted(user_id)
         dimensions = self.dimensions(user_id, allowed)
         keep = self._training is not None and self._data.consents.get(user_id)[MODEL_TRAINING]
-        notes = self.notes(user_id, language, allowed) if self.use_model or keep else []
+        notes = self._notes_for_rules(user_id, language, allowed, keep)
+        if self.use_model:
+            notes = self.notes(user_id, language, allowed)
         messages = self.messages(user_id, language, variant, dimensions, notes)
         if self.use_model:
             payload = self._ask(language, dimensions, notes, messages) if notes else {}
@@ -158,6 +162,21 @@ class Advisor:
                 source_id=row.id,
             )
         return Advised(row, cached=False)
+
+    def _notes_for_rules(
+        self, user_id: int, language: Language, allowed: set[DataType], keep: bool
+    ) -> list[Note]:
+        """The notes a training example of the rules' advice needs: none unless kept.
+
+        The rules do not need the vector store; with it down, no example is kept this time.
+        """
+        if not keep or self.use_model:
+            return []
+        try:
+            return self.notes(user_id, language, allowed)
+        except VectorStoreUnavailableError:
+            logger.warning("vector store down: no training example kept for this advice")
+            return []
 
     def dimensions(self, user_id: int, allowed: set[DataType]) -> list[str]:
         """The dimensions to advise on: the seed's three always, behaviour when recorded."""
