@@ -63,8 +63,12 @@ $(VENV)/.installed: pyproject.toml scripts/install-llama-cpp.sh scripts/llama-cp
 	$(UV) pip install --quiet --python $(PY) -e .
 	touch $@
 
+# The dev setup has the [finetune] extra, so the slow training test runs in CI. torch goes first,
+# with pip: it honours PIP_FIND_LINKS/PIP_INDEX_URL, where a machine keeps torch's CPU build (uv
+# would fetch the multi-GB CUDA build from PyPI); uv then finds it installed.
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(UV) pip install --quiet --python $(PY) -e . --group dev
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(UV) pip install --quiet --python $(PY) -e '.[finetune]' --group dev
 	touch $@
 
 services:

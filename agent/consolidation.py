@@ -16,9 +16,11 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, Field, StringConstraints
 
+from agent.finetune.chat import chat_dicts
 from agent.structured import StructuredOutputError, generate, schema_tokens
 from memadvisor.settings import StructuredOutput
 from memory.store import CONSOLIDATED, MemoryStore
+from memory.training import TrainingRegistry
 from prompts.budget import PromptBudget
 from prompts.facts import render_decide_messages, render_extract_messages
 from prompts.language import Language
@@ -54,11 +56,13 @@ class Consolidator:
         memory: MemoryStore,
         budget: PromptBudget,
         structured_output: StructuredOutput = "json_schema",
+        training: TrainingRegistry | None = None,
     ) -> None:
         self._llm = llm
         self._memory = memory
         self._budget = budget
         self._mode = structured_output
+        self._training = training
 
     def consolidate(self, user_id: int, memory_id: str, language: Language) -> list[str]:
         """Consolidate the facts of one `turn` memory; returns the events applied.
@@ -78,6 +82,15 @@ class Consolidator:
                 extra_tokens=schema_tokens(Facts, self._mode, self._budget.counter),
             )
             extracted = self._generate(messages, Facts, language)
+            if self._training is not None and extracted.facts:  # only with the user's consent
+                self._training.record(
+                    user_id,
+                    task="facts",
+                    language=language,
+                    messages=chat_dicts(messages),
+                    answer=extracted.model_dump(mode="json"),
+                    source_id=memory_id,
+                )
             events = []
             for fact in dict.fromkeys(extracted.facts):
                 events.append(self._merge(user_id, fact, memory_id, language))

@@ -155,6 +155,7 @@ def _make_llamacpp(settings: Settings) -> BaseChatModel:
 
     return ChatLlamaCpp(
         model_path=str(gguf_path(settings)),
+        lora_path=str(settings.llamacpp_lora_path) if settings.llamacpp_lora_path else None,
         n_ctx=settings.llamacpp_n_ctx,
         n_threads=settings.llamacpp_threads,
         max_tokens=answer_tokens(settings),

@@ -12,10 +12,12 @@ from typing import Annotated
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from agent.finetune.chat import chat_dicts
 from agent.structured import generate, schema_tokens
 from memadvisor.settings import StructuredOutput
 from memory.accounts import Accounts, Preferences, Profile
 from memory.history import ChatHistory
+from memory.training import TrainingRegistry
 from prompts.budget import PromptBudget
 from prompts.language import Language
 from prompts.profile import render_profile_messages
@@ -57,10 +59,12 @@ class Profiler:
         window_turns: int,
         budget: PromptBudget,
         structured_output: StructuredOutput = "json_schema",
+        training: TrainingRegistry | None = None,
     ) -> None:
         self._llm = llm
         self._budget = budget
         self._mode = structured_output
+        self._training = training
         self._accounts = accounts
         self._history = history
         self.every_turns = every_turns
@@ -120,6 +124,14 @@ class Profiler:
             max_tokens=self._budget.json_tokens,
         )
         logger.info("profile of user %s summarised from %d turns", user_id, len(turns))
+        if self._training is not None:  # kept only with the user's `model_training` consent
+            self._training.record(
+                user_id,
+                task="profile",
+                language=language,
+                messages=chat_dicts(messages),
+                answer=draft.model_dump(mode="json"),
+            )
         return self._accounts.update_profile(
             user_id,
             summary=draft.summary,

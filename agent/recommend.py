@@ -8,7 +8,9 @@ latest records and relevant memories, of consented data types only, as many as f
 window (memories are left out first, then older records, then insights). The model cites them
 by label; the JSON schema it is constrained to lists exactly those labels, and the result is
 validated again before it is cached. A cached set is served until its basis (data, insights,
-memories, profile, consents, language, variant) changes.
+memories, profile, consents, language, variant, adapter) changes. With the user's
+`model_training` consent, the prompt and the stored set are kept as a training example
+(`memory.training`), whichever writer wrote it.
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ import hashlib
 import itertools
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent.finetune.chat import chat_dicts
 from agent.structured import generate, schema_tokens
 from memadvisor import metrics
 from memadvisor.settings import StructuredOutput
@@ -33,7 +38,9 @@ from memory.datatypes import DataType, describe
 from memory.insights import InsightStore
 from memory.models import MemoryRow, Recommendation, UserData, UserInsight, UserProfile, new_id
 from memory.store import MemoryStore
+from memory.training import MODEL_TRAINING, TrainingRegistry
 from memory.userdata import UserDataStore
+from memory.vectors import VectorStoreUnavailableError
 from prompts.advice import RULES_PROMPT_VERSION, render_advice
 from prompts.budget import PromptBudget
 from prompts.insights import render_insight
@@ -93,6 +100,9 @@ class Advisor:
         use_model: bool = True,
         languages: tuple[Language, ...] = ("zh", "en"),
         structured_output: StructuredOutput = "json_schema",
+        adapter_id: str | None = None,
+        training: TrainingRegistry | None = None,
+        grammar: bool = True,
     ) -> None:
         self._llm = llm
         self._sessions = sessions
@@ -104,8 +114,12 @@ class Advisor:
         self._variants = variants
         self._model_name = model_name
         self._embedding_model = embedding_model
+        self._adapter_id = adapter_id
+        self._training = training
         self.use_model = use_model
         """False: advice comes from the rules per insight (`prompts/advice.py`), no model call."""
+        self.grammar = grammar
+        """False: the model is asked for the schema but not constrained to it (an adapter)."""
         self._languages = languages
         self._budget = budget
         self._mode = structured_output
@@ -117,27 +131,34 @@ class Advisor:
     def recommend(self, user_id: int, language: Language, *, refresh: bool = False) -> Advised:
         """The user's recommendations: cached when nothing changed, else computed and stored.
 
+        With the user's `model_training` consent, the prompt and the stored answer are kept as a
+        training example (whoever wrote it: the model, or the rules as a teacher).
         Raises StructuredOutputError (storing nothing) when the model's answer stays invalid.
         """
         start = time.perf_counter()
-        writer = "model" if self.use_model else "rules"
+        writer = "model" if self.writes_with_model(language) else "rules"
         variant = assign_variant(user_id, self._variants)
         basis = self.basis(user_id, language, variant)
         if not refresh and (cached := self._cached(user_id, basis)) is not None:
             metrics.observe_recommendation(time.perf_counter() - start, writer=writer, cached=True)
             return Advised(cached, cached=True)
         allowed = self._data.consents.granted(user_id)
-        # The seed's three dimensions are always answered (conversations can inform them too).
-        dimensions = list(DIMENSIONS)
-        counts = self._data.counts(user_id)
-        if "behavior" in allowed and counts.get("behavior"):
-            dimensions.append("behavior")
-        if self.writes_with_model(language):
-            notes = self.notes(user_id, language, allowed)
-            payload = self._ask(user_id, language, variant, dimensions, notes) if notes else {}
+        dimensions = self.dimensions(user_id, allowed)
+        keep = self._training is not None and self._data.consents.get(user_id)[MODEL_TRAINING]
+        with_model = self.writes_with_model(language)
+        notes = (
+            self.notes(user_id, language, allowed)
+            if with_model
+            else self._notes_for_rules(user_id, language, allowed, keep)
+        )
+        messages: list[BaseMessage] = []
+        if notes:
+            messages, notes = self.messages(user_id, language, variant, dimensions, notes)
+        if with_model:
+            payload = self._ask(language, dimensions, notes, messages) if notes else {}
             version = RECOMMEND_PROMPT_VERSION
         else:
-            payload = self._rules(user_id, language, allowed)
+            payload = self.rules(user_id, language, allowed)
             version = RULES_PROMPT_VERSION
         row = Recommendation(
             id=new_id(),
@@ -148,6 +169,7 @@ class Advisor:
             prompt_version=version,
             variant=variant,
             model_name=self._model_name,
+            adapter_id=self._adapter_id if with_model else None,
         )
         for dimension, items in row.payload.items():
             for n, item in enumerate(items, start=1):
@@ -157,9 +179,75 @@ class Advisor:
             session.flush()
             session.expunge(row)
         metrics.observe_recommendation(time.perf_counter() - start, writer=writer, cached=False)
+        if keep and notes and any(row.payload.values()) and self._training is not None:
+            self._training.record(
+                user_id,
+                task="recommend",
+                language=language,
+                messages=chat_dicts(messages),
+                answer=row.payload,
+                labels={note.label: (note.kind, note.id) for note in notes},
+                source_id=row.id,
+            )
         return Advised(row, cached=False)
 
-    def _rules(
+    def _notes_for_rules(
+        self, user_id: int, language: Language, allowed: set[DataType], keep: bool
+    ) -> list[Note]:
+        """The notes a training example of the rules' advice needs: none unless kept.
+
+        The rules do not need the vector store; with it down, no example is kept this time.
+        """
+        if not keep:
+            return []
+        try:
+            return self.notes(user_id, language, allowed)
+        except VectorStoreUnavailableError:
+            logger.warning("vector store down: no training example kept for this advice")
+            return []
+
+    def dimensions(self, user_id: int, allowed: set[DataType]) -> list[str]:
+        """The dimensions to advise on: the seed's three always, behaviour when recorded."""
+        dimensions = list(DIMENSIONS)  # conversations can inform these too
+        if "behavior" in allowed and self._data.counts(user_id).get("behavior"):
+            dimensions.append("behavior")
+        return dimensions
+
+    def messages(
+        self,
+        user_id: int,
+        language: Language,
+        variant: str,
+        dimensions: list[str],
+        notes: list[Note],
+    ) -> tuple[list[BaseMessage], list[Note]]:
+        """The prompt that asks the model for advice, and the notes it holds.
+
+        As many notes as fit the context window, in their order (memories are last, so they are
+        left out first).
+        """
+        profile = self._accounts.profile(user_id).summary
+        everything = draft_model(dimensions, [note.label for note in notes], self._items)
+        messages, kept = self._budget.fit(
+            notes,
+            lambda shown: render_recommend_messages(
+                language=language,
+                dimensions=dimensions,
+                items=self._items,
+                profile=profile,
+                notes=[(note.label, note.text) for note in shown],
+                style=variant_line(variant, language),
+            ),
+            answer_tokens=self._budget.json_tokens,
+            extra_tokens=schema_tokens(everything, self._mode, self._budget.counter),
+        )
+        if kept < len(notes):
+            logger.info(
+                "advice for user %s from %d of %d notes (context window)", user_id, kept, len(notes)
+            )
+        return messages, notes[:kept]
+
+    def rules(
         self, user_id: int, language: Language, allowed: set[DataType]
     ) -> dict[str, list[dict[str, Any]]]:
         """Advice from the rules: an item per insight that calls for action, most pressing first."""
@@ -191,8 +279,12 @@ class Advisor:
             notes.append(Note(f"D{n}", text, "user_data", record.id))
         with metrics.search_memory_timer(self._embedding_model):
             found = self._memory.search(user_id, MEMORY_QUERY[language], 3 * MEMORIES)
-        usable = [
-            m for m in found if m.kind in ("turn", "fact") or m.metadata.get("data_type") in allowed
+        quoted = {str(note.id) for note in notes if note.kind == "user_data"}
+        usable = [  # a record's own memory repeats a note already given: left out
+            m
+            for m in found
+            if m.kind in ("turn", "fact")
+            or (m.metadata.get("data_type") in allowed and m.source_id not in quoted)
         ]
         for n, memory in enumerate(usable[:MEMORIES], start=1):
             notes.append(Note(f"M{n}", memory.text, "memories", memory.id))
@@ -200,35 +292,13 @@ class Advisor:
 
     def _ask(
         self,
-        user_id: int,
         language: Language,
-        variant: str,
         dimensions: list[str],
         notes: list[Note],
+        messages: list[BaseMessage],
     ) -> dict[str, list[dict[str, Any]]]:
-        profile = self._accounts.profile(user_id).summary
-        everything = _draft_model(dimensions, [note.label for note in notes], self._items)
-        messages, kept = self._budget.fit(
-            notes,
-            lambda shown: render_recommend_messages(
-                language=language,
-                dimensions=dimensions,
-                items=self._items,
-                profile=profile,
-                notes=[(note.label, note.text) for note in shown],
-                style=variant_line(variant, language),
-            ),
-            answer_tokens=self._budget.json_tokens,
-            extra_tokens=schema_tokens(everything, self._mode, self._budget.counter),
-        )
-        if kept < len(notes):
-            logger.info(
-                "advice for user %s from %d of %d notes (context window)", user_id, kept, len(notes)
-            )
-        if kept == 0:
-            return {}
-        by_label = {note.label: note for note in notes[:kept]}
-        schema = _draft_model(dimensions, list(by_label), self._items)
+        by_label = {note.label: note for note in notes}
+        schema = draft_model(dimensions, list(by_label), self._items)
         draft = generate(
             self._llm,
             messages,
@@ -236,6 +306,7 @@ class Advisor:
             language=language,
             mode=self._mode,
             max_tokens=self._budget.json_tokens,
+            grammar=self.grammar,
         )
         payload: dict[str, list[dict[str, Any]]] = {}
         for dimension in dimensions:
@@ -257,6 +328,7 @@ class Advisor:
         with self._sessions() as session:
             parts: list[Any] = [language, variant, RECOMMEND_PROMPT_VERSION, self._items]
             parts += [self.writes_with_model(language), RULES_PROMPT_VERSION]
+            parts += [self._adapter_id, self.grammar]
             for model, stamp in (
                 (UserData, UserData.id),
                 (UserInsight, UserInsight.id),
@@ -287,7 +359,7 @@ class Advisor:
             return row if row is not None and row.user_id == user_id else None
 
 
-def _draft_model(dimensions: list[str], labels: list[str], items: int) -> type[BaseModel]:
+def draft_model(dimensions: list[str], labels: list[str], items: int) -> type[BaseModel]:
     """The schema the model must follow: sources can only be the labels it was given."""
     label_type: Any = Literal[tuple(labels)]
     sources: Any = Annotated[list[label_type], Field(min_length=1, max_length=5)]
@@ -302,3 +374,24 @@ def _draft_model(dimensions: list[str], labels: list[str], items: int) -> type[B
         d: (Annotated[list[item_model], Field(max_length=items)], ...) for d in dimensions
     }
     return create_model("Recommendations", __config__=ConfigDict(extra="ignore"), **fields)
+
+
+def cite_labels(
+    payload: dict[str, list[dict[str, Any]]], labels: Mapping[str, tuple[str, int | str]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Stored items as the model should have written them: sources as the notes' labels.
+
+    Sources that were not among the notes are dropped, and so is an item left with none.
+    """
+    by_row = {(kind, str(row_id)): label for label, (kind, row_id) in labels.items()}
+    answer: dict[str, list[dict[str, Any]]] = {}
+    for dimension, items in payload.items():
+        answer[dimension] = []
+        for item in items:
+            cited = [by_row.get((s["kind"], str(s["id"]))) for s in item["sources"]]
+            found = list(dict.fromkeys(label for label in cited if label))
+            if found:
+                answer[dimension].append(
+                    {"advice": item["advice"], "rationale": item["rationale"], "sources": found[:5]}
+                )
+    return answer

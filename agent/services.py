@@ -50,6 +50,7 @@ from memory.insights import InsightStore
 from memory.models import RetrievalEvaluation
 from memory.privacy import PrivacyService
 from memory.store import MemoryStore
+from memory.training import TrainingRegistry, adapter_id
 from memory.userdata import Consents, UserDataStore
 from memory.vectors import VectorIndex, VectorStoreUnavailableError
 from prompts.budget import PromptBudget
@@ -76,6 +77,8 @@ class Services:
     insights: InsightStore
     feedback: FeedbackStore
     evaluations: EvaluationStore
+    training: TrainingRegistry
+    """Examples kept for fine-tuning (with consent), data sets and adapters."""
     chat_model: BaseChatModel | None = field(default=None, repr=False)
     jobs: JobRunner = field(init=False, repr=False)
     """Set by `build_services` once the job functions can be bound to these services."""
@@ -106,6 +109,7 @@ class Services:
             history=self.history,
             every_turns=self.settings.summary_every_turns,
             window_turns=self.settings.summary_window_turns,
+            training=self.training,
         )
 
     def summarize_profile(
@@ -134,6 +138,9 @@ class Services:
             languages=self.capabilities.languages,
             budget=self.budget,
             structured_output=self.capabilities.structured_output,
+            adapter_id=self.adapter_id,
+            training=self.training,
+            grammar=self.settings.recommend_grammar,
         )
 
     def eval_retrieval(self, trigger: Trigger = "schedule") -> RetrievalEvaluation:
@@ -153,6 +160,7 @@ class Services:
             memory=self.memory,
             budget=self.budget,
             structured_output=self.capabilities.structured_output,
+            training=self.training,
         )
 
     def consolidate_memory(self, user_id: int, memory_id: str) -> list[str]:
@@ -192,6 +200,14 @@ class Services:
         if self.chat_model is not None:
             return f"{type(self.chat_model).__name__}"
         return model_label(self.settings)
+
+    @cached_property
+    def adapter_id(self) -> str | None:
+        """The id of the LoRA adapter loaded on the llama.cpp model (None without one)."""
+        lora = self.settings.llamacpp_lora_path
+        if self.chat_model is not None or self.settings.llm_provider != "llamacpp" or not lora:
+            return None
+        return adapter_id(lora)
 
     def close(self) -> None:
         """Finish background work, stop the model's queue and release connections."""
@@ -278,6 +294,7 @@ def build_services(
         insights=InsightStore(sessions),
         feedback=FeedbackStore(sessions),
         evaluations=EvaluationStore(sessions),
+        training=TrainingRegistry(sessions),
         chat_model=chat_model,
     )
     registry = job_registry(services)

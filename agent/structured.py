@@ -64,10 +64,13 @@ def constrained(
     *,
     mode: StructuredOutput = "json_schema",
     max_tokens: int = MAX_TOKENS,
+    grammar: bool = True,
 ) -> Runnable[Any, BaseMessage]:
     """The model bound to emit JSON of `schema`, by the means its runtime offers.
 
     Behind a queue, the runtime is the queued model's; bound arguments pass through the queue.
+    `grammar=False` only asks (the prompt says JSON; the answer is validated all the same): for a
+    model fine-tuned to answer in the schema, and to measure whether it does.
     """
     base = llm.model if isinstance(llm, QueuedChatModel) else llm
     kind = type(base).__name__
@@ -75,7 +78,13 @@ def constrained(
         roomy = base.model_copy(update={"num_predict": max_tokens})
         if base is not llm:  # the same queue, in front of the roomier copy
             roomy = llm.model_copy(update={"model": roomy})
+        if not grammar:
+            return roomy
         return roomy.bind(format=schema if mode == "json_schema" else "json")
+    if "LlamaCpp" in kind and not grammar:
+        return llm.bind(repeat_penalty=1.0, max_tokens=max_tokens)
+    if "OpenAI" in kind and not grammar:
+        return llm.bind(max_tokens=max_tokens)
     if "LlamaCpp" in kind:
         # Grammar-constrained sampling; no repeat penalty, which would punish JSON's own syntax.
         return llm.bind(
@@ -137,10 +146,11 @@ def generate(
     language: str = "en",
     mode: StructuredOutput = "json_schema",
     max_tokens: int = MAX_TOKENS,
+    grammar: bool = True,
 ) -> Model:
     """Ask for an instance of `model`; StructuredOutputError if none valid comes back."""
     schema = model.model_json_schema()
-    runnable = constrained(llm, schema, mode=mode, max_tokens=max_tokens)
+    runnable = constrained(llm, schema, mode=mode, max_tokens=max_tokens, grammar=grammar)
     conversation = list(messages)
     if schema_in_prompt(mode):
         hint = SCHEMA_HINT.get(language, SCHEMA_HINT["en"]).format(schema=schema_text(model))
@@ -156,7 +166,7 @@ def generate(
             with attempt:
                 text = runnable.invoke(conversation).text
                 try:
-                    return _parse(text, model, check)
+                    return parse(text, model, check)
                 except ValueError as exc:  # ValidationError is a ValueError
                     error = _short(exc)
                     number = attempt.retry_state.attempt_number
@@ -181,7 +191,8 @@ def schema_tokens(model: type[BaseModel], mode: StructuredOutput, counter: Token
     return counter.count(SCHEMA_HINT["zh"] + schema_text(model)) + 8
 
 
-def _parse(text: str, model: type[Model], check: Callable[[Model], None] | None) -> Model:
+def parse(text: str, model: type[Model], check: Callable[[Model], None] | None = None) -> Model:
+    """The answer as `model`, repaired if it is broken JSON; ValueError if it stays invalid."""
     try:
         value = model.model_validate_json(text)
     except ValidationError:

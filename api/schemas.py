@@ -365,6 +365,10 @@ class ConsentOut(BaseModel):
     education: bool = False
     behavior: bool = False
     custom: bool = False
+    model_training: bool = False
+    """Whether advice you approved (thumbs up, "I did this") and the assistant's valid summaries
+    of you may be used, with names and e-mails replaced, to fine-tune the assistant's model.
+    Turning it off deletes what was kept and marks models trained on it for retraining."""
 
 
 class ConsentUpdate(BaseModel):
@@ -377,6 +381,7 @@ class ConsentUpdate(BaseModel):
     education: bool | None = None
     behavior: bool | None = None
     custom: bool | None = None
+    model_training: bool | None = None
 
 
 class ConsentChange(ConsentOut):

@@ -11,28 +11,34 @@ from cli.app import UserOption, app, console, local_user, progress_bar
 from memadvisor.settings import get_settings
 
 if TYPE_CHECKING:
-    from memory.datatypes import DataType
+    from memory.userdata import ConsentKind
 
 
 @app.command()
 def consent(
     types: Annotated[
-        list[str], typer.Argument(help="health, finance, education, behavior, custom.")
+        list[str],
+        typer.Argument(help="health, finance, education, behavior, custom, model_training."),
     ],
     user: UserOption = "me",
     withdraw: Annotated[bool, typer.Option(help="Turn consent off instead of on.")] = False,
 ) -> None:
-    """Allow (or stop) the collection and use of data types for a local user."""
+    """Allow (or stop) the collection and use of data types for a local user.
+
+    `model_training` allows the user's approved advice to fine-tune the model (see the README).
+    """
     from agent.services import build_services
     from memory.datatypes import DATA_TYPES
+    from memory.userdata import PURPOSES
 
-    unknown = [t for t in types if t not in DATA_TYPES]
+    kinds = (*DATA_TYPES, *PURPOSES)
+    unknown = [t for t in types if t not in kinds]
     if unknown:
-        raise typer.BadParameter(f"unknown types {unknown}; use {', '.join(DATA_TYPES)}")
+        raise typer.BadParameter(f"unknown types {unknown}; use {', '.join(kinds)}")
     services = build_services(get_settings())
     try:
         user_id = services.accounts.local(user).id
-        changes = {cast("DataType", t): not withdraw for t in types}
+        changes = {cast("ConsentKind", t): not withdraw for t in types}
         now = services.user_data.consents.set(user_id, changes)
         console.print(
             "Consent: " + ", ".join(f"{t} {'on' if on else 'off'}" for t, on in now.items())

@@ -1,14 +1,24 @@
-"""`memadvisor`: serve the API, run workers, chat in the terminal, migrate, reindex, evaluate.
+"""`memadvisor`: serve, run workers, chat, migrate, reindex, evaluate and fine-tune.
 
 Importing a command module registers its commands on the shared app.
 """
 
 from __future__ import annotations
 
-from cli import chatting, data, doctor, eval, feedback, maintenance, serving
+from cli import chatting, data, doctor, eval, feedback, finetune, maintenance, serving
 from cli.app import app
 
-__all__ = ["app", "chatting", "data", "doctor", "eval", "feedback", "maintenance", "serving"]
+__all__ = [
+    "app",
+    "chatting",
+    "data",
+    "doctor",
+    "eval",
+    "feedback",
+    "finetune",
+    "maintenance",
+    "serving",
+]
 
 if __name__ == "__main__":
     app()

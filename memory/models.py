@@ -331,6 +331,10 @@ class Feedback(Base):
     with_memories: Mapped[bool | None] = mapped_column(Boolean)
     """For an answer: whether it was given at least one memory (approval with vs without memories
     is an online signal of retrieval quality); None for recommendations."""
+    model_name: Mapped[str | None] = mapped_column(String(255))
+    """The model that wrote the target, so approval can be compared by model."""
+    adapter_id: Mapped[str | None] = mapped_column(String(64))
+    """The fine-tuned adapter loaded on that model, if any (see `ModelAdapter`)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -370,7 +374,79 @@ class Recommendation(Base):
     prompt_version: Mapped[str] = mapped_column(String(64))
     variant: Mapped[str | None] = mapped_column(String(32))
     model_name: Mapped[str | None] = mapped_column(String(255))
+    adapter_id: Mapped[str | None] = mapped_column(String(64))
+    """The fine-tuned adapter (LoRA) that was loaded on the model, if any."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TrainingExample(Base):
+    """A prompt and the valid JSON answer it got, kept for fine-tuning with the user's consent.
+
+    Written only while the user allows `model_training`; withdrawing it deletes them. The export
+    keeps the recommendation items the user approved and the other answers as they are.
+    """
+
+    __tablename__ = "training_examples"
+    __table_args__ = (Index("ix_training_examples_user_task", "user_id", "task"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    task: Mapped[str] = mapped_column(String(32))
+    """`recommend`, `profile` or `facts`."""
+    source_id: Mapped[str | None] = mapped_column(String(64))
+    """The row the answer became (a recommendation set's id), to find the user's verdicts."""
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    prompt: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    """`{"messages": [{"role", "content"}], "labels": {"I1": ["user_insights", 5], ...}}`."""
+    answer: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    """The validated answer, as the program stored it."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TrainingSet(Base):
+    """One `memadvisor finetune export`: which users' examples went into which data set."""
+
+    __tablename__ = "training_sets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    examples: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stale_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Set when a user in it erased their account or withdrew `model_training`."""
+    stale_reason: Mapped[str | None] = mapped_column(String(32))
+    """`erasure` or `consent_withdrawn` (no user is named)."""
+
+
+class TrainingSetUser(Base):
+    """A user whose examples are in a data set (deleted with the user, after marking it stale)."""
+
+    __tablename__ = "training_set_users"
+
+    set_id: Mapped[str] = mapped_column(
+        ForeignKey("training_sets.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    examples: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ModelAdapter(Base):
+    """A LoRA adapter trained on a data set; stale once a user in that set is owed forgetting."""
+
+    __tablename__ = "model_adapters"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """`lora-` and the start of the SHA-256 of its GGUF file (the same wherever it is served)."""
+    set_id: Mapped[str | None] = mapped_column(
+        ForeignKey("training_sets.id", ondelete="SET NULL"), index=True
+    )
+    base_model: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(String(1024))
+    """Where `finetune train` wrote it."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stale_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stale_reason: Mapped[str | None] = mapped_column(String(32))
 
 
 class AuthSession(Base):

@@ -26,12 +26,15 @@ from memory.models import (
     MemoryTombstone,
     Recommendation,
     RefreshToken,
+    TrainingExample,
+    TrainingSetUser,
     User,
     UserData,
     UserInsight,
     UserProfile,
 )
 from memory.store import MemoryStore
+from memory.training import mark_stale
 
 USER_TABLES: dict[str, type[Base]] = {
     "conversations": Conversation,
@@ -46,6 +49,8 @@ USER_TABLES: dict[str, type[Base]] = {
     "user_insights": UserInsight,
     "recommendations": Recommendation,
     "feedback": Feedback,
+    "training_examples": TrainingExample,
+    "training_set_users": TrainingSetUser,
     "auth_sessions": AuthSession,
     "refresh_tokens": RefreshToken,
     "audit_log": AuditEntry,
@@ -96,9 +101,14 @@ class PrivacyService:
         return document
 
     def erase(self, user_id: int) -> None:
-        """Delete the user everywhere: vectors and caches first, then every SQL row."""
+        """Delete the user everywhere: vectors and caches first, then every SQL row.
+
+        Data sets and adapters trained on the user's examples are marked stale in the same
+        transaction (a model cannot forget: it must be retrained without them).
+        """
         self._memory.delete_user(user_id)
         with self._sessions.begin() as session:
+            mark_stale(session, user_id, "erasure")
             for model in reversed(list(USER_TABLES.values())):
                 column = model.__table__.c["user_id"]
                 session.execute(delete(model).where(column == user_id))

@@ -1,7 +1,8 @@
 """Typed user data and the consent that gates it, in SQL, each record mirrored as a memory.
 
 A record is stored only when the user consented to its type; withdrawing consent stops its use
-(analysis, prompts) at once, and the records stay until the user deletes them.
+(analysis, prompts) at once, and the records stay until the user deletes them. Beside the data
+types, one consent is for a purpose: `model_training` (see `memory.training`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from memory.datatypes import DATA_TYPES, DataType, describe
 from memory.models import Consent, UserData, UserInsight, utcnow
 from memory.store import MemoryStore, NewMemory
+from memory.training import MODEL_TRAINING, mark_stale
+
+Purpose = Literal["model_training"]
+PURPOSES: tuple[Purpose, ...] = (MODEL_TRAINING,)
+ConsentKind = DataType | Purpose
+"""What a user can consent to: collecting and using a data type, or a purpose."""
 
 
 class ConsentRequiredError(PermissionError):
@@ -63,26 +70,31 @@ def import_key(
 
 
 class Consents:
-    """Per-user, per-type consent; no row means no."""
+    """Per-user, per-type (and per-purpose) consent; no row means no."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    def get(self, user_id: int) -> dict[DataType, bool]:
-        """Every type with its consent."""
+    def get(self, user_id: int) -> dict[ConsentKind, bool]:
+        """Every type and purpose with its consent."""
         with self._sessions() as session:
             granted = {
                 row.data_type: row.granted
                 for row in session.scalars(select(Consent).where(Consent.user_id == user_id))
             }
-        return {data_type: bool(granted.get(data_type, False)) for data_type in DATA_TYPES}
+        return {kind: bool(granted.get(kind, False)) for kind in (*DATA_TYPES, *PURPOSES)}
 
     def granted(self, user_id: int) -> set[DataType]:
-        """The types the user allows to be collected and used."""
-        return {data_type for data_type, on in self.get(user_id).items() if on}
+        """The data types the user allows to be collected and used."""
+        consents = self.get(user_id)
+        return {data_type for data_type in DATA_TYPES if consents[data_type]}
 
-    def set(self, user_id: int, changes: dict[DataType, bool]) -> dict[DataType, bool]:
-        """Record consent changes; withdrawing one drops the insights drawn from that type."""
+    def set(self, user_id: int, changes: dict[ConsentKind, bool]) -> dict[ConsentKind, bool]:
+        """Record consent changes; withdrawing one drops the insights drawn from that type.
+
+        Withdrawing `model_training` deletes the user's kept examples and marks stale every data
+        set and adapter that holds them (`memory.training.mark_stale`).
+        """
         with self._sessions.begin() as session:
             for data_type, on in changes.items():
                 row = session.get(Consent, (user_id, data_type))
@@ -94,7 +106,9 @@ class Consents:
                     )
                 elif row.granted != on:
                     row.granted, row.updated_at = on, utcnow()
-                if not on:
+                if not on and data_type == MODEL_TRAINING:
+                    mark_stale(session, user_id, "consent_withdrawn")
+                elif not on:
                     session.execute(
                         delete(UserInsight).where(
                             UserInsight.user_id == user_id, UserInsight.category == data_type

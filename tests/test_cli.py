@@ -126,3 +126,14 @@ def test_import_reads_apple_health_with_a_bar_and_maps_any_csv(tmp_path: Path) -
     assert "Imported 1 records" in mapped.output and "not mapped): Mood" in mapped.output
     wrong = runner.invoke(app, ["import", str(bp), "--user", "dan", "--map", "Sys=blood"])
     assert wrong.exit_code == 2 and "has no field blood" in wrong.output
+
+
+def test_finetune_export_without_consenting_users_and_adapters_listing(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["consent", "model_training", "--user", "ann"]).exit_code == 0
+    out = tmp_path / "export"
+    exported = runner.invoke(app, ["finetune", "export", "--out", str(out), "--no-teacher"])
+    assert exported.exit_code == 0, exported.output
+    assert "Wrote 0 examples" in exported.output  # ann consented but approved nothing yet
+    assert (out / "train.jsonl").read_text() == "" and (out / "dataset.json").is_file()
+    listed = runner.invoke(app, ["finetune", "adapters", "--stale"])
+    assert listed.exit_code == 0 and "No stale adapters." in listed.output

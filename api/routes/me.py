@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import AuditEntryOut, ConsentChange, ConsentOut, ConsentUpdate, Offset, UserOut
-from memory.datatypes import DataType
+from memory.userdata import ConsentKind
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -70,9 +70,10 @@ async def set_consent(
     """Turn types on or off; omitted types stay as they are.
 
     Off stops collection and use at once (and drops the insights drawn from that type); the
-    records stay until you delete them: `records_kept` says how many.
+    records stay until you delete them: `records_kept` says how many. `model_training` off deletes
+    the examples kept for fine-tuning and marks models trained on them for retraining.
     """
-    changes = cast(dict[DataType, bool], body.model_dump(exclude_none=True))
+    changes = cast(dict[ConsentKind, bool], body.model_dump(exclude_none=True))
     consents = await asyncio.to_thread(services.user_data.consents.set, user.id, changes)
     counts = await asyncio.to_thread(services.user_data.counts, user.id)
     kept = {t: counts[t] for t, on in changes.items() if not on and counts.get(t)}

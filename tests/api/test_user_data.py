@@ -81,6 +81,7 @@ def test_consent_is_off_until_turned_on(
         "education": False,
         "behavior": False,
         "custom": False,
+        "model_training": False,
     }
     refused = client.post(
         "/api/user-data", json={"data_type": "health", "data": {"steps": 100}}, headers=headers

@@ -340,7 +340,7 @@ def test_upgrade_0010_on_mysql(mysql_url: str) -> None:
     _upgrade_0010_turns_study_hours_into_sessions(mysql_url)
 
 
-def test_upgrade_0013_records_who_answered_and_reads_older_turns_as_the_model(
+def test_upgrade_0012_records_who_answered_and_reads_older_turns_as_the_model(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"

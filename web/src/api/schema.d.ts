@@ -179,7 +179,8 @@ export interface paths {
          * @description Turn types on or off; omitted types stay as they are.
          *
          *     Off stops collection and use at once (and drops the insights drawn from that type); the
-         *     records stay until you delete them: `records_kept` says how many.
+         *     records stay until you delete them: `records_kept` says how many. `model_training` off deletes
+         *     the examples kept for fine-tuning and marks models trained on them for retraining.
          */
         put: operations["set_consent_api_me_consent_put"];
         post?: never;
@@ -982,6 +983,11 @@ export interface components {
              */
             custom: boolean;
             /**
+             * Model Training
+             * @default false
+             */
+            model_training: boolean;
+            /**
              * Records Kept
              * @default {}
              */
@@ -1019,6 +1025,11 @@ export interface components {
              * @default false
              */
             custom: boolean;
+            /**
+             * Model Training
+             * @default false
+             */
+            model_training: boolean;
         };
         /**
          * ConsentUpdate
@@ -1035,6 +1046,8 @@ export interface components {
             behavior?: boolean | null;
             /** Custom */
             custom?: boolean | null;
+            /** Model Training */
+            model_training?: boolean | null;
         };
         /**
          * ConversationDetail

@@ -277,6 +277,14 @@ const en: Messages<typeof zhCN> = {
     needsConsent: 'You have not allowed this type of data yet; turn it on above first.',
     consentFirst: 'To save {type} data, allow it above first.',
   },
+  trainingConsent: {
+    title: 'Help improve the advice',
+    body: 'If you allow it, advice you rated up or marked "I did this", and the assistant\'s valid summaries of you, may be used to fine-tune the assistant\'s own model on this server. Names, e-mail addresses and your username are replaced by placeholders first. Off by default.',
+    withdraw: 'Turning it off deletes what was kept for training, leaves you out of the next training set, and marks any model already trained on your examples as outdated so that it is retrained without you.',
+    label: 'Allow my approved advice to train the model',
+    on: 'Thank you: your approved advice may now train the model.',
+    off: 'Your examples were deleted; models trained on them will be retrained without you.',
+  },
   consent: {
     title: 'Consent',
     intro: 'Only the types you turn on are collected and analysed. Turning one off stops its use at once; stored records stay until you delete them.',

@@ -1,0 +1,81 @@
+"""Synthetic personas (`benchmarks/data/personas/`): seeded as users through the real stores.
+
+Each persona consents to its data types, stores its records (dated relative to now) and is
+analysed by the real analysers; its known problems are the findings that call for action. The
+teacher (`agent.finetune.teacher`) and the advice benchmark (`benchmarks.advice`) both use this.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from agent.services import Services
+from memory.datatypes import DataType, validate_record
+from memory.models import UserInsight, utcnow
+from memory.userdata import ConsentKind, NewRecord
+from prompts.language import Language
+
+PERSONAS_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "personas"
+"""Where a checkout keeps them (absent from a wheel: pass a file instead)."""
+PROBLEM_SEVERITIES = ("warning", "alert")
+
+
+@dataclass(frozen=True, slots=True)
+class Persona:
+    """A synthetic user: language, consented data types and records."""
+
+    id: str
+    name: str
+    language: Language
+    consents: list[DataType]
+    records: list[dict[str, Any]]
+    """`{"data_type", "data", "days_ago"}` each."""
+
+
+def load_personas(path: Path) -> list[Persona]:
+    """The personas of one JSON file (`{"personas": [...]}`)."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        Persona(
+            id=item["id"],
+            name=item["name"],
+            language=item["language"],
+            consents=list(item["consents"]),
+            records=list(item["records"]),
+        )
+        for item in document["personas"]
+    ]
+
+
+def seed_persona(services: Services, persona: Persona, now: datetime | None = None) -> int:
+    """Create the persona as a user with its consents, records and insights; returns its id."""
+    now = now or utcnow()
+    user_id = services.accounts.local(f"persona-{persona.id}").id
+    consents = cast(dict[ConsentKind, bool], dict.fromkeys(persona.consents, True))
+    services.user_data.consents.set(user_id, consents)
+    records = [
+        NewRecord(
+            data_type=record["data_type"],
+            data=validate_record(record["data_type"], record["data"]),
+            recorded_at=now - timedelta(days=record["days_ago"], hours=1),
+        )
+        for record in persona.records
+    ]
+    services.user_data.add_many(user_id, records)
+    services.memory.index_pending()  # the notes quote the memories found for the persona
+    services.analyst.analyse_user(user_id, now)
+    return user_id
+
+
+def known_problems(services: Services, user_id: int) -> list[UserInsight]:
+    """The user's findings that call for action (warning or alert)."""
+    allowed = services.user_data.consents.granted(user_id)
+    return [
+        insight
+        for insight in services.insights.list(user_id, set(allowed))
+        if insight.severity in PROBLEM_SEVERITIES
+    ]

@@ -1,0 +1,69 @@
+"""The rules writer as a teacher: training examples from synthetic personas, on a fresh install.
+
+Each persona is seeded as a user in throwaway stores; the example's prompt is exactly the one the
+model would be given for that user (`Advisor.notes` and `Advisor.messages`), and its answer is the
+rules' advice (`Advisor.rules`) with sources written as the notes' labels.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent.finetune.chat import chat_dicts, chat_example
+from agent.finetune.personas import Persona, seed_persona
+from agent.recommend import cite_labels
+from agent.services import Services, build_services
+from memadvisor.settings import Settings
+from prompts.variants import assign_variant
+
+
+@dataclass(frozen=True, slots=True)
+class TeacherExample:
+    """A chat-format example and the persona it was drawn from."""
+
+    persona: str
+    language: str
+    example: dict[str, Any]
+
+
+def persona_services(folder: Path, **overrides: Any) -> Services:
+    """Throwaway stores in `folder` (SQLite, embedded Chroma), jobs run inline."""
+    settings = Settings(_env_file=None, data_dir=folder, **overrides)
+    return build_services(settings, inline_jobs=True)
+
+
+def teach(
+    personas: list[Persona], progress: Callable[[int], None] | None = None
+) -> Iterator[TeacherExample]:
+    """One example per persona that the rules have advice for."""
+    with tempfile.TemporaryDirectory(prefix="memadvisor-teacher-") as folder:
+        services = persona_services(Path(folder))
+        try:
+            for persona in personas:
+                if (example := teach_one(services, persona)) is not None:
+                    yield example
+                if progress is not None:
+                    progress(1)
+        finally:
+            services.close()
+
+
+def teach_one(services: Services, persona: Persona) -> TeacherExample | None:
+    """The persona's prompt and the rules' answer to it (None when the rules have nothing)."""
+    user_id = seed_persona(services, persona)
+    advisor, language = services.advisor, persona.language
+    allowed = services.user_data.consents.granted(user_id)
+    dimensions = advisor.dimensions(user_id, allowed)
+    notes = advisor.notes(user_id, language, allowed)
+    variant = assign_variant(user_id, services.settings.prompt_variants)
+    messages, notes = advisor.messages(user_id, language, variant, dimensions, notes)
+    payload = advisor.rules(user_id, language, allowed)
+    labels = {note.label: (note.kind, note.id) for note in notes}
+    answer = cite_labels({d: payload.get(d, []) for d in dimensions}, labels)
+    if not any(answer.values()):
+        return None
+    return TeacherExample(persona.id, language, chat_example(chat_dicts(messages), answer))

@@ -1,0 +1,196 @@
+"""Does the model advise well by itself? Held-out synthetic personas through the advice path.
+
+`python -m benchmarks.advice [--model GGUF] [--lora ADAPTER.gguf]` seeds each persona of
+`benchmarks/data/personas/heldout.json` (never used in training) into throwaway stores, builds the
+prompt the product builds (`Advisor.notes`, `Advisor.messages`) and asks the llama.cpp model with
+the grammar off (`constrained(..., grammar=False)`), at temperature 0. It prints one JSON line:
+- `valid_json`: share of first answers that are valid JSON of the schema as written;
+- `valid_after_repair`: the same after the product's repair of broken JSON (no retry);
+- `addressed`: per persona, the share of its known problems (findings of warning or alert) that
+  an item of the right dimension addresses while citing that finding or a record it rests on;
+  averaged over personas with problems (`addressed_all`: over all problems);
+- `foreign_sources`: cited rows that are not the persona's own, after validation (must be 0);
+  `unknown_labels`: labels written that no note has (the validation drops such answers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, cast
+
+from rich.progress import Progress
+from sqlalchemy import select
+
+from agent.finetune.personas import (
+    PERSONAS_DIR,
+    Persona,
+    known_problems,
+    load_personas,
+    seed_persona,
+)
+from agent.finetune.teacher import persona_services
+from agent.llm import bundled_gguf_path
+from agent.recommend import Note, draft_model
+from agent.services import Services
+from agent.structured import constrained, parse
+from memory.models import MemoryRow, UserData, UserInsight
+from prompts.variants import assign_variant
+
+OWNED: dict[str, type[UserData] | type[UserInsight] | type[MemoryRow]] = {
+    "user_data": UserData,
+    "user_insights": UserInsight,
+    "memories": MemoryRow,
+}
+
+
+def evaluate_persona(services: Services, persona: Persona) -> dict[str, Any]:
+    """Seed one persona, ask the model once, score the answer."""
+    user_id = seed_persona(services, persona)
+    advisor, language = services.advisor, persona.language
+    allowed = services.user_data.consents.granted(user_id)
+    dimensions = advisor.dimensions(user_id, allowed)
+    notes = advisor.notes(user_id, language, allowed)
+    variant = assign_variant(user_id, services.settings.prompt_variants)
+    messages, notes = advisor.messages(user_id, language, variant, dimensions, notes)
+    schema = draft_model(
+        dimensions, [note.label for note in notes], services.settings.recommendation_items
+    )
+    runnable = constrained(services.llm, schema.model_json_schema(), grammar=False)
+    text = runnable.bind(max_tokens=services.settings.llm_max_tokens).invoke(messages).text
+    result: dict[str, Any] = {"persona": persona.id, "valid": True, "repaired": True}
+    try:
+        draft = schema.model_validate_json(text)
+    except ValueError:
+        result["valid"] = False
+        try:
+            draft = parse(text, schema)
+        except ValueError:
+            result["repaired"] = False
+            draft = None
+    result["unknown_labels"] = _unknown_labels(text, {note.label for note in notes})
+    problems = known_problems(services, user_id)
+    by_label = {note.label: note for note in notes}
+    cited: dict[str, list[set[str]]] = {
+        d: [set(item.sources) for item in getattr(draft, d)] if draft is not None else []
+        for d in dimensions
+    }
+    addressed = 0
+    for problem in problems:
+        right = _labels_for(problem, notes)
+        if any(sources & right for sources in cited.get(problem.category, [])):
+            addressed += 1
+    result.update(problems=len(problems), addressed=addressed)
+    result["foreign"] = _foreign(
+        services,
+        user_id,
+        [by_label[s] for d in cited.values() for s in set().union(*d)] if draft else [],
+    )
+    return result
+
+
+def _labels_for(problem: UserInsight, notes: list[Note]) -> set[str]:
+    """The labels that cite a finding: its own, and those of the records it rests on."""
+    sources = cast(list[dict[str, Any]], problem.sources)  # `{"kind", "id"}` each
+    records = {str(s["id"]) for s in sources if s.get("kind") == "user_data"}
+    return {
+        note.label
+        for note in notes
+        if (note.kind == "user_insights" and note.id == problem.id)
+        or (note.kind == "user_data" and str(note.id) in records)
+    }
+
+
+def _unknown_labels(text: str, labels: set[str]) -> int:
+    """Labels cited in the answer (read leniently) that no note has."""
+    from json_repair import repair_json
+
+    value = repair_json(text, return_objects=True)
+    found = 0
+    if isinstance(value, dict):
+        for items in value.values():
+            for item in items if isinstance(items, list) else []:
+                sources = item.get("sources", []) if isinstance(item, dict) else []
+                found += sum(1 for s in sources if isinstance(s, str) and s not in labels)
+    return found
+
+
+def _foreign(services: Services, user_id: int, notes: list[Note]) -> int:
+    """Cited rows that do not belong to the user (read back from SQL)."""
+    foreign = 0
+    with services.sessions() as session:
+        for note in notes:
+            model = OWNED[note.kind]
+            owner = session.scalar(select(model.user_id).where(model.id == note.id))
+            foreign += owner != user_id
+    return foreign
+
+
+def run(model: Path, lora: Path | None, personas: list[Persona], max_tokens: int) -> dict[str, Any]:
+    """Every persona through the model; the figures as one dict."""
+    started = time.monotonic()
+    scores = []
+    with tempfile.TemporaryDirectory(prefix="memadvisor-advice-") as folder:
+        services = persona_services(
+            Path(folder),
+            llamacpp_model_path=model,
+            llamacpp_lora_path=lora,
+            llm_temperature=0.0,
+            llm_max_tokens=max_tokens,
+            recommender="model",
+            recommend_grammar=False,
+        )
+        try:
+            with Progress(transient=True) as progress:
+                task = progress.add_task("Held-out personas", total=len(personas))
+                for persona in personas:
+                    scores.append(evaluate_persona(services, persona))
+                    progress.advance(task)
+            adapter = services.adapter_id
+        finally:
+            services.close()
+    with_problems = [s for s in scores if s["problems"]]
+    n = len(scores)
+    return {
+        "benchmark": "advice",
+        "model": model.name,
+        "lora": str(lora) if lora else None,
+        "adapter_id": adapter,
+        "personas": n,
+        "valid_json": round(sum(s["valid"] for s in scores) / n, 3),
+        "valid_after_repair": round(sum(s["repaired"] for s in scores) / n, 3),
+        "problems": sum(s["problems"] for s in scores),
+        "addressed": round(
+            sum(s["addressed"] / s["problems"] for s in with_problems) / max(1, len(with_problems)),
+            3,
+        ),
+        "addressed_all": round(
+            sum(s["addressed"] for s in scores) / max(1, sum(s["problems"] for s in scores)), 3
+        ),
+        "foreign_sources": sum(s["foreign"] for s in scores),
+        "unknown_labels": sum(s["unknown_labels"] for s in scores),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+def main() -> None:
+    """Parse the options, run, print one JSON line."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--model", type=Path, default=None, help="GGUF (default: bundled SmolLM2)")
+    parser.add_argument("--lora", type=Path, default=None, help="a GGUF LoRA adapter")
+    parser.add_argument("--personas", type=Path, default=PERSONAS_DIR / "heldout.json")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N personas")
+    parser.add_argument("--max-tokens", type=int, default=512, help="cap on one answer")
+    args = parser.parse_args()
+    personas = load_personas(args.personas)[: args.limit]
+    figures = run(args.model or bundled_gguf_path(), args.lora, personas, args.max_tokens)
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
