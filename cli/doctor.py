@@ -19,7 +19,6 @@ from pydantic import BaseModel
 from agent.capabilities import Capabilities, capabilities, switch_command
 from agent.llm import LLMUnavailableError, check_llm, make_chat_model, public_url
 from agent.repetition import repeats
-from agent.structured import StructuredOutputError, generate
 from cli.app import app, console, safe_url
 from memadvisor.settings import Settings, get_settings
 from prompts.language import cjk_share
@@ -123,6 +122,9 @@ class _RoundTrip(BaseModel):
 
 def check_json(llm: BaseChatModel, caps: Capabilities) -> Check:
     """The model returns JSON of a schema, the way structured output will ask for it."""
+    # Imported here: it loads the metrics, which `memadvisor worker` must set up first.
+    from agent.structured import StructuredOutputError, generate
+
     messages = [
         SystemMessage("Reply with only a JSON object with the keys city and country."),
         HumanMessage("Name a city in France."),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from memadvisor.metrics import WINDOWS, Engagement
 from memory.datatypes import DATA_TYPES
 from memory.models import Consent, ConversationTurn, Feedback, User, UserData, utcnow
+from memory.userdata import PURPOSES
 
 RETURNING_DAYS = 7
 """Returning users were active in the last week and in the week before it."""
@@ -88,7 +89,7 @@ def measure(sessions: sessionmaker[Session], now: datetime | None = None) -> Eng
                     recommendation_feedback[(window, rating)] += int(count or 0)
                     adopted[window] += int(adoptions or 0)
 
-        consents = dict.fromkeys(DATA_TYPES, 0) | {
+        consents = dict.fromkeys((*DATA_TYPES, *PURPOSES), 0) | {
             data_type: int(count)
             for data_type, count in session.execute(
                 select(Consent.data_type, func.count())

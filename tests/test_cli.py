@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -137,3 +139,10 @@ def test_finetune_export_without_consenting_users_and_adapters_listing(tmp_path:
     assert (out / "train.jsonl").read_text() == "" and (out / "dataset.json").is_file()
     listed = runner.invoke(app, ["finetune", "adapters", "--stale"])
     assert listed.exit_code == 0 and "No stale adapters." in listed.output
+
+
+def test_loading_the_cli_leaves_the_metrics_unloaded() -> None:
+    """`memadvisor worker` sets prometheus_client's multi-process folder before importing it, so
+    no command module may load the metrics when the CLI is imported (import them in commands)."""
+    check = "import sys, cli.main; sys.exit('prometheus_client' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", check], check=False).returncode == 0

@@ -102,7 +102,7 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, 
     monkeypatch.setenv("MEMADVISOR_METRICS_SQL_CACHE_SECONDS", "1")
     data = tmp_path / "data"
     log = tmp_path / "api.log"
-    process, base_url = start_server(data, log)
+    process, base_url = start_server(data, log, "scripted")
     try:
         wait_ready(process, base_url, log)
         yield base_url, data
@@ -119,7 +119,7 @@ def sign_up(client: httpx.Client, username: str) -> None:
 
 def chat(client: httpx.Client, message: str) -> dict[str, Any]:
     response = client.post("/api/chat/stream", json={"message": message})
-    name, final = parse_sse(response.text)[-1]
+    name, final = parse_sse(response)[-1]
     assert name == "final", final
     return dict(final)
 

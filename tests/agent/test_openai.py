@@ -55,17 +55,21 @@ def test_chat_streams_through_the_server_and_is_measured(
         response = client.post(
             "/api/chat/stream", json={"message": "Name one fruit."}, headers=alice
         )
-        events = parse_sse(response.text)
+        events = parse_sse(response)
         metrics = client.get("/metrics").text
     tokens = [data["text"] for name, data in events if name == "token"]
     assert len(tokens) > 1
     final = events[-1][1]
     assert events[-1][0] == "final" and final["answered_by"] == "model"
     assert "".join(tokens).strip().startswith(final["answer"])  # a repeat is cut
-    series = [line for line in metrics.splitlines() if 'model="openai:smollm2"' in line]
-    counts = [s for s in series if s.startswith("memadvisor_llm_duration_seconds_count")]
+    series = [
+        line
+        for line in metrics.splitlines()
+        if 'gen_ai_provider_name="openai"' in line and 'gen_ai_request_model="smollm2"' in line
+    ]
+    counts = [s for s in series if s.startswith("gen_ai_client_operation_duration_seconds_count")]
     assert counts and float(counts[0].split()[-1]) >= 1  # the answer (and the facts it holds)
-    assert any(s.startswith("memadvisor_llm_tokens_total{") for s in series), series
+    assert any(s.startswith("gen_ai_client_token_usage_count{") for s in series), series
 
 
 @pytest.mark.slow

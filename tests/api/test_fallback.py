@@ -36,9 +36,7 @@ def test_a_chinese_message_on_the_bundled_model_gets_the_fallback(
         assert user is not None
         services.memory.add(user.id, PEANUTS)
 
-        events = parse_sse(
-            client.post("/api/chat/stream", json={"message": SNACKS}, headers=alice).text
-        )
+        events = parse_sse(client.post("/api/chat/stream", json={"message": SNACKS}, headers=alice))
 
         assert [name for name, _ in events] == ["start", "final"]  # no model tokens
         final = events[-1][1]
@@ -71,9 +69,7 @@ def test_the_fallback_lists_the_most_pressing_insights(
             assert client.post("/api/user-data", json=body, headers=alice).status_code == 201
 
         events = parse_sse(
-            client.post(
-                "/api/chat/stream", json={"message": "我今天该做什么？"}, headers=alice
-            ).text
+            client.post("/api/chat/stream", json={"message": "我今天该做什么？"}, headers=alice)
         )
 
     answer = events[-1][1]["answer"]
@@ -89,7 +85,7 @@ def test_english_on_the_same_model_is_answered_by_the_model(
     with TestClient(create_app(services=services)) as client:
         alice = sign_up(client, "alice")
         events = parse_sse(
-            client.post("/api/chat/stream", json={"message": "Hello there"}, headers=alice).text
+            client.post("/api/chat/stream", json={"message": "Hello there"}, headers=alice)
         )
     assert events[-1][1]["answered_by"] == "model"
     assert len(model.calls) == 1

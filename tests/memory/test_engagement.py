@@ -79,8 +79,21 @@ def test_engagement_counts_windows_returning_users_feedback_and_consents(
     assert figures.recommendation_feedback[("7d", "up")] == 1
     assert figures.recommendation_feedback[("7d", "down")] == 1
     assert figures.recommendations_adopted == {"1d": 1, "7d": 1, "30d": 1}
-    assert figures.consents == {"health": 1, "finance": 1, "education": 0, "behavior": 0}
-    assert figures.records == {"health": 1, "finance": 0, "education": 0, "behavior": 0}
+    assert figures.consents == {
+        "health": 1,
+        "finance": 1,
+        "education": 0,
+        "behavior": 0,
+        "custom": 0,
+        "model_training": 0,
+    }
+    assert figures.records == {
+        "health": 1,
+        "finance": 0,
+        "education": 0,
+        "behavior": 0,
+        "custom": 0,
+    }
 
     # Three days on, today's activity has left the one-day window.
     later = measure(services.sessions, now=utcnow() + timedelta(days=3))

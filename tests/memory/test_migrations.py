@@ -344,7 +344,7 @@ def test_upgrade_0012_records_who_answered_and_reads_older_turns_as_the_model(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(url, "0007", keyring=KEYRING)
+    upgrade(url, "0011", keyring=KEYRING)
     engine = make_engine(url, keyring=KEYRING)
     sessions = make_session_factory(engine)
     user = Accounts(sessions).create("a", password_hash=None)
@@ -361,7 +361,7 @@ def test_upgrade_0012_records_who_answered_and_reads_older_turns_as_the_model(
     history.finish_turn(new.id, "…", prompt_version="f", model_name="m", answered_by="fallback")
     assert history.get_turn(user.id, new.id).answered_by == "fallback"  # type: ignore[union-attr]
     engine.dispose()
-    downgrade(url, "0007")
+    downgrade(url, "0011")
     engine = make_engine(url)
     columns = {c["name"] for c in inspect(engine).get_columns("conversation_history")}
     engine.dispose()
