@@ -94,10 +94,7 @@ class UserIndexes:
         return index
 
     def _build(self, session: Session, user_id: int, clock: ClockReading) -> UserIndex:
-        rows = [
-            IndexRow(row.id, row.thread_id, row.position, row.terms, row.indexed_at is not None)
-            for row in session.execute(_index_rows(user_id))
-        ]
+        rows = [_index_row(*row) for row in session.execute(_index_rows(user_id))]
         indexed = {row.id for row in rows if row.indexed}
         index = UserIndex(clock)
         vectors = None
@@ -113,7 +110,7 @@ class UserIndexes:
     ) -> None:
         since = index.clock.seq
         rows = [
-            IndexRow(row.id, row.thread_id, row.position, row.terms, row.indexed_at is not None)
+            _index_row(*row)
             for row in session.execute(_index_rows(user_id).where(MemoryRow.seq > since))
         ]
         deleted = session.scalars(
@@ -134,9 +131,20 @@ class UserIndexes:
             metrics.observe_index_cache(int(self._cache.currsize), len(self._cache))
 
 
+def _index_row(
+    memory_id: str,
+    thread_id: str | None,
+    position: int,
+    terms: str,
+    indexed_at: datetime | None,
+    people: str,
+) -> IndexRow:
+    return IndexRow(memory_id, thread_id, position, terms, indexed_at is not None, people)
+
+
 def _index_rows(
     user_id: int,
-) -> Select[str, str | None, int, str, datetime | None]:
+) -> Select[str, str | None, int, str, datetime | None, str]:
     return (
         select(
             MemoryRow.id,
@@ -144,6 +152,7 @@ def _index_rows(
             MemoryRow.position,
             MemoryRow.terms,
             MemoryRow.indexed_at,
+            MemoryRow.people,
         ).where(MemoryRow.user_id == user_id)
         # No ORDER BY: a delta is found through (user_id, seq) without reading the user's rows.
     )

@@ -67,6 +67,7 @@ class HybridSearch:
         weights = self.weights
         vector = self._embeddings.embed_query(query)
         terms = self._keyring.hash_terms(tokenize(query))
+        named = set(self._keyring.hash_terms(query_words(query)))
         with self._indexes.current(user_id) as index:
             if index is None:
                 return []
@@ -75,35 +76,37 @@ class HybridSearch:
             best = scores.best
             keyword = dict(scores.top(weights.candidates))
             keyword.update((memory_id, scores.of(memory_id)) for memory_id in dense)
-        candidates = set(dense) | set(keyword)
-        if not candidates:
-            return []
-        named = set(self._keyring.hash_terms(query_words(query)))
-        floor = min(dense.values(), default=0.0) - weights.dense_floor_gap
-        with self._sessions() as session:
-            # By primary key only (then the owner is checked here): with `user_id = ?` as well,
-            # SQLite would walk the user's rows through the user_id index instead.
-            found = session.execute(
-                select(MemoryRow.id, MemoryRow.user_id, MemoryRow.people).where(
-                    MemoryRow.id.in_(list(candidates))
-                )
-            ).all()
+            floor = min(dense.values(), default=0.0) - weights.dense_floor_gap
             scored: list[tuple[float, str]] = []
-            for memory_id, owner, people in found:
-                if owner != user_id:
-                    continue
+            for memory_id in set(dense) | set(keyword):
                 score = dense.get(memory_id, floor)
                 if best > 0:
                     score += weights.keyword * keyword.get(memory_id, 0.0) / best
-                if people and named.intersection(people.split()):
+                if named and not named.isdisjoint(index.names(memory_id)):
                     score += weights.people
                 scored.append((score, memory_id))
-            scored.sort(key=lambda pair: (-pair[0], pair[1]))
-            top = dict((memory_id, score) for score, memory_id in scored[:k])
-            rows = session.scalars(select(MemoryRow).where(MemoryRow.id.in_(list(top)))).all()
-        by_id = {row.id: row for row in rows if row.user_id == user_id}
-        return [
-            Memory.from_row(by_id[memory_id], round(min(1.0, score), 4))
-            for memory_id, score in top.items()
-            if memory_id in by_id
-        ]
+        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+        return self._read_back(user_id, scored, k)
+
+    def _read_back(self, user_id: int, scored: list[tuple[float, str]], k: int) -> list[Memory]:
+        """The first `k` ranked memories that SQL still holds for this user, with their scores.
+
+        The index is current as of the clock read at the start of the search; a memory deleted
+        since is skipped here, and the next ones take its place.
+        """
+        found: list[Memory] = []
+        with self._sessions() as session:
+            for start in range(0, len(scored), k):
+                page = dict((memory_id, score) for score, memory_id in scored[start : start + k])
+                # By primary key only (then the owner is checked here): with `user_id = ?` as
+                # well, SQLite would walk the user's rows through the user_id index instead.
+                rows = session.scalars(select(MemoryRow).where(MemoryRow.id.in_(list(page))))
+                by_id = {row.id: row for row in rows if row.user_id == user_id}
+                found += [
+                    Memory.from_row(by_id[memory_id], round(min(1.0, score), 4))
+                    for memory_id, score in page.items()
+                    if memory_id in by_id
+                ]
+                if len(found) >= k:
+                    break
+        return found[:k]

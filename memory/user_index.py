@@ -37,6 +37,8 @@ class IndexRow:
     position: int
     terms: str
     indexed: bool
+    people: str = ""
+    """Keyed hashes of the people the memory names, space-separated (`MemoryRow.people`)."""
 
 
 class UserIndex:
@@ -47,6 +49,7 @@ class UserIndex:
         self.dense = DenseIndex()
         self.keyword = KeywordIndex()
         self._own: dict[str, tuple[str, ...]] = {}
+        self._people: dict[str, frozenset[str]] = {}
         self._place: dict[str, tuple[str | None, int]] = {}
         self._threads: dict[str, list[tuple[int, str]]] = {}
         self._own_terms = 0
@@ -89,6 +92,7 @@ class UserIndex:
             if memory_id in self._own:
                 touched |= self._unplace(memory_id)
                 self._own_terms -= len(self._own.pop(memory_id))
+                self._people.pop(memory_id, None)
                 self.keyword.remove(memory_id)
                 self.dense.remove(memory_id)
         for memory_id in touched:
@@ -113,10 +117,14 @@ class UserIndex:
         """BM25 of the user's memories for the query's hashed terms."""
         return self.keyword.scores(terms)
 
+    def names(self, memory_id: str) -> frozenset[str]:
+        """The hashed names of the people a memory names (empty for most memories)."""
+        return self._people.get(memory_id, frozenset())
+
     @property
     def nbytes(self) -> int:
         """About how much memory the index holds (what the cache counts)."""
-        own = 8 * self._own_terms + 300 * len(self._own)
+        own = 8 * self._own_terms + 300 * len(self._own) + 200 * len(self._people)
         return self.dense.nbytes + self.keyword.nbytes + own
 
     def _place_row(self, row: IndexRow) -> set[str]:
@@ -124,6 +132,10 @@ class UserIndex:
         terms = tuple(sys.intern(term) for term in row.terms.split())
         self._own_terms += len(terms) - len(self._own.get(row.id, ()))
         self._own[row.id] = terms
+        if row.people:
+            self._people[row.id] = frozenset(sys.intern(name) for name in row.people.split())
+        else:
+            self._people.pop(row.id, None)
         if row.id not in self._place:
             self._place[row.id] = (row.thread_id, row.position)
             if row.thread_id is not None:
