@@ -120,11 +120,53 @@ class KeywordIndex:
             postings.add(slot, float(freq))
 
     def set_many(self, documents: Iterable[tuple[str, Sequence[str]]]) -> None:
-        """Index many documents (a first build: postings are merged once at the end)."""
-        for doc_id, terms in documents:
+        """Index many documents; into an empty index, all at once (a user's first search)."""
+        rows = [(doc_id, tuple(terms)) for doc_id, terms in documents]
+        if not self._ids and len({doc_id for doc_id, _ in rows}) == len(rows):
+            self._fill(rows)
+            return
+        for doc_id, terms in rows:
             self.set(doc_id, terms)
         for postings in self._postings.values():
             postings.merge()
+
+    def _fill(self, documents: list[tuple[str, tuple[str, ...]]]) -> None:
+        """Build the postings of an empty index with array operations, not term by term.
+
+        The same index as `set` one document at a time (a test checks it), about ten times
+        faster: 100k memories took 10 s term by term.
+        """
+        n = len(documents)
+        if not n:
+            return
+        vocabulary: dict[str, int] = {}
+        lengths = np.fromiter((len(terms) for _, terms in documents), np.int64, n)
+        term_ids = np.fromiter(
+            (
+                vocabulary.setdefault(term, len(vocabulary))
+                for _, terms in documents
+                for term in terms
+            ),
+            np.int64,
+            int(lengths.sum()),
+        )
+        pairs, freqs = np.unique(
+            term_ids * n + np.repeat(np.arange(n), lengths), return_counts=True
+        )
+        bounds = np.searchsorted(pairs // n, np.arange(len(vocabulary) + 1))
+        slots = (pairs % n).astype(np.int32)
+        for term, number in vocabulary.items():
+            start, end = bounds[number], bounds[number + 1]
+            self._postings[term] = _Postings(slots[start:end], freqs[start:end].astype(np.float32))
+        self._ids = [doc_id for doc_id, _ in documents]
+        self._slot = {doc_id: slot for slot, (doc_id, _) in enumerate(documents)}
+        self._fingerprints = {doc_id: hash(terms) for doc_id, terms in documents}
+        self._lengths = np.zeros(max(64, n), dtype=np.float32)
+        self._lengths[:n] = lengths
+        self._alive = np.zeros(max(64, n), dtype=bool)
+        self._alive[:n] = True
+        self._total = float(lengths.sum())
+        self._entries = len(pairs)
 
     def remove(self, doc_id: str) -> None:
         """Forget one document (a no-op for an unknown id)."""

@@ -72,3 +72,24 @@ def test_a_thread_written_turn_by_turn_scores_as_one_written_at_once() -> None:
         ids = [row.id for row in rows]
         assert [got.of(i) for i in ids] == pytest.approx([want.of(i) for i in ids], abs=1e-5)
         assert want.best > 0
+
+
+def test_a_first_build_equals_documents_set_one_by_one() -> None:
+    documents = [(str(n), d) for n, d in enumerate(_documents(6, 500))]
+    built = KeywordIndex()
+    built.set_many(documents)
+    one_by_one = KeywordIndex()
+    for doc_id, terms in documents:
+        one_by_one.set(doc_id, terms)
+    for query in (["w0"], ["w9", "w10", "w10"], ["nowhere"]):
+        got, want = built.scores(query), one_by_one.scores(query)
+        assert [got.of(i) for i, _ in documents] == pytest.approx(
+            [want.of(i) for i, _ in documents], abs=1e-6
+        )
+    built.set("1", ["w1"])  # and it changes as any index does afterwards
+    one_by_one.set("1", ["w1"])
+    built.remove("2")
+    one_by_one.remove("2")
+    got, want = built.scores(["w1"]), one_by_one.scores(["w1"])
+    assert [got.of(i) for i, _ in documents] == pytest.approx([want.of(i) for i, _ in documents])
+    assert len(built) == len(one_by_one)
