@@ -7,8 +7,8 @@ dead. A search reads only this user's rows: its cost depends on this user's memo
 Below `COARSE_FROM` rows a search is one float32 matrix-vector product (well under a millisecond
 at 1k). The product reads every byte of the matrix, 1.5 KB a memory, so for a heavy user it is
 bound by memory bandwidth (15 ms at 100k on this machine). From `COARSE_FROM` rows on, the index
-also keeps the vectors as int8 (a quarter of the bytes): a SIMD scan of that copy (`usearch`'s
-exact search) picks `COARSE_MARGIN` times as many candidates as asked, and those are scored
+also keeps the vectors as int8 (a quarter of the bytes): a SIMD scan of that copy (`numkong`'s
+int8 dot products) picks `COARSE_MARGIN` times as many candidates as asked, and those are scored
 exactly in float32, so the scores are the exact ones and only the candidate set is approximate.
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numkong
 import numpy as np
-from usearch.index import search as exact_scan
 
 _Matrix = np.ndarray[Any, np.dtype[np.float32]]
 _Codes = np.ndarray[Any, np.dtype[np.int8]]
@@ -112,9 +112,11 @@ class DenseIndex:
         """The `n` best of the int8 scan's candidates, scored exactly (None: too few alive)."""
         assert self._codes is not None
         used = len(self._ids)
-        rows = exact_scan(
-            self._codes[:used], self._quantised(vector), n * COARSE_MARGIN, "ip", exact=True
-        ).keys
+        codes = self._quantised(vector)[None, :]
+        coarse = np.asarray(numkong.cdist(self._codes[:used], codes, metric="dot")).ravel()
+        coarse[~self._alive[:used]] = -np.inf
+        wanted = n * COARSE_MARGIN
+        rows = np.argpartition(-coarse, wanted - 1)[:wanted]
         rows = rows[self._alive[rows]]
         if len(rows) < n:
             return None

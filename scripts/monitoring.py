@@ -333,6 +333,28 @@ SECTIONS = (
                 ),
             ),
             Panel(
+                "Model queue · 模型排队",
+                (
+                    _q("sum(memadvisor_model_queue_depth)", "waiting"),
+                    _q("sum(memadvisor_model_queue_running)", "running"),
+                    _q(
+                        f"(sum(rate(memadvisor_model_queue_rejected_total[{RATE}])) or vector(0))",
+                        "turned away per second (503)",
+                    ),
+                ),
+                description="Calls waiting for the model's slots, running, and refused.",
+            ),
+            Panel(
+                "Queue wait p95 · 排队等待",
+                (
+                    _q(
+                        quantile(0.95, "memadvisor_model_queue_wait_seconds", "outcome"),
+                        "{{outcome}}",
+                    ),
+                ),
+                unit="s",
+            ),
+            Panel(
                 "Model failures · 模型故障",
                 (
                     _q(model_failures(RATE), "share of calls failing"),
@@ -355,6 +377,22 @@ SECTIONS = (
             Panel(
                 "Memories · 记忆数量",
                 (_q("max by (kind) (memadvisor_memories)", "{{kind}}"),),
+            ),
+            Panel(
+                "Search index cache · 检索索引缓存",
+                (_q("sum(memadvisor_memory_index_cache_bytes)", "bytes held"),),
+                unit="bytes",
+                description="In-memory indexes of recently searched users (bounded per process).",
+            ),
+            Panel(
+                "Index refreshes · 索引更新",
+                (
+                    _q(
+                        f"sum by (kind) (rate(memadvisor_memory_index_refreshes_total[{RATE}]))",
+                        "{{kind}}",
+                    ),
+                ),
+                description="delta: rows changed since the last search; build: a whole index.",
             ),
             Panel(
                 "Indexing backlog · 索引积压",
