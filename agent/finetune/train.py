@@ -41,8 +41,9 @@ class TrainOptions:
     alpha: int = 32
     top_layers: int | None = None
     """Adapt only the last N transformer blocks (backpropagation stops below them: faster)."""
-    max_length: int = 1024
-    """Longer examples are skipped (not cut: a cut answer would teach broken JSON)."""
+    max_length: int = 2048
+    """Longer examples are skipped (not cut: a cut answer would teach broken JSON). The default
+    is llama.cpp's context (`MEMADVISOR_LLAMACPP_N_CTX`), which every product prompt fits."""
     batch_size: int = 1
     accumulation: int = 8
     max_steps: int = -1
@@ -101,6 +102,56 @@ def encode(tokenizer: Any, messages: list[dict[str, str]]) -> dict[str, list[int
     answer_ids = tokenizer(full[len(prompt) :], add_special_tokens=False)["input_ids"]
     ids = prompt_ids + answer_ids
     return {"input_ids": ids, "labels": [-100] * len(prompt_ids) + answer_ids}
+
+
+def answer_positions(labels: Any) -> int:
+    """How many final positions need logits: from the one before the first learnt token.
+
+    Only the answer is learnt, and it ends each sequence; the logits of a long prompt (49k
+    vocabulary entries per position) would cost time and memory for nothing.
+    """
+    learnt = (labels != -100).any(dim=0).nonzero()
+    first = int(learnt[0]) if len(learnt) else labels.shape[1] - 1
+    return int(labels.shape[1] - max(first - 1, 0))
+
+
+def answer_loss(logits: Any, labels: Any, num_items: Any = None) -> Any:
+    """Cross-entropy of the answer tokens, from the logits of the last positions only.
+
+    The logits at position p predict token p + 1, so the last `k` logits predict the last
+    `k - 1` tokens. Summed and divided by `num_items` (the learnt tokens of the whole
+    accumulated batch) when the Trainer gives it, else the mean of this batch.
+    """
+    import torch.nn.functional as F
+
+    keep = logits.shape[1]
+    targets = labels[:, labels.shape[1] - keep + 1 :]
+    total = F.cross_entropy(
+        logits[:, :-1].flatten(0, 1).float(), targets.flatten(), ignore_index=-100, reduction="sum"
+    )
+    count = num_items if num_items is not None else (targets != -100).sum().clamp(min=1)
+    return total / count
+
+
+def _answer_trainer(base: type) -> type:
+    """A Trainer whose loss needs logits for the answer's positions only."""
+
+    class AnswerTrainer(base):  # type: ignore[misc, valid-type]
+        def compute_loss(
+            self,
+            model: Any,
+            inputs: dict[str, Any],
+            return_outputs: bool = False,
+            num_items_in_batch: Any = None,
+        ) -> Any:
+            labels = inputs.pop("labels")
+            outputs = model(**inputs, logits_to_keep=answer_positions(labels))
+            loss = answer_loss(outputs.logits, labels, num_items_in_batch)
+            # Divided by the accumulated batch's tokens already: the Trainer must not divide again.
+            self.loss_is_scaled_for_ga = num_items_in_batch is not None
+            return (loss, outputs) if return_outputs else loss
+
+    return AnswerTrainer
 
 
 def read_examples(data: Path, limit: int | None = None) -> list[list[dict[str, str]]]:
@@ -163,7 +214,7 @@ def train(options: TrainOptions) -> TrainResult:
         dataloader_pin_memory=False,
         remove_unused_columns=False,
     )
-    trainer = Trainer(
+    trainer = _answer_trainer(Trainer)(
         model=model,
         args=arguments,
         train_dataset=kept,
