@@ -220,13 +220,17 @@ def train(options: TrainOptions) -> TrainResult:
         train_dataset=kept,
         data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
     )
-    checkpoints = sorted((out / CHECKPOINTS).glob("checkpoint-*"))
+    checkpoints = list((out / CHECKPOINTS).glob("checkpoint-*"))
+    resumed_at = max((_step(c) for c in checkpoints), default=0)
     started = time.monotonic()
     result = trainer.train(resume_from_checkpoint=True if checkpoints else None)
     seconds = time.monotonic() - started
     model.save_pretrained(str(out / ADAPTER_DIR))
     gguf = convert_lora(out / ADAPTER_DIR, out / GGUF_FILE, model.config.to_dict())
-    epochs_done = float(trainer.state.epoch or options.epochs) or 1.0
+    steps = int(trainer.state.global_step)
+    epochs = float(trainer.state.epoch or options.epochs) or 1.0
+    # A resumed run timed only the steps after its checkpoint: per epoch is per those steps.
+    epochs_done = epochs * (steps - resumed_at) / steps if steps > resumed_at else epochs
     summary = _data_summary(options.data)
     info = TrainResult(
         adapter_id=adapter_id(gguf),
@@ -234,7 +238,7 @@ def train(options: TrainOptions) -> TrainResult:
         set_id=summary.get("set_id"),
         examples=len(kept),
         skipped=len(encoded) - len(kept),
-        steps=int(trainer.state.global_step),
+        steps=steps,
         seconds=round(seconds, 1),
         seconds_per_epoch=round(seconds / epochs_done, 1),
         train_loss=round(float(result.training_loss), 4) if result.training_loss else None,
@@ -248,6 +252,11 @@ def train(options: TrainOptions) -> TrainResult:
     (out / INFO_FILE).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     write_modelfile(out, base=options.base, adapter=gguf)
     return info
+
+
+def _step(checkpoint: Path) -> int:
+    """The optimiser step a `checkpoint-N` folder was saved at."""
+    return int(checkpoint.name.rsplit("-", 1)[-1])
 
 
 def _data_summary(data: Path) -> dict[str, Any]:
