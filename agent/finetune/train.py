@@ -136,7 +136,7 @@ def answer_loss(logits: Any, labels: Any, num_items: Any = None) -> Any:
 def _answer_trainer(base: type) -> type:
     """A Trainer whose loss needs logits for the answer's positions only."""
 
-    class AnswerTrainer(base):  # type: ignore[misc, valid-type]
+    class AnswerTrainer(base):  # type: ignore[misc]
         def compute_loss(
             self,
             model: Any,
