@@ -28,6 +28,7 @@ from sqlalchemy import select
 from agent.finetune.personas import (
     PERSONAS_DIR,
     Persona,
+    advice_prompt,
     known_problems,
     load_personas,
     seed_persona,
@@ -38,7 +39,6 @@ from agent.recommend import Note, draft_model
 from agent.services import Services
 from agent.structured import constrained, parse
 from memory.models import MemoryRow, UserData, UserInsight
-from prompts.variants import assign_variant
 
 OWNED: dict[str, type[UserData] | type[UserInsight] | type[MemoryRow]] = {
     "user_data": UserData,
@@ -47,20 +47,23 @@ OWNED: dict[str, type[UserData] | type[UserInsight] | type[MemoryRow]] = {
 }
 
 
-def evaluate_persona(services: Services, persona: Persona) -> dict[str, Any]:
-    """Seed one persona, ask the model once, score the answer."""
+def evaluate_persona(
+    services: Services, persona: Persona, max_tokens: int | None = None
+) -> dict[str, Any]:
+    """Seed one persona, ask the model once, score the answer.
+
+    The answer may be as long as the product allows a recommendation set (the prompt budget's
+    JSON room) unless `max_tokens` caps it: a cut answer is broken JSON.
+    """
     user_id = seed_persona(services, persona)
-    advisor, language = services.advisor, persona.language
-    allowed = services.user_data.consents.granted(user_id)
-    dimensions = advisor.dimensions(user_id, allowed)
-    notes = advisor.notes(user_id, language, allowed)
-    variant = assign_variant(user_id, services.settings.prompt_variants)
-    messages, notes = advisor.messages(user_id, language, variant, dimensions, notes)
+    prompt = advice_prompt(services, user_id, persona.language)
+    dimensions, messages, notes = prompt.dimensions, prompt.messages, prompt.notes
     schema = draft_model(
         dimensions, [note.label for note in notes], services.settings.recommendation_items
     )
-    runnable = constrained(services.llm, schema.model_json_schema(), grammar=False)
-    text = runnable.bind(max_tokens=services.settings.llm_max_tokens).invoke(messages).text
+    cap = max_tokens or services.budget.json_tokens
+    runnable = constrained(services.llm, schema.model_json_schema(), max_tokens=cap, grammar=False)
+    text = runnable.invoke(messages).text
     result: dict[str, Any] = {"persona": persona.id, "valid": True, "repaired": True}
     try:
         draft = schema.model_validate_json(text)
@@ -129,7 +132,9 @@ def _foreign(services: Services, user_id: int, notes: list[Note]) -> int:
     return foreign
 
 
-def run(model: Path, lora: Path | None, personas: list[Persona], max_tokens: int) -> dict[str, Any]:
+def run(
+    model: Path, lora: Path | None, personas: list[Persona], max_tokens: int | None = None
+) -> dict[str, Any]:
     """Every persona through the model; the figures as one dict."""
     started = time.monotonic()
     scores = []
@@ -139,7 +144,6 @@ def run(model: Path, lora: Path | None, personas: list[Persona], max_tokens: int
             llamacpp_model_path=model,
             llamacpp_lora_path=lora,
             llm_temperature=0.0,
-            llm_max_tokens=max_tokens,
             recommender="model",
             recommend_grammar=False,
         )
@@ -147,9 +151,9 @@ def run(model: Path, lora: Path | None, personas: list[Persona], max_tokens: int
             with Progress(transient=True) as progress:
                 task = progress.add_task("Held-out personas", total=len(personas))
                 for persona in personas:
-                    scores.append(evaluate_persona(services, persona))
+                    scores.append(evaluate_persona(services, persona, max_tokens))
                     progress.advance(task)
-            adapter = services.adapter_id
+            adapter, json_tokens = services.adapter_id, services.budget.json_tokens
         finally:
             services.close()
     with_problems = [s for s in scores if s["problems"]]
@@ -159,6 +163,7 @@ def run(model: Path, lora: Path | None, personas: list[Persona], max_tokens: int
         "model": model.name,
         "lora": str(lora) if lora else None,
         "adapter_id": adapter,
+        "max_tokens": max_tokens or json_tokens,
         "personas": n,
         "valid_json": round(sum(s["valid"] for s in scores) / n, 3),
         "valid_after_repair": round(sum(s["repaired"] for s in scores) / n, 3),
@@ -185,7 +190,12 @@ def main() -> None:
     parser.add_argument("--lora", type=Path, default=None, help="a GGUF LoRA adapter")
     parser.add_argument("--personas", type=Path, default=PERSONAS_DIR / "heldout.json")
     parser.add_argument("--limit", type=int, default=None, help="only the first N personas")
-    parser.add_argument("--max-tokens", type=int, default=512, help="cap on one answer")
+    parser.add_argument(
+        "--max-tokens",
+        type=int,
+        default=None,
+        help="cap on one answer (default: the product's, the prompt budget's JSON room)",
+    )
     args = parser.parse_args()
     personas = load_personas(args.personas)[: args.limit]
     figures = run(args.model or bundled_gguf_path(), args.lora, personas, args.max_tokens)

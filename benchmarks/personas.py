@@ -137,15 +137,36 @@ def persona(rng: random.Random, name: str, number: int) -> dict[str, Any]:
     }
 
 
+def _shown(person: dict[str, Any]) -> str:
+    """What the model's prompt is made of (the name is not in it)."""
+    keys = ("language", "consents", "records")
+    return json.dumps({k: person[k] for k in keys}, sort_keys=True, ensure_ascii=False)
+
+
+def draw(rng: random.Random, name: str, count: int, earlier: set[str]) -> list[dict[str, Any]]:
+    """`count` personas, none the same as one of an earlier set (added to `earlier`).
+
+    Records are drawn from small ranges, so two personas can coincide (a single education
+    record, say); a held-out persona equal to a training one would be seen in training.
+    """
+    people: list[dict[str, Any]] = []
+    while len(people) < count:
+        candidate = persona(rng, name, len(people) + 1)
+        if _shown(candidate) not in earlier:
+            people.append(candidate)
+    earlier.update(_shown(person) for person in people)
+    return people
+
+
 def main() -> None:
     """Write each set as one JSON file (problems are found by `python -m benchmarks.advice`)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    earlier: set[str] = set()
     for name, (seed, count) in SETS.items():
-        rng = random.Random(seed)
-        people = [persona(rng, name, n) for n in range(1, count + 1)]
+        people = draw(random.Random(seed), name, count, earlier)
         path = args.out / f"{name}.json"
         path.write_text(json.dumps({"personas": people}, ensure_ascii=False, indent=1) + "\n")
         print(f"{path}: {len(people)} personas")

@@ -91,7 +91,7 @@ def train(
     top_layers: Annotated[
         int | None, typer.Option(help="Adapt only the last N blocks (faster on a CPU).")
     ] = None,
-    max_length: Annotated[int, typer.Option(help="Skip examples longer than this.")] = 1024,
+    max_length: Annotated[int, typer.Option(help="Skip examples longer than this.")] = 2048,
     max_steps: Annotated[int, typer.Option(help="Stop after N steps (-1: epochs).")] = -1,
     accumulation: Annotated[int, typer.Option(help="Examples per optimiser step.")] = 8,
     seed: Annotated[int, typer.Option(help="Fixes shuffling and initialisation.")] = 42,

@@ -13,11 +13,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+from langchain_core.messages import BaseMessage
+
+from agent.recommend import Note
 from agent.services import Services
 from memory.datatypes import DataType, validate_record
 from memory.models import UserInsight, utcnow
 from memory.userdata import ConsentKind, NewRecord
 from prompts.language import Language
+from prompts.variants import assign_variant
 
 PERSONAS_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "personas"
 """Where a checkout keeps them (absent from a wheel: pass a file instead)."""
@@ -79,3 +83,29 @@ def known_problems(services: Services, user_id: int) -> list[UserInsight]:
         for insight in services.insights.list(user_id, set(allowed))
         if insight.severity in PROBLEM_SEVERITIES
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class AdvicePrompt:
+    """The prompt the product builds to ask the model for a user's advice."""
+
+    user_id: int
+    dimensions: list[str]
+    messages: list[BaseMessage]
+    notes: list[Note]
+    """The notes the prompt holds (those that fit the context window)."""
+
+
+def advice_prompt(services: Services, user_id: int, language: Language) -> AdvicePrompt:
+    """The model's prompt for this user, through the product's path (`Advisor.messages`).
+
+    The teacher's examples and the advice benchmark both call this, so the model is trained on
+    exactly the prompts it is evaluated on (and served with).
+    """
+    advisor = services.advisor
+    allowed = services.user_data.consents.granted(user_id)
+    dimensions = advisor.dimensions(user_id, allowed)
+    notes = advisor.notes(user_id, language, allowed)
+    variant = assign_variant(user_id, services.settings.prompt_variants)
+    messages, notes = advisor.messages(user_id, language, variant, dimensions, notes)
+    return AdvicePrompt(user_id, dimensions, messages, notes)

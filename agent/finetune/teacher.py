@@ -1,8 +1,8 @@
 """The rules writer as a teacher: training examples from synthetic personas, on a fresh install.
 
 Each persona is seeded as a user in throwaway stores; the example's prompt is exactly the one the
-model would be given for that user (`Advisor.notes` and `Advisor.messages`), and its answer is the
-rules' advice (`Advisor.rules`) with sources written as the notes' labels.
+model would be given for that user (`advice_prompt`, which the advice benchmark calls too), and
+its answer is the rules' advice (`Advisor.rules`) with sources written as the notes' labels.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from agent.finetune.chat import chat_dicts, chat_example
-from agent.finetune.personas import Persona, seed_persona
+from agent.finetune.personas import Persona, advice_prompt, seed_persona
 from agent.recommend import cite_labels
 from agent.services import Services, build_services
 from memadvisor.settings import Settings
-from prompts.variants import assign_variant
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +54,12 @@ def teach(
 def teach_one(services: Services, persona: Persona) -> TeacherExample | None:
     """The persona's prompt and the rules' answer to it (None when the rules have nothing)."""
     user_id = seed_persona(services, persona)
-    advisor, language = services.advisor, persona.language
+    prompt = advice_prompt(services, user_id, persona.language)
     allowed = services.user_data.consents.granted(user_id)
-    dimensions = advisor.dimensions(user_id, allowed)
-    notes = advisor.notes(user_id, language, allowed)
-    variant = assign_variant(user_id, services.settings.prompt_variants)
-    messages, notes = advisor.messages(user_id, language, variant, dimensions, notes)
-    payload = advisor.rules(user_id, language, allowed)
-    labels = {note.label: (note.kind, note.id) for note in notes}
-    answer = cite_labels({d: payload.get(d, []) for d in dimensions}, labels)
+    payload = services.advisor.rules(user_id, persona.language, allowed)
+    labels = {note.label: (note.kind, note.id) for note in prompt.notes}
+    answer = cite_labels({d: payload.get(d, []) for d in prompt.dimensions}, labels)
     if not any(answer.values()):
         return None
-    return TeacherExample(persona.id, language, chat_example(chat_dicts(messages), answer))
+    example = chat_example(chat_dicts(prompt.messages), answer)
+    return TeacherExample(persona.id, persona.language, example)

@@ -41,8 +41,9 @@ class TrainOptions:
     alpha: int = 32
     top_layers: int | None = None
     """Adapt only the last N transformer blocks (backpropagation stops below them: faster)."""
-    max_length: int = 1024
-    """Longer examples are skipped (not cut: a cut answer would teach broken JSON)."""
+    max_length: int = 2048
+    """Longer examples are skipped (not cut: a cut answer would teach broken JSON). The default
+    is llama.cpp's context (`MEMADVISOR_LLAMACPP_N_CTX`), which every product prompt fits."""
     batch_size: int = 1
     accumulation: int = 8
     max_steps: int = -1
@@ -101,6 +102,56 @@ def encode(tokenizer: Any, messages: list[dict[str, str]]) -> dict[str, list[int
     answer_ids = tokenizer(full[len(prompt) :], add_special_tokens=False)["input_ids"]
     ids = prompt_ids + answer_ids
     return {"input_ids": ids, "labels": [-100] * len(prompt_ids) + answer_ids}
+
+
+def answer_positions(labels: Any) -> int:
+    """How many final positions need logits: from the one before the first learnt token.
+
+    Only the answer is learnt, and it ends each sequence; the logits of a long prompt (49k
+    vocabulary entries per position) would cost time and memory for nothing.
+    """
+    learnt = (labels != -100).any(dim=0).nonzero()
+    first = int(learnt[0]) if len(learnt) else labels.shape[1] - 1
+    return int(labels.shape[1] - max(first - 1, 0))
+
+
+def answer_loss(logits: Any, labels: Any, num_items: Any = None) -> Any:
+    """Cross-entropy of the answer tokens, from the logits of the last positions only.
+
+    The logits at position p predict token p + 1, so the last `k` logits predict the last
+    `k - 1` tokens. Summed and divided by `num_items` (the learnt tokens of the whole
+    accumulated batch) when the Trainer gives it, else the mean of this batch.
+    """
+    import torch.nn.functional as F
+
+    keep = logits.shape[1]
+    targets = labels[:, labels.shape[1] - keep + 1 :]
+    total = F.cross_entropy(
+        logits[:, :-1].flatten(0, 1).float(), targets.flatten(), ignore_index=-100, reduction="sum"
+    )
+    count = num_items if num_items is not None else (targets != -100).sum().clamp(min=1)
+    return total / count
+
+
+def _answer_trainer(base: type) -> type:
+    """A Trainer whose loss needs logits for the answer's positions only."""
+
+    class AnswerTrainer(base):  # type: ignore[misc]
+        def compute_loss(
+            self,
+            model: Any,
+            inputs: dict[str, Any],
+            return_outputs: bool = False,
+            num_items_in_batch: Any = None,
+        ) -> Any:
+            labels = inputs.pop("labels")
+            outputs = model(**inputs, logits_to_keep=answer_positions(labels))
+            loss = answer_loss(outputs.logits, labels, num_items_in_batch)
+            # Divided by the accumulated batch's tokens already: the Trainer must not divide again.
+            self.loss_is_scaled_for_ga = num_items_in_batch is not None
+            return (loss, outputs) if return_outputs else loss
+
+    return AnswerTrainer
 
 
 def read_examples(data: Path, limit: int | None = None) -> list[list[dict[str, str]]]:
@@ -163,19 +214,23 @@ def train(options: TrainOptions) -> TrainResult:
         dataloader_pin_memory=False,
         remove_unused_columns=False,
     )
-    trainer = Trainer(
+    trainer = _answer_trainer(Trainer)(
         model=model,
         args=arguments,
         train_dataset=kept,
         data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
     )
-    checkpoints = sorted((out / CHECKPOINTS).glob("checkpoint-*"))
+    checkpoints = list((out / CHECKPOINTS).glob("checkpoint-*"))
+    resumed_at = max((_step(c) for c in checkpoints), default=0)
     started = time.monotonic()
     result = trainer.train(resume_from_checkpoint=True if checkpoints else None)
     seconds = time.monotonic() - started
     model.save_pretrained(str(out / ADAPTER_DIR))
     gguf = convert_lora(out / ADAPTER_DIR, out / GGUF_FILE, model.config.to_dict())
-    epochs_done = float(trainer.state.epoch or options.epochs) or 1.0
+    steps = int(trainer.state.global_step)
+    epochs = float(trainer.state.epoch or options.epochs) or 1.0
+    # A resumed run timed only the steps after its checkpoint: per epoch is per those steps.
+    epochs_done = epochs * (steps - resumed_at) / steps if steps > resumed_at else epochs
     summary = _data_summary(options.data)
     info = TrainResult(
         adapter_id=adapter_id(gguf),
@@ -183,7 +238,7 @@ def train(options: TrainOptions) -> TrainResult:
         set_id=summary.get("set_id"),
         examples=len(kept),
         skipped=len(encoded) - len(kept),
-        steps=int(trainer.state.global_step),
+        steps=steps,
         seconds=round(seconds, 1),
         seconds_per_epoch=round(seconds / epochs_done, 1),
         train_loss=round(float(result.training_loss), 4) if result.training_loss else None,
@@ -197,6 +252,11 @@ def train(options: TrainOptions) -> TrainResult:
     (out / INFO_FILE).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     write_modelfile(out, base=options.base, adapter=gguf)
     return info
+
+
+def _step(checkpoint: Path) -> int:
+    """The optimiser step a `checkpoint-N` folder was saved at."""
+    return int(checkpoint.name.rsplit("-", 1)[-1])
 
 
 def _data_summary(data: Path) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,12 @@ def test_tiny_training_run_gives_an_adapter_llama_cpp_loads(
     modelfile = (tmp_path / "out" / "Modelfile").read_text()
     assert "FROM " in modelfile and "ADAPTER ./adapter.gguf" in modelfile
     assert (tmp_path / "out" / "checkpoints" / "checkpoint-2").is_dir()  # resumable
+
+    resumed = train(replace(options, max_steps=3))  # the same command again: one step more
+    info = json.loads((tmp_path / "out" / INFO_FILE).read_text())
+    assert resumed.steps == 3 and info["resumed"]
+    # Timed: the one step run now (half an epoch of two examples), not the three.
+    assert resumed.seconds_per_epoch == pytest.approx(2 * resumed.seconds, abs=0.3)
 
     from llama_cpp import Llama
 
