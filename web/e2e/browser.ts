@@ -51,6 +51,13 @@ export async function horizontalOverflow(page: Page): Promise<number> {
 
 /** axe-core's serious and critical findings on the page as it is now ("rule: target" lines). */
 export async function accessibilityProblems(page: Page): Promise<string[]> {
+  // Colours are checked as they are at rest: a toast caught fading in or out (a Vue transition's
+  // `*-enter-active` / `*-leave-active` class) has a contrast that no user reads it at.
+  await page.waitForFunction(
+    () => !document.querySelector('[class*="-enter-active"], [class*="-leave-active"]'),
+    undefined,
+    { timeout: 5000 },
+  )
   const { source } = await import('axe-core')
   // Evaluated through the DevTools protocol: the app's content security policy refuses inline
   // script tags (as it should), and the test must not weaken it for the page.
