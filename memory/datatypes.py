@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Literal, TypeGuard
+from typing import Annotated, Any, Literal, TypeGuard, get_args
 
 from pydantic import (
     BaseModel,
@@ -52,27 +52,6 @@ Source = Literal["apple_health", "alipay", "wechat_pay"]
 MG_DL_PER_MMOL_L = 18.016
 """Blood glucose: mg/dL per mmol/L (the molar mass of glucose, 180.16 g/mol, over 10)."""
 
-EXPENSE_CATEGORIES = (
-    "food",
-    "groceries",
-    "transport",
-    "housing",
-    "utilities",
-    "shopping",
-    "health",
-    "education",
-    "entertainment",
-    "travel",
-    "communication",
-    "insurance",
-    "family",
-    "gifts",
-    "salary",
-    "investment",
-    "transfer",
-    "refund",
-    "other",
-)
 Category = Literal[
     "food",
     "groceries",
@@ -94,6 +73,8 @@ Category = Literal[
     "refund",
     "other",
 ]
+EXPENSE_CATEGORIES: tuple[str, ...] = get_args(Category)
+"""The expense categories, in the order forms and importers offer them."""
 
 
 def _measure(low: float, high: float, unit: str, description: str, **extra: Any) -> Any:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
-from tests.ports import free_port, wait_for_http
+from tests.ports import free_port, stop_process, wait_for_http
 
 START_TIMEOUT = 60.0
 """Seconds a server may take to answer its first heartbeat (generous: the machine is shared)."""
@@ -68,12 +68,7 @@ class ChromaServer:
         """Stop the server (the data folder stays, so `start` brings the same vectors back)."""
         if self._process is None:
             return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait(timeout=15)
+        stop_process(self._process, 15)
         self._process = None
 
     def vacuum(self) -> None:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from agent.llm import bundled_gguf_path
-from tests.ports import free_port, wait_for_http
+from tests.ports import free_port, stop_process, wait_for_http
 
 MODEL = "smollm2"
 """The name the server serves the bundled model under (`--model_alias`)."""
@@ -38,9 +38,4 @@ def openai_compatible_server(log_dir: Path, n_ctx: int = 2048) -> Iterator[str]:
             raise RuntimeError(f"llama_cpp.server did not start: {log_path.read_text()[-2000:]}")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 15)

@@ -1,5 +1,5 @@
 """Loopback servers that tests start (Ollama fake, Chroma, Redis, `langgraph dev`): a free port
-to put them on, and the wait until one answers."""
+to put them on, the wait until one answers, and the stop."""
 
 from __future__ import annotations
 
@@ -31,3 +31,13 @@ def wait_for_http(url: str, process: subprocess.Popen[Any], timeout: float) -> b
             pass
         time.sleep(0.2)
     return False
+
+
+def stop_process(process: subprocess.Popen[Any], timeout: float) -> None:
+    """SIGTERM, and SIGKILL if the process has not exited within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)

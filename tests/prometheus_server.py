@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import yaml
 
-from tests.ports import free_port, wait_for_http
+from tests.ports import free_port, stop_process, wait_for_http
 
 START_TIMEOUT = 60.0
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
@@ -95,12 +95,7 @@ class PrometheusServer:
         """Stop the server."""
         if self._process is None:
             return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait(timeout=30)
+        stop_process(self._process, 30)
         self._process = None
 
     def __enter__(self) -> PrometheusServer:
