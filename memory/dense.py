@@ -97,9 +97,7 @@ class DenseIndex:
             return []
         vector = np.asarray(query, dtype=np.float32)
         if self._codes is not None and n * COARSE_MARGIN < len(self._row):
-            found = self._coarse_top(vector, n)
-            if found is not None:
-                return found
+            return self._coarse_top(vector, n)
         scores = self._matrix[:used] @ vector
         if len(self._row) < used:
             scores[~self._alive[:used]] = -np.inf
@@ -108,8 +106,12 @@ class DenseIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(str(self._ids[i]), float(scores[i])) for i in top]
 
-    def _coarse_top(self, vector: _Matrix, n: int) -> list[tuple[str, float]] | None:
-        """The `n` best of the int8 scan's candidates, scored exactly (None: too few alive)."""
+    def _coarse_top(self, vector: _Matrix, n: int) -> list[tuple[str, float]]:
+        """The `n` best of the int8 scan's candidates, scored exactly.
+
+        The caller holds more live rows than candidates are taken, and dead rows score -inf, so
+        every candidate is alive.
+        """
         assert self._codes is not None
         used = len(self._ids)
         codes = self._quantised(vector)[None, :]
@@ -117,9 +119,6 @@ class DenseIndex:
         coarse[~self._alive[:used]] = -np.inf
         wanted = n * COARSE_MARGIN
         rows = np.argpartition(-coarse, wanted - 1)[:wanted]
-        rows = rows[self._alive[rows]]
-        if len(rows) < n:
-            return None
         scores = self._matrix[rows] @ vector
         best = np.argsort(-scores, kind="stable")[:n]
         return [(str(self._ids[rows[i]]), float(scores[i])) for i in best]
