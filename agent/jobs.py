@@ -7,7 +7,10 @@ behind the same interface later. A failed job only logs: its work is recorded in
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -37,12 +40,30 @@ class JobRunner(Protocol):
         """Finish queued work and stop."""
 
 
+def lower_priority(nice: int) -> None:
+    """Lower the calling thread's CPU priority by `nice` (Linux; other threads keep theirs).
+
+    The embedding engine's OpenMP threads are started by the thread that first embeds, so an
+    indexing job's helpers run at the job's priority too. Elsewhere (or if refused), a no-op.
+    """
+    if nice > 0 and sys.platform == "linux":
+        thread = threading.get_native_id()
+        with contextlib.suppress(OSError):
+            now = os.getpriority(os.PRIO_PROCESS, thread)
+            os.setpriority(os.PRIO_PROCESS, thread, min(19, now + nice))
+
+
 class InProcessJobs:
     """Runs jobs on a small thread pool inside the API process."""
 
-    def __init__(self, registry: dict[str, JobFunction], workers: int = 1) -> None:
+    def __init__(self, registry: dict[str, JobFunction], workers: int = 1, nice: int = 0) -> None:
         self._registry = registry
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="memadvisor-job")
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers,
+            thread_name_prefix="memadvisor-job",
+            initializer=lower_priority,
+            initargs=(nice,),
+        )
         self._pending: set[Future[Any]] = set()
         self._lock = threading.Lock()
 

@@ -265,7 +265,7 @@ def build_services(
         upgrade(settings.sqlalchemy_url, keyring=keyring)
     engine = make_engine(settings.sqlalchemy_url, keyring=keyring)
     sessions = make_session_factory(engine)
-    embeddings = make_embeddings(settings.embedding_model)
+    embeddings = make_embeddings(settings.embedding_model, settings.index_threads)
     vectors = VectorIndex(
         collection=settings.chroma_collection,
         embeddings=embeddings,
@@ -309,7 +309,7 @@ def build_services(
 
         services.jobs = CeleryJobs(make_celery(settings))
     else:
-        services.jobs = InProcessJobs(registry)
+        services.jobs = InProcessJobs(registry, nice=settings.job_nice)
     return services
 
 

@@ -3,6 +3,8 @@ the indexing job, which catches up on what else is owed."""
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 import pytest
@@ -50,3 +52,18 @@ def test_an_index_job_also_indexes_what_else_is_owed(services: Services) -> None
     assert services.memory.count_pending() == 0
     assert index_memories(services.memory, [other]) == 0  # the later job finds nothing left
     assert [m.id for m in services.memory.search(bob, "咖啡", 1)] == [other]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="thread priorities are Linux's")
+def test_jobs_run_below_the_priority_of_requests() -> None:
+    def priority() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    here = priority()
+    seen: list[int] = []
+    jobs = InProcessJobs({"priority": lambda: seen.append(priority())}, nice=7)
+    jobs.enqueue("priority")
+    jobs.drain(timeout=10)
+    jobs.close()
+    assert seen == [min(19, here + 7)]
+    assert priority() == here  # the caller's own thread keeps its priority
