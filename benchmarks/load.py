@@ -1,13 +1,14 @@
 """Load test: many users chatting at once against the real server on loopback.
 
-    python -m benchmarks.load [--users 50] [--seconds 120] [--model scripted|bundled]
+    python -m benchmarks.load [--users 50] [--seconds 120] [--model scripted|bundled] [--think 10]
 
 Starts `benchmarks.load_server` (uvicorn, SQLite file, Chroma folder, multilingual-e5-small, and
 a scripted model that streams at once, or with `--model bundled` the real SmolLM2 behind the
 model queue) in a child process on a fresh data folder. Every user signs up and one uncounted turn
-warms the server; then the clock starts and each user chats without pause on the streaming
-endpoint until the time is up (a closed loop: the next message leaves when the last answer's
-`final` event arrived; after a 503 or a busy `error` event, when its `Retry-After` has passed).
+warms the server; then the clock starts and each user chats on the streaming endpoint until the
+time is up (a closed loop: the next message leaves when the last answer's `final` event arrived,
+at once or, with `--think`, after a pause as a person reading and typing would take; after a 503
+or a busy `error` event, when its `Retry-After` has passed).
 Meanwhile a prober asks `/api/health` and `/api/me` five times a second: the rest of the API must
 stay fast while the model is busy. Then it waits, watching `/metrics`, until the background
 indexing has caught up, stops the server (SIGINT, a graceful shutdown) and checks the stores
@@ -30,6 +31,7 @@ import contextlib
 import json
 import math
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -163,10 +165,19 @@ async def user_loop(
     account: tuple[int, dict[str, str]],
     deadline: float,
     results: Results,
+    think: float = 0.0,
 ) -> None:
-    """Chat until the deadline; every failure is counted, none stops the loop."""
+    """Chat until the deadline; every failure is counted, none stops the loop.
+
+    After each answer the user reads and types for a random while, `think` seconds on average
+    (exponential, seeded by the user's number; 0: the next message leaves at once), and the first
+    message waits such a while too: people do not all press Enter at the same moment.
+    """
     user_id, headers = account
     conversation: str | None = None
+    pauses = random.Random(index)
+    if think > 0:
+        await asyncio.sleep(min(pauses.expovariate(1.0 / think), deadline - time.monotonic()))
     n = 0
     while time.monotonic() < deadline:
         n += 1
@@ -189,6 +200,9 @@ async def user_loop(
             results.errors[f"chat: {type(exc).__name__}: {exc}"[:120]] += 1
             continue
         results.turns.append(turn)
+        if think > 0:
+            pause = pauses.expovariate(1.0 / think)
+            await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
 
 
 async def probe(
@@ -291,7 +305,7 @@ async def drain(client: httpx.AsyncClient, timeout: float) -> tuple[float, str]:
 
 
 async def load(
-    base_url: str, users: int, seconds: float
+    base_url: str, users: int, seconds: float, think: float = 0.0
 ) -> tuple[Results, float, float, tuple[str, str]]:
     """Run every user until the time is up.
 
@@ -312,7 +326,7 @@ async def load(
         start = time.monotonic()
         deadline = start + seconds
         await asyncio.gather(
-            *(user_loop(client, i, accounts[i], deadline, results) for i in range(users))
+            *(user_loop(client, i, accounts[i], deadline, results, think) for i in range(users))
         )
         elapsed = time.monotonic() - start
         stop.set()
@@ -427,6 +441,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         default="scripted",
         help="scripted: measure the project's own path; bundled: the real SmolLM2 (llama.cpp)",
     )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a user pauses after an answer (0: a closed loop, flat out)",
+    )
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="memadvisor-load-") as tmp:
@@ -434,7 +454,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         process, base_url = start_server(data_dir, log, args.model)
         try:
             wait_ready(process, base_url, log)
-            results, elapsed, drained, pages = asyncio.run(load(base_url, args.users, args.seconds))
+            results, elapsed, drained, pages = asyncio.run(
+                load(base_url, args.users, args.seconds, args.think)
+            )
         finally:
             stop_server(process)
         checks = check_stores(data_dir, results.turns)
@@ -445,6 +467,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {
         "model": args.model,
         "users": args.users,
+        "think_s": args.think,
         # The machine's 1-minute load average: other work on a shared machine slows every figure.
         "machine_load_before": round(load_before, 1),
         "machine_load_after": round(os.getloadavg()[0], 1),
