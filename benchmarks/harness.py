@@ -53,7 +53,7 @@ def evaluate(conversations: Sequence[Conversation], run: Run) -> dict[str, Any]:
     """Ingest, search and score; returns the figures as one JSON-able dict."""
     ks = sorted(set(run.ks))
     threshold = Settings(_env_file=None).memory_min_score
-    embeddings = make_embeddings(run.embedding)
+    embeddings = make_embeddings(run.embedding, index_threads=0)  # a bulk ingest: every core
     turns_total = sum(len(c.turns) for c in conversations)
     questions_total = sum(len(c.questions) for c in conversations)
     with (
