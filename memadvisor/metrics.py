@@ -143,6 +143,12 @@ INDEX_REFRESHES = Counter(
     "from SQL) or `build` (the user's whole index, read anew).",
     ["kind"],
 )
+INDEX_VECTORS_READ = Counter(
+    f"{PREFIX}_memory_index_vectors_total",
+    "Vectors of newly indexed memories added to a cached index, by where they came from: "
+    "`handed_over` (written by this process, taken from memory) or `vector_store` (read back).",
+    ["source"],
+)
 VECTOR_STORE_UNAVAILABLE = Counter(
     f"{PREFIX}_vector_store_unavailable_total",
     "Operations that found the vector store down (the answer went on without it).",
@@ -268,6 +274,12 @@ def observe_index_cache(nbytes: int, users: int) -> None:
 def index_refreshed(kind: str) -> None:
     """Count a search that updated (`delta`) or built (`build`) a user's index first."""
     INDEX_REFRESHES.labels(kind).inc()
+
+
+def index_vectors_read(source: str, count: int) -> None:
+    """Count vectors a delta took from this process's hand-over or read from the vector store."""
+    if count:
+        INDEX_VECTORS_READ.labels(source).inc(count)
 
 
 def memory_unavailable(operation: str = "search") -> None:

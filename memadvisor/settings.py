@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     """Threads that embed new memories with multilingual-e5-small (0: every core). One leaves the
     other cores to searches, whose threads may then spin briefly instead of sleeping: a query
     embedding took 13 ms instead of 28 on two quiet cores (see `memory.e5`). One thread embeds
-    about 50 memories/s here; raise it for a bulk `memadvisor reindex`."""
+    about 50 memories/s here. `memadvisor reindex`, a bulk job, uses every core unless it is set."""
     job_nice: int = Field(default=10, ge=0, le=19)
     """How much lower than a request's the CPU priority of in-process background jobs is (Linux
     `nice`; 0 keeps it equal). Under load, searches then get the cores before indexing and

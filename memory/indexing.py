@@ -12,9 +12,10 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,16 +29,25 @@ logger = logging.getLogger(__name__)
 
 INDEX_BATCH = 256
 
+IndexedCallback = Callable[[int, int, Sequence[str], np.ndarray[Any, np.dtype[np.float32]]], None]
+"""Told of each user's written vectors: (user id, the clock value their rows got, ids, rows)."""
+
 
 class Indexer:
     """Write, owe, reconcile and rebuild the vector copy of memories."""
 
     def __init__(
-        self, *, sessions: sessionmaker[Session], vectors: VectorIndex, embeddings: Embeddings
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        vectors: VectorIndex,
+        embeddings: Embeddings,
+        on_indexed: IndexedCallback | None = None,
     ) -> None:
         self._sessions = sessions
         self._vectors = vectors
         self._embeddings = embeddings
+        self._on_indexed = on_indexed
 
     def index_or_owe(self, rows: Sequence[MemoryRow]) -> None:
         """Index now; if the vector store is down, leave the rows owed (they are safe in SQL)."""
@@ -151,17 +161,23 @@ class Indexer:
         self._vectors.upsert(
             [row.id for row in rows], vectors, [_vector_metadata(row) for row in rows]
         )
-        by_user: dict[int, list[str]] = defaultdict(list)
-        for row in rows:
-            by_user[row.user_id].append(row.id)
+        by_user: dict[int, list[int]] = defaultdict(list)
+        for i, row in enumerate(rows):
+            by_user[row.user_id].append(i)
         with self._sessions.begin() as session:
             now = utcnow()
-            for user_id, seq in tick_many(session, by_user).items():
+            ticked = tick_many(session, by_user)
+            for user_id, seq in ticked.items():
                 session.execute(
                     update(MemoryRow)
-                    .where(MemoryRow.id.in_(by_user[user_id]))
+                    .where(MemoryRow.id.in_([rows[i].id for i in by_user[user_id]]))
                     .values(indexed_at=now, seq=seq)
                 )
+        if self._on_indexed is not None:
+            matrix = np.asarray(vectors, dtype=np.float32)
+            for user_id, seq in ticked.items():
+                at = by_user[user_id]
+                self._on_indexed(user_id, seq, [rows[i].id for i in at], matrix[at])
 
     def _previous_texts(self, rows: Sequence[MemoryRow]) -> dict[str, str]:
         """For each row in a thread, the text of the memory just before it in that thread."""

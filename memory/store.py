@@ -76,9 +76,14 @@ class MemoryStore:
         self._vectors = vectors
         self.embeddings = embeddings
         """The embedding model of writes and searches (the retrieval canary reuses it)."""
-        self._indexer = Indexer(sessions=sessions, vectors=vectors, embeddings=embeddings)
-        self._writer = MemoryWriter(sessions=sessions, keyring=keyring, indexer=self._indexer)
         self._indexes = UserIndexes(sessions, vectors, max_bytes=cache_bytes)
+        self._indexer = Indexer(
+            sessions=sessions,
+            vectors=vectors,
+            embeddings=embeddings,
+            on_indexed=self._indexes.hand_over,
+        )
+        self._writer = MemoryWriter(sessions=sessions, keyring=keyring, indexer=self._indexer)
         self._search = HybridSearch(
             sessions=sessions,
             indexes=self._indexes,

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -65,6 +66,28 @@ def test_reindex_full_rebuilds_a_collection_built_for_another_distance(data_dir:
     result = runner.invoke(app, ["reindex", "--full"])
     assert result.exit_code == 0, result.output
     assert "Indexed 0 memories; the vector index holds 0." in result.output
+
+
+@pytest.mark.parametrize(("setting", "threads"), [(None, 0), ("1", 1)])
+def test_reindex_embeds_on_every_core_unless_the_setting_says_otherwise(
+    setting: str | None, threads: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import agent.services
+
+    build = agent.services.build_services
+    used: list[int] = []
+
+    def spy(settings: Any, **kwargs: Any) -> Any:
+        used.append(settings.index_threads)
+        return build(settings, **kwargs)
+
+    monkeypatch.setattr(agent.services, "build_services", spy)
+    if setting is not None:
+        monkeypatch.setenv("MEMADVISOR_INDEX_THREADS", setting)
+        get_settings.cache_clear()
+    result = runner.invoke(app, ["reindex"])
+    assert result.exit_code == 0, result.output
+    assert used == [threads]
 
 
 def test_memories_of_an_unknown_user_is_a_clear_error() -> None:

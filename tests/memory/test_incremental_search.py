@@ -12,6 +12,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from prometheus_client import REGISTRY
+
 from agent.services import Services
 from memory.store import NewMemory
 
@@ -20,6 +22,11 @@ MakeServices = Callable[..., Services]
 
 def _texts(services: Services, user: int, query: str, k: int = 5) -> list[str]:
     return [m.text for m in services.memory.search(user, query, k=k)]
+
+
+def _vectors_added(source: str) -> float:
+    labels = {"source": source}
+    return REGISTRY.get_sample_value("memadvisor_memory_index_vectors_total", labels) or 0.0
 
 
 def test_each_write_is_found_by_the_next_search(services: Services) -> None:
@@ -35,6 +42,32 @@ def test_each_write_is_found_by_the_next_search(services: Services) -> None:
     assert _texts(services, alice, "What flavour is the honey?", k=1) == [
         "They make lavender honey"
     ]
+
+
+def test_a_vector_written_here_is_handed_to_the_index_unless_another_process_rewrote_it(
+    services: Services, make_services: MakeServices
+) -> None:
+    other = make_services()
+    alice = services.accounts.local("alice").id
+    services.memory.add(alice, "I keep bees on the roof", thread="c1")
+    assert _texts(services, alice, "bees") == ["I keep bees on the roof"]  # alice's index cached
+
+    before = _vectors_added("handed_over"), _vectors_added("vector_store")
+    services.memory.add(alice, "My daughter plays the violin", thread="c2")
+    assert _texts(services, alice, "Which instrument is played?", k=1) == [
+        "My daughter plays the violin"
+    ]
+    after = _vectors_added("handed_over"), _vectors_added("vector_store")
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 0)
+
+    # Written here, then corrected (re-indexed) by another process: its vector is read back.
+    car = services.memory.add(alice, "I drive a red car to work", thread="c3")
+    other.memory.update(alice, car, "I take the tram to work")
+    assert _texts(services, alice, "Which public transport do I use?", k=1) == [
+        "I take the tram to work"
+    ]
+    final = _vectors_added("handed_over"), _vectors_added("vector_store")
+    assert (final[0] - after[0], final[1] - after[1]) == (0, 1)
 
 
 def test_another_process_sees_writes_edits_and_deletions_at_its_next_search(
