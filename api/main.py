@@ -35,14 +35,25 @@ from api.routes import (
 from api.routes.chat import SERVER_STOPPED
 from api.web import DEFAULT_DIST, mount_web
 from memadvisor.settings import Settings, get_settings
+from memadvisor.startup import freeze_startup_objects
 
 logger = logging.getLogger(__name__)
 
 ORPHANED = "The server stopped before answering (found at the next start); please send it again."
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
-    """Build the app. Services are created in the lifespan unless injected (tests)."""
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    *,
+    freeze_after_start: bool | None = None,
+) -> FastAPI:
+    """Build the app. Services are created in the lifespan unless injected (tests).
+
+    `freeze_after_start` (default: when the lifespan builds the services, as a server does):
+    exempt start-up objects from later garbage collections (`memadvisor.startup`). Tests inject
+    services and start many apps in one process, so they leave it off.
+    """
     if settings is None:
         settings = services.settings if services else get_settings()
     resolved = settings
@@ -64,6 +75,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         # database, another's live turn may be marked too; its answer, when it comes, wins).
         if orphans := await asyncio.to_thread(current.history.fail_pending, ORPHANED):
             logger.warning("marked failed %d turns left unanswered by an earlier run", orphans)
+        if freeze_after_start or (freeze_after_start is None and own):
+            freeze_startup_objects()
         try:
             yield
         finally:

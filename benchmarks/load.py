@@ -312,7 +312,11 @@ async def load(
     Returns the results, elapsed and drain seconds, and `/metrics` at the start and the end.
     """
     results = Results()
-    limits = httpx.Limits(max_connections=users + 10, max_keepalive_connections=users + 10)
+    # An idle connection is dropped before the server's own keep-alive limit (uvicorn: 5 s, as
+    # httpx's default): else a message sent just as the server closes it fails with ReadError.
+    limits = httpx.Limits(
+        max_connections=users + 10, max_keepalive_connections=users + 10, keepalive_expiry=2.0
+    )
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
         # Before the clock starts: sign every user up, and warm the server (models load on first
         # use) with one turn of a user that is not counted.

@@ -94,7 +94,7 @@ def make_app(data_dir: Path, model: str = "scripted") -> FastAPI:
     services = build_services(
         settings, chat_model=scripted_model() if model == "scripted" else None
     )
-    app = create_app(services=services)
+    app = create_app(services=services, freeze_after_start=True)  # as `memadvisor serve`
     inner = app.router.lifespan_context
 
     @asynccontextmanager

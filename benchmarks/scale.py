@@ -42,6 +42,7 @@ from rich.progress import Progress
 from agent.services import make_keyring
 from benchmarks.harness import percentile
 from memadvisor.settings import Settings
+from memadvisor.startup import freeze_startup_objects
 from memory.accounts import Accounts
 from memory.db import make_engine, make_session_factory, upgrade
 from memory.embeddings import E5SmallEmbeddings
@@ -127,6 +128,7 @@ def run(
         )
         store, user_ids, written, dispose = _open(data, users, real)
         stack.callback(dispose)
+        freeze_startup_objects()  # as a server does once started (`memadvisor.startup`)
         with Progress(transient=True) as progress:
             progress.console.file = sys.stderr
             for size in sorted(sizes):
