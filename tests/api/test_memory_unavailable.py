@@ -68,6 +68,13 @@ def test_chat_answers_without_memories_while_chroma_is_down_then_reindex_catches
         assert _chat(client, alice, "I live in Hangzhou")["memory"] == "ok"
         [hangzhou] = client.get("/api/memories", headers=alice).json()
         assert services.memory.vector_count() == 1
+        # Another process (a Celery worker) indexes a memory too: this one holds no copy of its
+        # vector (those it wrote itself it has in memory), so its next search must read Chroma.
+        worker = build_services(services.settings, chat_model=services.chat_model, inline_jobs=True)
+        try:
+            worker.memory.add(services.accounts.local("alice").id, "I work in a tea shop")
+        finally:
+            worker.close()
 
         server.stop()
         before = _unavailable_searches()
@@ -81,7 +88,11 @@ def test_chat_answers_without_memories_while_chroma_is_down_then_reindex_catches
         # The turn is saved in SQL, its vector owed; SQL reads still work, search says 503.
         assert services.memory.count_pending() == 1
         listed = client.get("/api/memories", headers=alice).json()
-        assert {m["text"] for m in listed} == {"I live in Hangzhou", "My dog is called Bao"}
+        assert {m["text"] for m in listed} == {
+            "I live in Hangzhou",
+            "I work in a tea shop",
+            "My dog is called Bao",
+        }
         searched = client.get("/api/memories", headers=alice, params={"query": "dog"})
         assert searched.status_code == 503 and "try again" in searched.json()["detail"]
         # Forgetting works too: SQL first; the orphaned vector waits for reconcile.
@@ -96,11 +107,11 @@ def test_chat_answers_without_memories_while_chroma_is_down_then_reindex_catches
         finally:
             get_settings.cache_clear()
         assert reindexed.exit_code == 0, reindexed.output
-        assert "Indexed 1 owed, removed 1 orphaned; the vector index holds 1." in reindexed.output
+        assert "Indexed 1 owed, removed 1 orphaned; the vector index holds 2." in reindexed.output
 
         assert services.memory.count_pending() == 0
         found = client.get("/api/memories", headers=alice, params={"query": "my pet's name"})
-        assert [m["text"] for m in found.json()] == ["My dog is called Bao"]
+        assert [m["text"] for m in found.json()] == ["My dog is called Bao", "I work in a tea shop"]
         assert _chat(client, alice, "What is my dog called?")["memory"] == "ok"
 
 
