@@ -142,9 +142,7 @@ class UserIndexes:
                 MemoryTombstone.user_id == user_id, MemoryTombstone.seq > since
             )
         ).all()
-        indexed = {
-            row.id: int(found.seq) for row, found in zip(rows, changed, strict=True) if row.indexed
-        }
+        indexed = {found.id: int(found.seq) for found in changed if found.indexed_at is not None}
         index.apply(rows, deleted, self._vectors_of(indexed) if indexed else None, clock)
 
     def _vectors_of(self, wanted: dict[str, int]) -> Vectors:

@@ -158,8 +158,9 @@ class Indexer:
             else vector
             for row, vector in zip(rows, own, strict=True)
         ]
+        matrix = np.asarray(vectors, dtype=np.float32)  # as Chroma stores them, and the hand-over
         self._vectors.upsert(
-            [row.id for row in rows], vectors, [_vector_metadata(row) for row in rows]
+            [row.id for row in rows], matrix, [_vector_metadata(row) for row in rows]
         )
         by_user: dict[int, list[int]] = defaultdict(list)
         for i, row in enumerate(rows):
@@ -174,7 +175,6 @@ class Indexer:
                     .values(indexed_at=now, seq=seq)
                 )
         if self._on_indexed is not None:
-            matrix = np.asarray(vectors, dtype=np.float32)
             for user_id, seq in ticked.items():
                 at = by_user[user_id]
                 self._on_indexed(user_id, seq, [rows[i].id for i in at], matrix[at])

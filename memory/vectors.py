@@ -159,7 +159,7 @@ class VectorIndex:
     def upsert(
         self,
         ids: Sequence[str],
-        vectors: Sequence[Sequence[float]],
+        vectors: Sequence[Sequence[float]] | np.ndarray[Any, np.dtype[np.float32]],
         metadatas: Sequence[dict[str, Any]],
     ) -> None:
         """Write (or replace) the vectors of memories; each metadata names its `user_id`."""
