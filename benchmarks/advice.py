@@ -10,7 +10,8 @@ the grammar off (`constrained(..., grammar=False)`), at temperature 0. It prints
   an item of the right dimension addresses while citing that finding or a record it rests on;
   averaged over personas with problems (`addressed_all`: over all problems);
 - `foreign_sources`: cited rows that are not the persona's own, after validation (must be 0);
-  `unknown_labels`: labels written that no note has (the validation drops such answers).
+  `unknown_labels`: labels written that no note has (the validation drops such answers);
+- `by_language`: the first figures for each language's personas alone.
 """
 
 from __future__ import annotations
@@ -64,7 +65,13 @@ def evaluate_persona(
     cap = max_tokens or services.budget.json_tokens
     runnable = constrained(services.llm, schema.model_json_schema(), max_tokens=cap, grammar=False)
     text = runnable.invoke(messages).text
-    result: dict[str, Any] = {"persona": persona.id, "valid": True, "repaired": True}
+    result: dict[str, Any] = {
+        "persona": persona.id,
+        "language": persona.language,
+        "answer": text,
+        "valid": True,
+        "repaired": True,
+    }
     try:
         draft = schema.model_validate_json(text)
     except ValueError:
@@ -133,9 +140,13 @@ def _foreign(services: Services, user_id: int, notes: list[Note]) -> int:
 
 
 def run(
-    model: Path, lora: Path | None, personas: list[Persona], max_tokens: int | None = None
+    model: Path,
+    lora: Path | None,
+    personas: list[Persona],
+    max_tokens: int | None = None,
+    answers: Path | None = None,
 ) -> dict[str, Any]:
-    """Every persona through the model; the figures as one dict."""
+    """Every persona through the model; the figures as one dict (each answer to `answers`)."""
     started = time.monotonic()
     scores = []
     with tempfile.TemporaryDirectory(prefix="memadvisor-advice-") as folder:
@@ -156,15 +167,33 @@ def run(
             adapter, json_tokens = services.adapter_id, services.budget.json_tokens
         finally:
             services.close()
-    with_problems = [s for s in scores if s["problems"]]
-    n = len(scores)
+    if answers is not None:
+        lines = (json.dumps(score, ensure_ascii=False) + "\n" for score in scores)
+        answers.write_text("".join(lines), encoding="utf-8")
+    languages = sorted({persona.language for persona in personas})
     return {
         "benchmark": "advice",
         "model": model.name,
         "lora": str(lora) if lora else None,
         "adapter_id": adapter,
         "max_tokens": max_tokens or json_tokens,
-        "personas": n,
+        **_figures(scores),
+        "foreign_sources": sum(s["foreign"] for s in scores),
+        "unknown_labels": sum(s["unknown_labels"] for s in scores),
+        "by_language": {
+            language: _figures([s for s in scores if s["language"] == language])
+            for language in languages
+        },
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+def _figures(scores: list[dict[str, Any]]) -> dict[str, Any]:
+    """Valid answers and problems addressed over some personas' scores."""
+    with_problems = [s for s in scores if s["problems"]]
+    n = max(1, len(scores))
+    return {
+        "personas": len(scores),
         "valid_json": round(sum(s["valid"] for s in scores) / n, 3),
         "valid_after_repair": round(sum(s["repaired"] for s in scores) / n, 3),
         "problems": sum(s["problems"] for s in scores),
@@ -175,9 +204,6 @@ def run(
         "addressed_all": round(
             sum(s["addressed"] for s in scores) / max(1, sum(s["problems"] for s in scores)), 3
         ),
-        "foreign_sources": sum(s["foreign"] for s in scores),
-        "unknown_labels": sum(s["unknown_labels"] for s in scores),
-        "seconds": round(time.monotonic() - started, 1),
     }
 
 
@@ -196,9 +222,13 @@ def main() -> None:
         default=None,
         help="cap on one answer (default: the product's, the prompt budget's JSON room)",
     )
+    parser.add_argument(
+        "--answers", type=Path, default=None, help="write each answer and its scores (JSON lines)"
+    )
     args = parser.parse_args()
     personas = load_personas(args.personas)[: args.limit]
-    figures = run(args.model or bundled_gguf_path(), args.lora, personas, args.max_tokens)
+    model = args.model or bundled_gguf_path()
+    figures = run(model, args.lora, personas, args.max_tokens, args.answers)
     print(json.dumps(figures, ensure_ascii=False))
 
 

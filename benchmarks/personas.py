@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 OUT = Path(__file__).parent / "data" / "personas"
-SETS = {"train": (20261130, 320), "heldout": (7_700_001, 40)}
+SETS = {"train": (20261130, 640), "heldout": (7_700_001, 40)}
 """Seed and number of personas of each set."""
 
 FIRST = {
