@@ -2,8 +2,9 @@
 
 The handler renders the model's own chat template (as llama.cpp would without it) and adds, per
 answer, a logits processor that watches the decoded text: once a finished sentence or line repeats
-an earlier one, only the end-of-sequence token may follow. JSON answers (a grammar or a response
-format) are left alone: the grammar decides when they end.
+an earlier one, only the end-of-sequence token may follow. JSON answers are left alone: with a
+grammar or a response format the grammar decides when they end; without one (a fine-tuned model
+asked for JSON) the answer is validated, and two items may rightly share a rationale.
 """
 
 from __future__ import annotations
@@ -38,11 +39,18 @@ class RepeatedLineStop:
         if not generated:
             return scores
         text = self._llama.detokenize(generated).decode("utf-8", errors="ignore")
+        if not self.stopped and looks_like_json(text):
+            return scores
         if self.stopped or repeats(text):
             self.stopped = True
             scores[:] = -np.inf
             scores[self._eos] = 0.0
         return scores
+
+
+def looks_like_json(text: str) -> bool:
+    """Whether an answer is JSON (or a fenced JSON block) by its first character."""
+    return text.lstrip().startswith(("{", "[", "```"))
 
 
 class GuardedChatHandler:
