@@ -49,8 +49,8 @@ class RepeatedLineStop:
 
 
 def looks_like_json(text: str) -> bool:
-    """Whether an answer is JSON (or a fenced JSON block) by its first character."""
-    return text.lstrip().startswith(("{", "[", "```"))
+    """Whether an answer is JSON (or a fenced JSON block) by how it starts; other code is prose."""
+    return text.lstrip().startswith(("{", "[", "```json"))
 
 
 class GuardedChatHandler:

@@ -39,6 +39,10 @@ def test_prose_that_repeats_a_sentence_is_stopped() -> None:
     assert _stops_after("Sleep more every night. Walk after lunch. Sleep more every night. ")
 
 
+def test_a_code_block_that_loops_is_stopped() -> None:
+    assert _stops_after("```python\nprint('the same line here')\nprint('the same line here')\n")
+
+
 def test_a_json_answer_whose_items_share_a_sentence_is_left_to_finish() -> None:
     rationale = "You slept 5.2 hours a night on average, below the 7 most adults need."
     answer = (
