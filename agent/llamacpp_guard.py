@@ -27,12 +27,16 @@ class RepeatedLineStop:
         self._llama = llama
         self._eos = int(llama.token_eos())
         self._start: int | None = None
+        self._json = False
+        """The answer starts as JSON: its start never changes, so it is left alone to the end."""
         self.stopped = False
 
     def __call__(
         self, input_ids: npt.NDArray[np.intc], scores: npt.NDArray[np.single]
     ) -> npt.NDArray[np.single]:
         """Pass `scores` through, or leave only end-of-sequence once the answer repeats."""
+        if self._json:
+            return scores
         if self._start is None:
             self._start = len(input_ids)  # the first call sees the prompt alone
         generated = [int(t) for t in input_ids[self._start :]]
@@ -40,6 +44,7 @@ class RepeatedLineStop:
             return scores
         text = self._llama.detokenize(generated).decode("utf-8", errors="ignore")
         if not self.stopped and looks_like_json(text):
+            self._json = True
             return scores
         if self.stopped or repeats(text):
             self.stopped = True
