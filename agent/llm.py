@@ -158,6 +158,11 @@ def _make_llamacpp(settings: Settings) -> BaseChatModel:
         lora_path=str(settings.llamacpp_lora_path) if settings.llamacpp_lora_path else None,
         n_ctx=settings.llamacpp_n_ctx,
         n_threads=settings.llamacpp_threads,
+        # ChatLlamaCpp's own defaults override the GGUF's: a RoPE base of 10,000 (SmolLM2 was
+        # trained with 100,000; 0 reads the model's) and prompt batches of 8 tokens (slow).
+        rope_freq_base=0.0,
+        rope_freq_scale=0.0,
+        n_batch=512,
         max_tokens=answer_tokens(settings),
         temperature=settings.llm_temperature,
         repeat_penalty=settings.llamacpp_repeat_penalty,
