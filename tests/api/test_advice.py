@@ -164,7 +164,7 @@ def test_feedback_on_recommendations_and_answers_with_stats_per_variant(
     assert client.post("/api/feedback", json=vote, headers=bob).status_code == 404
     given = client.post("/api/feedback", json=vote, headers=alice)
     assert given.status_code == 201, given.text
-    assert given.json()["prompt_version"] == "recommend-v1"
+    assert given.json()["prompt_version"] == "recommend-v2"
     assert given.json()["variant"] == "standard"
 
     turn_id = chat(client, alice, "hello")["turn_id"]
@@ -196,8 +196,8 @@ def test_feedback_on_recommendations_and_answers_with_stats_per_variant(
     stats = {
         (r["target_type"], r["prompt_version"], r["variant"]): r for r in json.loads(printed.stdout)
     }
-    assert stats[("recommendation", "recommend-v1", "standard")]["approval_rate"] == 1.0
-    assert stats[("recommendation", "recommend-v1", "standard")]["adoption_rate"] == 1.0
+    assert stats[("recommendation", "recommend-v2", "standard")]["approval_rate"] == 1.0
+    assert stats[("recommendation", "recommend-v2", "standard")]["adoption_rate"] == 1.0
     assert stats[("turn", "chat-v3", "standard")]["approval_rate"] == 0.0
 
 
