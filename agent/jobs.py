@@ -7,10 +7,7 @@ behind the same interface later. A failed job only logs: its work is recorded in
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
 
 from memadvisor import metrics
+from memadvisor.cpu import lower_priority
 
 logger = logging.getLogger(__name__)
 
@@ -38,19 +36,6 @@ class JobRunner(Protocol):
 
     def close(self) -> None:
         """Finish queued work and stop."""
-
-
-def lower_priority(nice: int) -> None:
-    """Lower the calling thread's CPU priority by `nice` (Linux; other threads keep theirs).
-
-    The embedding engine's OpenMP threads are started by the thread that first embeds, so an
-    indexing job's helpers run at the job's priority too. Elsewhere (or if refused), a no-op.
-    """
-    if nice > 0 and sys.platform == "linux":
-        thread = threading.get_native_id()
-        with contextlib.suppress(OSError):
-            now = os.getpriority(os.PRIO_PROCESS, thread)
-            os.setpriority(os.PRIO_PROCESS, thread, min(19, now + nice))
 
 
 class InProcessJobs:

@@ -265,7 +265,9 @@ def build_services(
         upgrade(settings.sqlalchemy_url, keyring=keyring)
     engine = make_engine(settings.sqlalchemy_url, keyring=keyring)
     sessions = make_session_factory(engine)
-    embeddings = make_embeddings(settings.embedding_model, settings.index_threads)
+    embeddings = make_embeddings(
+        settings.embedding_model, settings.index_threads, settings.index_when_idle
+    )
     vectors = VectorIndex(
         collection=settings.chroma_collection,
         embeddings=embeddings,

@@ -28,8 +28,10 @@ def reindex(
     from memory.vectors import VectorStoreUnavailableError, drop_collection
 
     settings = get_settings()
-    if "index_threads" not in settings.model_fields_set:  # a bulk job: every core, unless set
-        settings = settings.model_copy(update={"index_threads": 0})
+    bulk = {"index_threads": 0, "index_when_idle": False}  # every core at once, unless set
+    settings = settings.model_copy(
+        update={k: v for k, v in bulk.items() if k not in settings.model_fields_set}
+    )
     if full:  # also a collection built for another distance, which the index refuses to open
         drop_collection(
             collection=settings.chroma_collection,

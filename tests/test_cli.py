@@ -69,16 +69,16 @@ def test_reindex_full_rebuilds_a_collection_built_for_another_distance(data_dir:
 
 
 @pytest.mark.parametrize(("setting", "threads"), [(None, 0), ("1", 1)])
-def test_reindex_embeds_on_every_core_unless_the_setting_says_otherwise(
+def test_reindex_embeds_on_every_core_at_once_unless_the_setting_says_otherwise(
     setting: str | None, threads: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import agent.services
 
     build = agent.services.build_services
-    used: list[int] = []
+    used: list[tuple[int, bool]] = []
 
     def spy(settings: Any, **kwargs: Any) -> Any:
-        used.append(settings.index_threads)
+        used.append((settings.index_threads, settings.index_when_idle))
         return build(settings, **kwargs)
 
     monkeypatch.setattr(agent.services, "build_services", spy)
@@ -87,7 +87,7 @@ def test_reindex_embeds_on_every_core_unless_the_setting_says_otherwise(
         get_settings.cache_clear()
     result = runner.invoke(app, ["reindex"])
     assert result.exit_code == 0, result.output
-    assert used == [threads]
+    assert used == [(threads, False)]  # a bulk job does not wait for idle cores
 
 
 def test_memories_of_an_unknown_user_is_a_clear_error() -> None:

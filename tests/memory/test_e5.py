@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from memory.e5 import E5SmallEmbeddings, QueryBatcher
+from memory.e5 import E5SmallEmbeddings, PassageWorker, QueryBatcher, _IdlePassages
 
 QUERIES = ["What did I eat yesterday?", "我最近的血压怎么样", "piano lessons", "x", "周末爬山"]
 
@@ -51,3 +53,49 @@ def test_an_engine_error_reaches_every_waiting_search() -> None:
             with pytest.raises(RuntimeError, match="engine failed"):
                 future.result(timeout=10)
     assert broken.calls <= 4
+
+
+def test_passages_in_idle_time_are_the_vectors_of_the_callers_thread() -> None:
+    texts = [f"{q} ({n})" for n, q in enumerate(QUERIES * 2)]
+    idle = np.array(E5SmallEmbeddings(index_when_idle=True).embed_documents(texts))
+    own = np.array(E5SmallEmbeddings(index_when_idle=False).embed_documents(texts))
+    assert np.array_equal(idle, own)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SCHED_IDLE is Linux's")
+def test_the_passage_thread_runs_only_when_a_core_is_idle() -> None:
+    worker = PassageWorker(when_idle=True)
+    worker.embed(["a memory"])
+    thread = worker._idle._thread if worker._idle is not None else None
+    assert thread is not None and thread.native_id is not None
+    assert os.sched_getscheduler(thread.native_id) == os.SCHED_IDLE
+
+
+class _Starved:
+    """An idle-time engine that never gets a core (until released)."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+        self.release = threading.Event()
+
+    def passage(self, texts: list[str]) -> Any:
+        self.calls.append(texts)
+        self.release.wait(30)
+        return np.zeros((len(texts), 384), dtype=np.float32)
+
+
+def test_a_starved_idle_thread_leaves_the_work_to_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(PassageWorker, "IDLE_WAIT_S", 0.2)
+    worker = PassageWorker(when_idle=True)
+    worker._idle = _IdlePassages(threads=1)  # this test's own, not the process's
+    starved = _Starved()
+    worker._idle._engine = starved  # type: ignore[assignment]
+    first = worker.embed(["first memory"])  # the idle thread took it, then starved
+    second = worker.embed(["second memory"])  # queued behind it: cancelled, never run there
+    expected = PassageWorker().embed(["first memory", "second memory"])
+    assert np.array_equal(np.vstack([first, second]), expected)
+    starved.release.set()
+    worker.embed(["third"])  # waits for the idle thread's queue to move on
+    assert ["second memory"] not in starved.calls
