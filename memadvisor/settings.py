@@ -72,8 +72,9 @@ class Settings(BaseSettings):
     index_when_idle: bool = True
     """Embed new memories only on cores nothing else wants (Linux `SCHED_IDLE`), so searches never
     share a core with indexing; a job that has waited a second embeds at its own priority. Under
-    the 50-user load with think time, the retrieval went from 39.6 / 108.9 ms to 34.6 / 79.9
-    (p50 / p95). `memadvisor reindex`, a bulk job, does not wait for idle time unless it is set."""
+    the 50-user load with think time, the retrieval went from 35.7 / 102.9 ms to 33.7 / 90.6
+    (p50 / p95, means of three runs each). `memadvisor reindex`, a bulk job, does not wait for
+    idle time unless it is set."""
     job_nice: int = Field(default=10, ge=0, le=19)
     """How much lower than a request's the CPU priority of in-process background jobs is (Linux
     `nice`; 0 keeps it equal). Under load, searches then get the cores before indexing and
