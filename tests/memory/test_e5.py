@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -35,6 +36,9 @@ class _Broken:
     def __init__(self) -> None:
         self.calls = 0
         self.release = threading.Event()
+
+    def spread_team(self) -> bool:
+        return False
 
     def query(self, texts: list[str]) -> Any:
         self.calls += 1
@@ -99,3 +103,35 @@ def test_a_starved_idle_thread_leaves_the_work_to_the_caller(
     starved.release.set()
     worker.embed(["third"])  # waits for the idle thread's queue to move on
     assert ["second memory"] not in starved.calls
+
+
+def _bound_cores() -> list[int]:
+    """The one core of each thread of this process that is bound to a single core."""
+    bound = []
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/status") as status:
+            for line in status:
+                if line.startswith("Cpus_allowed_list:"):
+                    allowed = line.split(":")[1].strip()
+                    if allowed.isdigit():
+                        bound.append(int(allowed))
+    return bound
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
+    reason="binds threads to cores on Linux with two cores or more",
+)
+def test_the_query_team_takes_a_core_each_and_leaves_every_other_thread_free() -> None:
+    cores = os.sched_getaffinity(0)
+    before = Counter(_bound_cores())
+    embeddings = E5SmallEmbeddings()
+    vector = embeddings.embed_query(QUERIES[1])
+    assert os.sched_getaffinity(0) == cores  # the caller, and the threads it starts later
+    started = threading.Thread(target=lambda: None)
+    started.start()
+    started.join()
+    added = Counter(_bound_cores()) - before
+    if "OMP_NUM_THREADS" not in os.environ:  # the default team spans every core: one each
+        assert sorted(added.elements()) == sorted(cores)
+    assert embeddings.embed_query(QUERIES[1]) == vector
