@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import os
 import queue as sync_queue
 import sys
 import threading
@@ -46,6 +45,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict, Field
 
 from memadvisor import metrics
+from memadvisor.cpu import lower_priority
 
 logger = logging.getLogger(__name__)
 
@@ -492,14 +492,10 @@ def _yield_the_cpu() -> None:
 
     A CPU model takes every cycle it gets; at equal priority the event loop waits its turn behind
     it, and sign-in or health answers slow down. Where the cores are idle this changes nothing.
-    On Linux a thread has its own nice value; elsewhere this would renice the whole process, so
-    it is skipped.
     """
-    if sys.platform == "linux":
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
-        except OSError as exc:  # a sandbox may forbid it: run at normal priority
-            logger.info("model worker keeps its CPU priority: %s", exc)
+    if sys.platform == "linux" and not lower_priority(WORKER_NICENESS):
+        # A sandbox may forbid it: run at normal priority.
+        logger.info("model worker keeps its CPU priority")
 
 
 def _cancel(queue: ModelQueue, ticket: Ticket) -> None:

@@ -11,23 +11,26 @@ alone, 40 / 54 ms beside a passage-embedding loop at nice 19 (the same as at nic
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import threading
 
 
-def lower_priority(nice: int) -> None:
+def lower_priority(nice: int) -> bool:
     """Lower the calling thread's CPU priority by `nice` (other threads keep theirs).
 
-    OpenMP's helper threads are started by the thread that first computes, so they run at its
-    priority too.
+    Threads it starts later (OpenMP's helpers, llama.cpp's) run at its priority too. Returns
+    whether the priority was lowered.
     """
-    if nice > 0 and sys.platform == "linux":
-        thread = threading.get_native_id()
-        with contextlib.suppress(OSError):
-            now = os.getpriority(os.PRIO_PROCESS, thread)
-            os.setpriority(os.PRIO_PROCESS, thread, min(19, now + nice))
+    if nice <= 0 or sys.platform != "linux":
+        return False
+    thread = threading.get_native_id()
+    try:
+        now = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, now + nice))
+    except OSError:
+        return False
+    return True
 
 
 def run_only_when_idle() -> bool:
