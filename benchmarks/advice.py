@@ -12,6 +12,9 @@ the grammar off (`constrained(..., grammar=False)`), at temperature 0. It prints
 - `foreign_sources`: cited rows that are not the persona's own, after validation (must be 0);
   `unknown_labels`: labels written that no note has (the validation drops such answers);
 - `by_language`: the first figures for each language's personas alone.
+
+The line is also kept with the run's date, commit and machine in `benchmarks/results/`
+(`--results-dir`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -39,6 +43,7 @@ from agent.llm import bundled_gguf_path
 from agent.recommend import Note, draft_model
 from agent.services import Services
 from agent.structured import constrained, parse
+from benchmarks.record import Start, add_results_argument, save
 from memory.models import MemoryRow, UserData, UserInsight
 
 OWNED: dict[str, type[UserData] | type[UserInsight] | type[MemoryRow]] = {
@@ -207,8 +212,9 @@ def _figures(scores: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    """Parse the options, run, print one JSON line."""
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse the options, run, print one JSON line and keep it in the results."""
+    start = Start()
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
@@ -225,11 +231,13 @@ def main() -> None:
     parser.add_argument(
         "--answers", type=Path, default=None, help="write each answer and its scores (JSON lines)"
     )
-    args = parser.parse_args()
+    add_results_argument(parser)
+    args = parser.parse_args(argv)
     personas = load_personas(args.personas)[: args.limit]
     model = args.model or bundled_gguf_path()
     figures = run(model, args.lora, personas, args.max_tokens, args.answers)
     print(json.dumps(figures, ensure_ascii=False))
+    save("advice", figures, args, argv, start)
 
 
 if __name__ == "__main__":

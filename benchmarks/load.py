@@ -16,7 +16,8 @@ directly: every answered turn is in SQL with its answer, no turn is left `pendin
 memory is in SQL and indexed, and the vector store holds as many vectors per user as SQL holds
 memories.
 
-Prints one JSON object on the last line: turns/s, turn and first-token latency as clients saw
+Prints one JSON object on the last line (and keeps it with the run's date, commit and machine in
+`benchmarks/results/`, `--results-dir`): turns/s, turn and first-token latency as clients saw
 them, the model queue's wait (server side), 503s, errors, hangs (a turn with no end in
 `HANG_SECONDS`), lost turns, health and `/api/me` latency during the load, the indexing backlog and
 how long it took to drain, a few server-side means read from its `/metrics`, and the checks.
@@ -51,6 +52,7 @@ from sqlalchemy import func, select
 
 from agent.services import build_services
 from benchmarks.harness import percentile
+from benchmarks.record import Start, add_results_argument, save
 from memadvisor.settings import Settings
 from memory.models import ConversationTurn, MemoryRow
 
@@ -435,7 +437,8 @@ def check_stores(data_dir: Path, turns: Sequence[Turn]) -> dict[str, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    """Run the load test and print its figures as JSON (also returned, for tests)."""
+    """Run the load test, print its figures as JSON and keep them (also returned, for tests)."""
+    start = Start()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=120.0)
@@ -451,6 +454,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         default=0.0,
         help="mean seconds a user pauses after an answer (0: a closed loop, flat out)",
     )
+    add_results_argument(parser)
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="memadvisor-load-") as tmp:
@@ -519,6 +523,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         **checks,
     }
     print(json.dumps(report))
+    save("load", report, args, argv, start)
     return report
 
 

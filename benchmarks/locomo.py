@@ -2,7 +2,9 @@
 
     python -m benchmarks.locomo --data ../shared/data/locomo-dev [--k 5 10 20] [--embedding ...]
 
-Prints progress on stderr and one JSON object on the last line of stdout. Leaves nothing behind.
+Prints progress on stderr and one JSON object on the last line of stdout, and keeps it with the
+run's date, commit and machine in `benchmarks/results/` (`--results-dir`). Leaves nothing else
+behind.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from pathlib import Path
 
 from agent.evaluation.datasets import load_folder
 from benchmarks.harness import Run, evaluate
+from benchmarks.record import Start, add_results_argument, save
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse arguments, run, print the JSON line."""
+    """Parse arguments, run, print the JSON line and keep it in the results."""
+    start = Start()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     logging.basicConfig(level=logging.WARNING)
@@ -30,11 +34,13 @@ def main(argv: list[str] | None = None) -> None:
         choices=["multilingual-e5-small", "all-minilm-l6-v2"],
         default="multilingual-e5-small",
     )
+    add_results_argument(parser)
     args = parser.parse_args(argv)
     conversations = load_folder(args.data)
     result = evaluate(conversations, Run(ks=args.k, embedding=args.embedding))
     result = {"data": str(args.data), "conversations": len(conversations), **result}
     print(json.dumps(result, ensure_ascii=False))
+    save("locomo", result, args, argv, start)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ chosen users:
 - `write`: one new memory, indexed (SQL row, vector, clock);
 - `search_after_write`: the search right after that write (the index reads what changed);
 - `query_embedding`: the query embedding alone (part of every search; the rest is the index's).
-Prints one JSON object on the last line; leaves nothing behind unless `--data-dir` is given.
+Prints one JSON object on the last line and keeps it with the run's date, commit and machine in
+`benchmarks/results/` (`--results-dir`); leaves nothing else behind unless `--data-dir` is given.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from rich.progress import Progress
 
 from agent.services import make_keyring
 from benchmarks.harness import percentile
+from benchmarks.record import Start, add_results_argument, save
 from memadvisor.settings import Settings
 from memadvisor.startup import freeze_startup_objects
 from memory.accounts import Accounts
@@ -252,7 +254,8 @@ def _question(rng: random.Random) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse arguments, run, print the JSON line."""
+    """Parse arguments, run, print the JSON line and keep it in the results."""
+    start = Start()
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     logging.basicConfig(level=logging.WARNING)
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
@@ -263,6 +266,7 @@ def main(argv: list[str] | None = None) -> None:
         "--per-user", type=int, metavar="N", help="one user with N memories (overrides --sizes)"
     )
     parser.add_argument("--data-dir", type=Path, help="keep the store here and reuse it")
+    add_results_argument(parser)
     args = parser.parse_args(argv)
     if args.per_user:
         result = run([args.per_user], 1, args.queries, args.data_dir)
@@ -271,6 +275,7 @@ def main(argv: list[str] | None = None) -> None:
         result = run(args.sizes, args.users, args.queries, args.data_dir)
     result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result))
+    save("scale", result, args, argv, start)
 
 
 if __name__ == "__main__":

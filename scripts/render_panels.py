@@ -2,9 +2,9 @@
 
     MEMADVISOR_PANEL_SNAPSHOT=/tmp/panels.json .venv/bin/python -m pytest
         tests/test_monitoring.py -k real_prometheus          # (one command line)
-    .venv/bin/python -m scripts.render_panels /tmp/panels.json docs/metrics-overview.png
+    .venv/bin/python -m scripts.render_panels /tmp/panels.json docs/images/monitoring-overview.png
 
-Grafana is not installable on the machine this project is built on, so the README shows this
+Grafana is not installable on the machine this project is built on, so the docs show this
 instead of a screenshot: the same panels (titles, queries, units, layout by section) drawn with
 matplotlib from what a real Prometheus answered for each panel's query during the test's scripted
 traffic. A development tool (matplotlib is in the `dev` group), not part of the product.

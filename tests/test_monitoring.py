@@ -9,7 +9,7 @@ straight to SQL here (the canary itself is tested in tests/test_canary.py and ta
 
 With `MEMADVISOR_PANEL_SNAPSHOT=path.json` (and `MEMADVISOR_PANEL_SNAPSHOT_SECONDS`, default 120)
 the scripted traffic runs that long, the real canary runs, and every panel's data is saved for
-`scripts/render_panels.py`, which draws the README's picture of the overview dashboard.
+`scripts/render_panels.py`, which draws the docs' picture of the overview dashboard.
 """
 
 from __future__ import annotations
