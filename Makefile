@@ -14,7 +14,11 @@ PREPARE := $(MAKE) --no-print-directory --jobs=2
 
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts
 
-.PHONY: run test test-fast lint format bench setup setup-dev services web clean
+# The docs site (mkdocs.yml): strict, so a broken link or anchor fails; quiet about MkDocs 2 and
+# about the invalid escapes of jieba, which Material's search imports.
+MKDOCS := NO_MKDOCS_2_WARNING=1 PYTHONWARNINGS=ignore::DeprecationWarning $(PY) -m mkdocs
+
+.PHONY: run test test-fast lint format bench docs docs-serve setup setup-dev services web clean
 
 ## run: set up .venv, build the web client, migrate the database, serve everything on one port
 run:
@@ -23,11 +27,12 @@ run:
 	$(VENV)/bin/memadvisor serve --host $(HOST) --port $(PORT)
 
 ## test: set up .venv and web/, make sure MariaDB, Chromium, Redis and Prometheus are there, run
-## every test: pytest (MariaDB tests included; tests start their own `chroma run`, redis-server and
-## Prometheus servers on free ports),
+## every test: the docs site built strictly (a broken link fails), pytest (MariaDB tests included;
+## tests start their own `chroma run`, redis-server and Prometheus servers on free ports),
 ## the web unit tests, and the end-to-end run in Chromium against the real backend
 test:
 	$(PREPARE) setup-dev services web/node_modules/.installed
+	$(MKDOCS) build --strict --quiet
 	$(PY) -m pytest
 	cd web && npm test
 	cd web && npm run e2e
@@ -41,7 +46,7 @@ lint: setup-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/codespell agent api memory prompts memadvisor tests benchmarks README.md
+	$(VENV)/bin/codespell agent api memory prompts memadvisor tests benchmarks scripts docs README.md
 
 format: setup-dev
 	$(VENV)/bin/ruff check --fix .
@@ -50,6 +55,14 @@ format: setup-dev
 ## bench: the retrieval benchmark on the LoCoMo development set
 bench: setup-dev
 	$(PY) -m benchmarks.locomo --data ../shared/data/locomo-dev
+
+## docs: build the docs site into site/ (strictly, as `make test` does); docs-serve: serve it with
+## live reload on 127.0.0.1:8001
+docs: setup-dev
+	$(MKDOCS) build --strict
+
+docs-serve: setup-dev
+	$(MKDOCS) serve --strict --dev-addr 127.0.0.1:8001
 
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
@@ -88,4 +101,4 @@ web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
 	cd web && npx --no-install vite build
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .langgraph_api web/node_modules web/dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .langgraph_api site web/node_modules web/dist

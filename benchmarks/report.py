@@ -70,12 +70,16 @@ def load_results(results_dir: Path = RESULTS_DIR) -> list[Result]:
     return sorted((Result.read(p) for p in results_dir.glob("*.json")), key=lambda r: r.order)
 
 
+RowSource = tuple[tuple[Any, ...], tuple[str, ...], dict[str, Any]]
+"""What a benchmark makes of a run: a configuration's key, the cells naming it, its figures."""
+
+
 @dataclass(frozen=True)
 class Row:
     """One configuration's latest figures, with the run they come from."""
 
     key: tuple[Any, ...]
-    label: str
+    labels: tuple[str, ...]
     figures: dict[str, Any]
     result: Result
 
@@ -106,7 +110,9 @@ class Benchmark:
     """How a benchmark's runs become rows and tables."""
 
     name: str
-    rows: Callable[[Result], Iterable[tuple[tuple[Any, ...], str, dict[str, Any]]]]
+    configuration: tuple[str, ...]
+    """Headers of the cells that name a configuration."""
+    rows: Callable[[Result], Iterable[RowSource]]
     tables: Sequence[Table] = field(default_factory=tuple)
     order: Callable[[tuple[Any, ...]], Any] = lambda key: key
     """Sorts the configurations (by their key)."""
@@ -117,8 +123,8 @@ class Benchmark:
         for result in results:
             if result.benchmark != self.name:
                 continue
-            for key, label, figures in self.rows(result):
-                rows[key] = Row(key, label, figures, result)
+            for key, labels, figures in self.rows(result):
+                rows[key] = Row(key, labels, figures, result)
         return sorted(rows.values(), key=lambda row: self.order(row.key))
 
     def markdown(self, results: Iterable[Result]) -> str:
@@ -128,7 +134,7 @@ class Benchmark:
             return f"*No results of `benchmarks.{self.name}` yet.*\n"
         parts = []
         for table in self.tables:
-            headers = ["configuration", *(c.header for c in table.columns), "run"]
+            headers = [*self.configuration, *(c.header for c in table.columns), "run"]
             lines = [
                 f"**{table.title}**",
                 "",
@@ -139,10 +145,10 @@ class Benchmark:
                 figures = [c.cell(row.figures) for c in table.columns]
                 if all(set(cell) <= set("–/ ") for cell in figures):
                     continue  # this run recorded nothing of this table
-                cells = [row.label, *figures, _run(row.result)]
+                cells = [*row.labels, *figures, _run(row.result)]
                 lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
             parts.append("\n".join(lines))
-        notes = [f"- {row.label}: {row.result.note}" for row in rows if row.result.note]
+        notes = [f"- {', '.join(row.labels)}: {row.result.note}" for row in rows if row.result.note]
         if notes:
             parts.append("\n".join(notes))
         return "\n\n".join(parts) + "\n"
@@ -186,52 +192,49 @@ def _count(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def _locomo_rows(result: Result) -> Iterable[tuple[tuple[Any, ...], str, dict[str, Any]]]:
+def _locomo_rows(result: Result) -> Iterable[RowSource]:
     data = Path(str(result.options.get("data", result.figures.get("data", "?")))).name
-    embedding = result.figures.get("embedding", result.options.get("embedding"))
-    method = result.options.get("method", "hybrid in threads (the product's search)")
+    embedding = str(result.figures.get("embedding", result.options.get("embedding")))
+    method = str(result.options.get("method", "hybrid in threads (the product's)"))
     questions = result.figures.get("questions")
-    label = f"{DATA_SETS.get(data, data)}, {method}, {embedding}"
-    if questions:
-        label += f" ({_count(questions)} questions)"
+    name = DATA_SETS.get(data, data) + (f" ({_count(questions)} questions)" if questions else "")
     by_category = result.figures.get("recall@5_by_category") or {}
     figures = dict(result.figures)
     figures["by_category"] = (
         ", ".join(f"{name} {value:.3f}" for name, value in by_category.items()) or None
     )
-    yield (data, embedding, method), label, figures
+    yield (data, embedding, method), (name, method, embedding), figures
 
 
-def _scale_rows(result: Result) -> Iterable[tuple[tuple[Any, ...], str, dict[str, Any]]]:
+def _scale_rows(result: Result) -> Iterable[RowSource]:
     per_user = result.figures.get("per_user")
     users = result.figures.get("users", 1)
     for size, figures in result.figures.get("sizes", {}).items():
         if per_user:
-            yield ("per-user", int(size)), f"{int(size):,} memories of one user", figures
+            yield ("per-user", int(size)), (f"{int(size):,}", "one"), figures
         else:
-            label = f"{int(size):,} memories over {users:,} users"
-            yield ("users", users, int(size)), label, figures
+            yield ("users", users, int(size)), (f"{int(size):,}", f"{users:,}"), figures
 
 
-def _load_rows(result: Result) -> Iterable[tuple[tuple[Any, ...], str, dict[str, Any]]]:
+def _load_rows(result: Result) -> Iterable[RowSource]:
     figures = result.figures
     model, users, think = figures.get("model"), figures.get("users"), figures.get("think_s") or 0
-    pace = f"pausing {think:g} s on average" if think else "flat out"
+    pace = f"think {think:g} s" if think else "flat out"
     seconds = figures.get("seconds")
-    length = f" for {seconds:g} s" if isinstance(seconds, int | float) else ""
-    label = f"{users} users, {model} model, {pace}{length}"
-    yield (model, users, think), label, figures
+    length = f"{seconds:g} s" if isinstance(seconds, int | float) else "–"
+    yield (model, users, think), (str(users), str(model), pace, length), figures
 
 
-def _advice_rows(result: Result) -> Iterable[tuple[tuple[Any, ...], str, dict[str, Any]]]:
+def _advice_rows(result: Result) -> Iterable[RowSource]:
     figures = result.figures
     adapter = figures.get("adapter_id") or "no adapter"
-    yield (figures.get("model"), adapter), f"{figures.get('model')}, {adapter}", figures
+    yield (figures.get("model"), adapter), (str(figures.get("model")), adapter), figures
 
 
 BENCHMARKS = {
     "locomo": Benchmark(
         "locomo",
+        ("data set", "method", "embedding"),
         _locomo_rows,
         (
             Table(
@@ -250,6 +253,7 @@ BENCHMARKS = {
     ),
     "scale": Benchmark(
         "scale",
+        ("memories", "users"),
         _scale_rows,
         (
             Table(
@@ -274,6 +278,7 @@ BENCHMARKS = {
     ),
     "load": Benchmark(
         "load",
+        ("users", "model", "pace", "for"),
         _load_rows,
         (
             Table(
@@ -313,6 +318,7 @@ BENCHMARKS = {
     ),
     "advice": Benchmark(
         "advice",
+        ("model", "adapter"),
         _advice_rows,
         (
             Table(

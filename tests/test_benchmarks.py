@@ -1,4 +1,5 @@
-"""The benchmarks keep their contract: one JSON object on the last line, nothing left behind."""
+"""The benchmarks keep their contract: one JSON object on the last line, kept as a results file
+with the run's date, commit and machine, nothing else left behind."""
 
 from __future__ import annotations
 
@@ -24,10 +25,23 @@ def _leftovers(prefix: str) -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob(f"{prefix}*")}
 
 
-def test_locomo_benchmark_on_the_bilingual_set(capsys: pytest.CaptureFixture[str]) -> None:
+def _kept(results: Path, benchmark: str, printed: dict[str, object]) -> None:
+    """The run's results file holds what was printed, with its date, commit and machine."""
+    [path] = results.glob(f"{benchmark}-*.json")
+    kept = json.loads(path.read_text(encoding="utf-8"))
+    assert kept["benchmark"] == benchmark and kept["figures"] == printed
+    assert path.name == f"{benchmark}-{kept['date']}-{kept['commit']}.json"
+    assert kept["machine"]["cores"] >= 1 and kept["machine"]["memory_gib"] > 0
+    assert kept["started"] <= kept["finished"] and "results_dir" not in kept["options"]
+
+
+def test_locomo_benchmark_on_the_bilingual_set(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     before = _leftovers("memadvisor-bench-")
-    locomo.main(["--data", str(BILINGUAL), "--k", "5", "10"])
+    locomo.main(["--data", str(BILINGUAL), "--k", "5", "10", "--results-dir", str(tmp_path)])
     result = _last_json(capsys.readouterr().out)
+    _kept(tmp_path, "locomo", result)
     for key in (
         "recall@5",
         "recall@10",
@@ -43,9 +57,11 @@ def test_locomo_benchmark_on_the_bilingual_set(capsys: pytest.CaptureFixture[str
     assert _leftovers("memadvisor-bench-") == before
 
 
-def test_scale_benchmark_smoke(capsys: pytest.CaptureFixture[str]) -> None:
-    scale.main(["--sizes", "100", "300", "--users", "5", "--queries", "3"])
+def test_scale_benchmark_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    small = ["--sizes", "100", "300", "--users", "5", "--queries", "3"]
+    scale.main([*small, "--results-dir", str(tmp_path)])
     result = _last_json(capsys.readouterr().out)
+    _kept(tmp_path, "scale", result)
     sizes = result["sizes"]
     assert isinstance(sizes, dict) and set(sizes) == {"100", "300"}
     assert {
@@ -58,10 +74,13 @@ def test_scale_benchmark_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     } <= set(sizes["300"])
 
 
-def test_load_benchmark_short_run_loses_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+def test_load_benchmark_short_run_loses_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     before = _leftovers("memadvisor-load-")
-    load.main(["--users", "10", "--seconds", "15"])
+    load.main(["--users", "10", "--seconds", "15", "--results-dir", str(tmp_path)])
     result = _last_json(capsys.readouterr().out)
+    _kept(tmp_path, "load", result)
     assert result["errors"] == 0, result["error_kinds"]
     assert isinstance(result["turns"], int) and result["turns"] >= 10
     assert result["turns_missing_in_sql"] == 0

@@ -41,13 +41,13 @@ def test_questions_are_sliced_by_the_languages_of_question_and_evidence() -> Non
 
 @pytest.mark.slow
 def test_eval_retrieval_prints_the_benchmarks_recall_stores_the_run_and_exports_it(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     result = CliRunner().invoke(app, ["eval-retrieval", "--json"])
     assert result.exit_code == 0, result.output
     canary = json.loads(result.output.strip().splitlines()[-1])
 
-    locomo.main(["--data", str(BILINGUAL), "--k", "5"])
+    locomo.main(["--data", str(BILINGUAL), "--k", "5", "--results-dir", str(tmp_path / "results")])
     benchmark = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert canary["recall@5"] == benchmark["recall@5"] >= 0.7
     questions = canary["questions"]
