@@ -25,7 +25,8 @@ def consent(
 ) -> None:
     """Allow (or stop) the collection and use of data types for a local user.
 
-    `model_training` allows the user's approved advice to fine-tune the model (see the README).
+    `model_training` allows the user's approved advice to fine-tune the model
+    (see docs/fine-tuning.md).
     """
     from agent.services import build_services
     from memory.datatypes import DATA_TYPES
@@ -74,7 +75,7 @@ def import_data(
     ] = None,
     data_type: Annotated[str, typer.Option("--type", help="The data type --map fills.")] = "health",
 ) -> None:
-    """Import records from a file (see the README for the formats and columns).
+    """Import records from a file (docs/data-and-advice.md lists the formats).
 
     The file is read as a stream with a progress bar; every row is validated; valid rows are
     written in one transaction (a newer export of the same app replaces what a former one

@@ -1,8 +1,8 @@
 """Every Prometheus metric of the process, and the small functions that record them.
 
 One module, so that the API, the graph nodes, the job runners and the stores all record into the
-same series, and the README's metric table has one place to be checked against. It sits in
-`memadvisor/` (next to the settings) because every layer may import it, `memory/` included.
+same series, and the metric table of docs/monitoring.md has one place to be checked against. It
+sits in `memadvisor/` (next to the settings) because every layer may import it, `memory/` included.
 
 Names: model calls and memory searches use the OpenTelemetry GenAI semantic conventions as
 Prometheus shows them (`gen_ai_client_operation_duration_seconds`, `gen_ai_client_token_usage`,
@@ -18,7 +18,7 @@ Counters and histograms are process-wide (prometheus_client's default registry).
 SQL at scrape time come from two collectors the API registers for its own services:
 `StoreCollector` (memory counts, approval, queue depth; cheap, read at every scrape) and
 `SqlSnapshotCollector` (engagement and the retrieval canary; cached for a while). With several
-processes, see the README ("Metrics").
+processes, see docs/monitoring.md ("Several processes").
 """
 
 from __future__ import annotations

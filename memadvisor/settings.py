@@ -24,7 +24,7 @@ EmbeddingModel = Literal["multilingual-e5-small", "all-minilm-l6-v2"]
 
 
 class Settings(BaseSettings):
-    """Application settings; each field is documented in the README's configuration table."""
+    """Application settings; the docs' configuration page is generated from these docstrings."""
 
     model_config = SettingsConfigDict(
         env_prefix="MEMADVISOR_",

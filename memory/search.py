@@ -1,6 +1,6 @@
 """Hybrid search over one user's memories: dense and keyword evidence fused on a fixed scale.
 
-Measured on LoCoMo and our bilingual set (see the README):
+Measured on LoCoMo and our bilingual set (see docs/benchmarks.md):
 - dense: a memory's vector is the mean of the embedding of its text alone and of its text after
   the previous memory of the same thread, so a short reply carries what it replies to;
 - keyword: BM25 over segmented, stemmed terms of the memory and its neighbours (two each side),
@@ -30,7 +30,7 @@ from memory.tokenize import tokenize
 
 @dataclass(frozen=True, slots=True)
 class SearchWeights:
-    """How dense and keyword evidence are combined (chosen on the benchmarks; see the README)."""
+    """How dense and keyword evidence are combined (chosen on docs/benchmarks.md)."""
 
     candidates: int = 50
     """Candidates taken from each of the dense and keyword searches."""

@@ -203,7 +203,7 @@ class VectorIndex:
         then as many placeholder vectors as the sync threshold are written and deleted, which
         makes Chroma persist the segment (noise where the user's floats were) and purge the log
         up to there; and the embedded `chroma.sqlite3` is vacuumed. A Chroma server's file is
-        the operator's to vacuum (`chroma vacuum`, see the README).
+        the operator's to vacuum (`chroma vacuum`, see docs/scaling-out.md).
         """
         with self._use() as chroma:
             collection = chroma.collection

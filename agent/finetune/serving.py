@@ -1,6 +1,7 @@
 """What other runtimes need to serve a trained adapter: an Ollama Modelfile (FROM + ADAPTER).
 
-vLLM serves the PEFT folder itself (`--enable-lora --lora-modules`); the README has the guide.
+vLLM serves the PEFT folder itself (`--enable-lora --lora-modules`); the docs' fine-tuning page has
+the guide.
 """
 
 from __future__ import annotations

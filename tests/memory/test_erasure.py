@@ -54,7 +54,7 @@ def test_erased_vectors_leave_no_bytes_in_chroma(
     services.memory.delete(alice, dropped)  # deleted earlier: its bytes must go as well
     services.privacy.erase(alice)
     if vector_server:
-        vector_server.vacuum()  # the operator's step for a server (README: Chroma server)
+        vector_server.vacuum()  # the operator's step (docs/scaling-out.md, Chroma server)
 
     assert _files_holding(folder, blobs) == []
     assert services.memory.vector_count(alice) == 0

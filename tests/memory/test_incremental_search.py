@@ -3,7 +3,7 @@
 Two `MemoryStore`s built on the same database and vector store stand for two processes (an API
 worker and a Celery worker): each has its own in-memory indexes, engine and Chroma client. Every
 test runs on each stack of `tests/memory/conftest.py` (SQLite + folder, MariaDB + folder, MariaDB +
-`chroma run` server). The bound stated in the README is zero: a search sees every write committed
+`chroma run` server). The bound stated in the docs is zero: a search sees every write committed
 before it started.
 """
 
