@@ -393,7 +393,7 @@ export interface paths {
         put?: never;
         /**
          * Import Records
-         * @description Import a file of records; see the README for the formats and columns.
+         * @description Import a file of records; the docs' "Data and advice" page lists the formats.
          *
          *     Valid rows are written together (all or none); each rejected row is reported with its reasons.
          *     Rows whose type lacks your consent are rejected. A newer export of the same app replaces the
