@@ -181,6 +181,8 @@ def _run(result: Result) -> str:
     machine = [f"{result.machine['cores']} cores"] if result.machine.get("cores") else []
     if result.machine.get("memory_gib"):
         machine.append(f"{result.machine['memory_gib']:g} GiB")
+    if result.machine.get("load_average"):
+        machine.append(f"load {result.machine['load_average'][0]:g}")
     dirty = "+" if result.dirty else ""
     runs = f", {result.runs} runs" if result.runs > 1 else ""
     return f"{result.date} `{result.commit}{dirty}`{runs}" + (
