@@ -21,7 +21,7 @@ from typing import Any
 
 from benchmarks.record import RESULTS_DIR
 
-DATA_SETS = {"locomo-dev": "LoCoMo dev", "bilingual": "bilingual (zh/en)"}
+DATA_SETS = {"locomo-dev": "LoCoMo dev", "bilingual": "bilingual zh/en"}
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def _run(result: Result) -> str:
     if result.machine.get("memory_gib"):
         machine.append(f"{result.machine['memory_gib']:g} GiB")
     if result.machine.get("load_average"):
-        machine.append(f"load {result.machine['load_average'][0]:g}")
+        machine.append(f"load {result.machine['load_average'][0]:.1f}")
     dirty = "+" if result.dirty else ""
     runs = f", {result.runs} runs" if result.runs > 1 else ""
     return f"{result.date} `{result.commit}{dirty}`{runs}" + (
