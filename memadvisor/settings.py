@@ -66,19 +66,17 @@ class Settings(BaseSettings):
     """Index new memories in a background job so the answer is never delayed by embedding."""
     index_threads: int = Field(default=1, ge=0)
     """Threads that embed new memories with multilingual-e5-small (0: every core). One leaves the
-    other cores to searches, whose threads may then spin briefly instead of sleeping: a query
-    embedding took 13 ms instead of 28 on two quiet cores (see `memory.e5`). One thread embeds
-    about 50 memories/s here. `memadvisor reindex`, a bulk job, uses every core unless it is set."""
+    other cores to searches, whose threads may then spin briefly instead of waking a sleeping core
+    (see `memory.e5`). `memadvisor reindex`, a bulk job, uses every core unless it is set."""
     index_when_idle: bool = True
     """Embed new memories only on cores nothing else wants (Linux `SCHED_IDLE`), so searches never
-    share a core with indexing; a job that has waited a second embeds at its own priority. Under
-    the 50-user load with think time, the retrieval went from 35.7 / 102.9 ms to 33.7 / 90.6
-    (p50 / p95, means of three runs each). `memadvisor reindex`, a bulk job, does not wait for
-    idle time unless it is set."""
+    share a core with indexing (a lower nice value barely protects a waking thread); a job that
+    has waited a second embeds at its own priority. `memadvisor reindex`, a bulk job, does not wait
+    for idle time unless it is set."""
     job_nice: int = Field(default=10, ge=0, le=19)
     """How much lower than a request's the CPU priority of in-process background jobs is (Linux
     `nice`; 0 keeps it equal). Under load, searches then get the cores before indexing and
-    analysis catch up; the 50-user load turned 376 ms of retrieval (p50) into 241 ms."""
+    analysis catch up."""
 
     # --- language model --------------------------------------------------------------------------
     llm_provider: LLMProvider = "llamacpp"
