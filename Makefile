@@ -15,7 +15,8 @@ PREPARE := $(MAKE) --no-print-directory --jobs=2
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts
 
 # The docs site (mkdocs.yml): strict, so a broken link or anchor fails; quiet about MkDocs 2 and
-# about the invalid escapes of jieba, which Material's search imports.
+# about the invalid escapes of jieba, which Material's search imports. Never --quiet: mkdocs 1.6
+# then stops counting the warnings that --strict fails on.
 MKDOCS := NO_MKDOCS_2_WARNING=1 PYTHONWARNINGS=ignore::DeprecationWarning $(PY) -m mkdocs
 
 .PHONY: run test test-fast lint format bench docs docs-serve setup setup-dev services web clean
@@ -32,7 +33,7 @@ run:
 ## the web unit tests, and the end-to-end run in Chromium against the real backend
 test:
 	$(PREPARE) setup-dev services web/node_modules/.installed
-	$(MKDOCS) build --strict --quiet
+	$(MKDOCS) build --strict
 	$(PY) -m pytest
 	cd web && npm test
 	cd web && npm run e2e
