@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     index_threads: int = Field(default=1, ge=0)
     """Threads that embed new memories with multilingual-e5-small (0: every core). One leaves the
     other cores to searches, whose threads may then spin briefly instead of waking a sleeping core
-    (see `memory.e5`). `memadvisor reindex`, a bulk job, uses every core unless it is set."""
+    (see `memory.retrieval.e5`). `memadvisor reindex`, a bulk job, uses every core unless it is
+    set."""
     index_when_idle: bool = True
     """Embed new memories only on cores nothing else wants (Linux `SCHED_IDLE`), so searches never
     share a core with indexing (a lower nice value barely protects a waking thread); a job that
