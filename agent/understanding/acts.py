@@ -65,12 +65,17 @@ def is_small_talk(clause: str) -> bool:
     return bool(SMALL_TALK.match(clause.strip()))
 
 
-def is_question(clause: str, end_mark: str, last: bool) -> bool:
-    """The clause asks (or asks for advice) rather than tells."""
+def is_question(clause: str, end_mark: str, last: bool, first: bool = True) -> bool:
+    """The clause asks (or asks for advice) rather than tells.
+
+    Past the first clause of a sentence, "which ...", "when ..." relate more often than they ask.
+    """
     text = clause.strip()
     if last and end_mark == "?":
         return True
-    return bool(_QUESTION_START.match(text) or _QUESTION_ZH.search(text))
+    if first and _QUESTION_START.match(text):
+        return True
+    return bool(_QUESTION_ZH.search(text))
 
 
 def forget_target(clause: str) -> str | None:

@@ -116,12 +116,12 @@ SLOTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 _PARTNER_EN = re.compile(
-    r"\b(?:my|our)\s+(?:new\s+)?(?P<rel>wife|husband|girlfriend|boyfriend|partner|fianc[eé]e?|gf|bf)"
+    r"\b(?i:my|our)\s+(?i:new\s+)?(?P<rel>(?i:wife|husband|girlfriend|boyfriend|partner|fianc[eé]e?|gf|bf))"
     r"(?:'s name is|\s+is called|\s+is named|\s+named|\s+called|,)?\s+(?P<v>[A-Z][a-z]+)\b",
 )
 _NAME_EN = re.compile(
-    r"\b(?:my|our)\s+(?:new\s+|little\s+)?(?P<rel>\w+)(?:'s name is|\s+is called|\s+is named|\s+named|"
-    r"\s+called|\s+is now called)\s+(?P<v>[A-Z][a-z]+)\b|\b(?:my|our)\s+(?P<rel2>son|daughter|dog|cat|"
+    r"\b(?i:my|our)\s+(?i:new\s+|little\s+)?(?P<rel>\w+)(?:'s name is|\s+is called|\s+is named|\s+named|"
+    r"\s+called|\s+is now called)\s+(?P<v>[A-Z][a-z]+)\b|\b(?i:my|our)\s+(?P<rel2>son|daughter|dog|cat|"
     r"brother|sister|puppy|kitten)\s+(?P<v2>[A-Z][a-z]+)\b",
 )
 _NAME_ZH = re.compile(
@@ -137,7 +137,7 @@ _WEIGHT_GOAL = re.compile(
     re.IGNORECASE,
 )
 GOAL = re.compile(
-    r"\b(?:i|we)\s+(?:really\s+)?(?:want to|wanna|plan to|am planning to|'m planning to|intend to|"
+    r"\b(?:i|we)(?:\s+|(?='))(?:really\s+|also\s+|still\s+)?(?:want to|wanna|plan to|am planning to|'m planning to|intend to|"
     r"hope to|aim to|am going to|'m going to|'m gonna|am gonna|will|'ll|would like to|'d like to|"
     r"am saving (?:up )?for|'m saving (?:up )?for|am trying to|'m trying to|have decided to|decided to)\b|"
     r"\bmy (?:goal|plan|dream|resolution) is\b|\bwe're going to\b|\b(?:i'?m|we'?re) going to\b|"
@@ -166,7 +166,7 @@ HABIT = re.compile(
 STATE = re.compile(
     r"\b(?:my\s+)?(?:blood pressure|bp|blood sugar|cholesterol|uric acid)\s+(?:has been|is|was|'s)\s+"
     r"(?:a bit\s+|kinda\s+|a little\s+|quite\s+|pretty\s+|really\s+)?(?:high|low|up|elevated)|"
-    r"(?:血压|血糖|血脂|尿酸|胆固醇|心率)(?:一直|最近|有点|有些|偏|比较|很|太)*(?:高|低|偏高|偏低)|"
+    r"(?:血压|血糖|血脂|尿酸|胆固醇|心率)(?:一直|最近|有点|有些|偏|比较|很|太)*(?:高|低)(?!压)|"
     r"\b(?:i|we)\s+(?:have|'ve got|have got)\s+(?:a|an|one|two|three|four|\d)\s+(?:kids?|children|sons?|"
     r"daughters?|dogs?|cats?|brothers?|sisters?|cars?|houses?)\b|"
     r"\bwe have (?:two|three|\d) kids\b|我(?:们)?(?:家)?有(?:一|两|三|四|\d)(?:个|只|条|辆|套)|"

@@ -89,14 +89,44 @@ _RESTING = re.compile(
 )
 
 
+class _Span:
+    """A match's span and groups, moved to the clause's offsets."""
+
+    def __init__(self, start: int, end: int, *groups: str) -> None:
+        self._start, self._end, self._groups = start, end, groups
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self, index: int) -> str:
+        return self._groups[index - 1]
+
+
+def _plausible(match: re.Match[str]) -> bool:
+    """A reading said without a cue ("128 over 84", "130/85") that can only be a blood pressure."""
+    high, low = int(match.group(1)), int(match.group(2))
+    spoken = "over" in match.group(0).lower()
+    return 80 <= high <= 250 and 40 <= low <= 150 and high - low >= 15 and (spoken or high >= 90)
+
+
 def blood_pressure(clause: str, before: str) -> list[Reading]:
     """Blood pressure (with a pulse said beside it), or a heart rate alone."""
     out: list[Reading] = []
-    match = _BP_ZH.search(clause)
+    match = _BP_ZH.search(before + clause)
+    if match is not None and match.end() > len(before):  # 高压138，低压90 spans two clauses
+        start = max(0, match.start() - len(before))
+        match = _Span(start, match.end() - len(before), match.group(1), match.group(2))
+    else:
+        match = None
     pair = (match.group(1), match.group(2)) if match else None
-    if match is None and BP_CUE.search(before + clause):
-        match = _BP.search(clause)
-        pair = (match.group(1), match.group(2)) if match else None
+    if match is None:
+        found = _BP.search(clause)
+        if found is not None and (BP_CUE.search(before + clause) or _plausible(found)):
+            match = found
+            pair = (found.group(1), found.group(2))
     pulse = _PULSE.search(clause)
     if match is not None and pair is not None:
         high, low = number(pair[0]), number(pair[1])
@@ -169,10 +199,10 @@ def find_weights(clause: str) -> list[tuple[float, re.Match[str]]]:
 def body_weight(clause: str, before: str) -> list[Reading]:
     """The user's weight, where the clause says it is theirs now (not a change nor a goal)."""
     weights = find_weights(clause)
-    if not weights or not WEIGHT_CUE.search(before[-12:] + clause):
+    if not weights or not WEIGHT_CUE.search(before + clause):
         return []
     kg, match = weights[0]
-    if WEIGHT_CHANGE.search(clause[: match.start()]):
+    if WEIGHT_CHANGE.search(before + clause[: match.start()]):
         return []
     return [Reading("health", {"weight_kg": kg}, match.start(), match.end())]
 

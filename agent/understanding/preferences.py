@@ -18,7 +18,8 @@ _ALLERGY = re.compile(
     re.IGNORECASE,
 )
 _ABSTAIN = re.compile(
-    r"\b(?:i|we)\s+(?:do not|don't|dont|never|no longer|can't|cannot)\s+(?P<verb>drink|smoke|vape)\b"
+    r"\b(?:i|we)\s+(?:also\s+|just\s+|really\s+|still\s+|totally\s+|generally\s+)?"
+    r"(?:do not|don't|dont|never|no longer|can't|cannot)\s+(?P<verb>drink|smoke|vape)\b"
     r"(?P<obj>[^,.;!?]*)|\b(?:quit|gave up|give up|stopped|stop|quitting|cutting out|off)\s+"
     r"(?P<habit>drinking|smoking|alcohol|booze|coffee|caffeine|sugar|sweets|cigarettes|vaping)\b|"
     r"\b(?:i'?m|i am)\s+(?:sober|teetotal|a non-?drinker|a non-?smoker)\b|"
@@ -111,7 +112,7 @@ def constraints(clause: str) -> list[Found]:
         found = foods(what)
         if found and not any(f.constraint == "diet" for f in out):
             out.append(Found(match.start(), match.end(), "avoid", found, value=what.strip()))
-    return _without_covered(out)
+    return out
 
 
 def _habit(match: re.Match[str]) -> str | None:
@@ -140,14 +141,6 @@ def _habit(match: re.Match[str]) -> str | None:
     if groups.get("zhverb") == "喝":
         return None
     return "drinking"
-
-
-def _without_covered(found: list[Found]) -> list[Found]:
-    """An "avoid" whose foods an allergy, diet or condition of the clause forbids already is the
-    same constraint said twice ("I can't eat gluten, I have celiac disease")."""
-    lex = lexicon()
-    covered = lex.expand(c for f in found if f.constraint != "avoid" for c in f.concepts)
-    return [f for f in found if f.constraint != "avoid" or not set(f.concepts) <= covered]
 
 
 def likes(clause: str) -> list[Found]:

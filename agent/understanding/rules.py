@@ -9,6 +9,7 @@ for the user, a fact for anyone else.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
@@ -16,6 +17,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
+from agent.constraints import lexicon
 from agent.understanding import acts, facts, health, money, preferences
 from agent.understanding.dates import find_date
 from agent.understanding.people import lead_subject, relation_in
@@ -56,7 +58,7 @@ def understand_rules(text: str, *, now: datetime, language: Language) -> Underst
             )
         )
         found.extend(statements)
-    return Understanding(language, tuple(_joined(found)), tuple(reports))
+    return Understanding(language, tuple(_tidy(found)), tuple(reports))
 
 
 def _clause(
@@ -77,7 +79,7 @@ def _clause(
     target = acts.forget_target(text)
     if target is not None:
         return "statement", [Statement("forget", words, forget=target)], person
-    question = acts.is_question(text, clause.end_mark, clause.last)
+    question = acts.is_question(text, clause.end_mark, clause.last, clause.first)
     if acts.HYPOTHETICAL.search(text):
         hypothetical.add(clause.sentence)
     if clause.sentence in hypothetical:
@@ -145,13 +147,17 @@ def _read(
         return [Statement("goal", words, when=day)]
     if facts.PAST_EVENT.search(text) or (facts.EVENT_NOUNS.search(text) and day is not None):
         return [Statement("event", words, when=day)]
-    if not negated and (facts.STATE.search(text) or habit):
+    if not negated and (facts.STATE.search(text) or (habit and _says_self(text))):
         return [Statement("fact", words)]
     return []
 
 
+def _says_self(text: str) -> bool:
+    return bool(re.match(r"^(?:and\s+|but\s+|so\s+)?(?:i\b|i'|we\b|我|咱)", text.strip(), re.I))
+
+
 def _about(text: str, person: str) -> bool:
-    return bool(acts.re.match(r"^(?:他|她|he|she)", text.strip(), acts.re.IGNORECASE))
+    return bool(re.match(r"^(?:他|她|he|she)", text.strip(), re.IGNORECASE))
 
 
 def _preferences(text: str, words: str, negated: bool) -> list[Statement]:
@@ -219,8 +225,8 @@ def _overlaps(reading: health.Reading, others: Sequence[health.Reading]) -> bool
 def _recorded_at(
     reading: health.Reading, day: date | None, phrase: str, now: datetime
 ) -> datetime | None:
-    if day is None or day >= now.date():
-        return None
+    if day is None or day >= now.date() or phrase.lower().startswith(("this", "这", "本")):
+        return None  # "this month": the current period, recorded now
     if "sleep_hours" in reading.data and phrase.lower() in ("last night", "昨晚"):
         return None  # last night's sleep is today's record (hours asleep the night before)
     return datetime.combine(day, time(12), tzinfo=now.tzinfo)
@@ -236,19 +242,46 @@ def _valid(
         return None
 
 
-def _joined(statements: list[Statement]) -> list[Statement]:
-    """Facts about one other person said in consecutive clauses are one statement."""
+def _tidy(statements: list[Statement]) -> list[Statement]:
+    """One statement for one thing said across clauses.
+
+    Facts about one other person in consecutive clauses are one fact; a pulse said after a blood
+    pressure belongs to that reading; an "avoid" that an allergy, diet or condition of the same
+    message forbids already is that constraint said twice ("I can't eat gluten, I have celiac").
+    """
+    covered = lexicon().expand(
+        c
+        for s in statements
+        if s.constraint is not None and s.constraint.kind != "avoid"
+        for c in s.constraint.concepts
+    )
     out: list[Statement] = []
     for statement in statements:
         last = out[-1] if out else None
+        constraint = statement.constraint
+        if constraint is not None and constraint.kind == "avoid" and set(constraint.concepts) <= covered:
+            continue
         if (
             last is not None
             and statement.kind == last.kind == "fact"
             and statement.subject == last.subject != SELF
             and statement.attribute is None
-            and last.attribute is None
         ):
             out[-1] = replace(last, text=f"{last.text}，{statement.text}")
             continue
+        pulse = _pulse_of(statement)
+        reading = next((s for s in reversed(out) if s.record and "systolic_bp" in s.record.data), None)
+        if pulse is not None and reading is not None and reading.record is not None:
+            record = _valid("health", {**reading.record.data, "pulse": pulse}, reading.record.recorded_at)
+            if record is not None:
+                out[out.index(reading)] = replace(reading, record=record)
+                continue
         out.append(statement)
     return out
+
+
+def _pulse_of(statement: Statement) -> int | None:
+    record = statement.record
+    if record is None or set(record.data) != {"pulse"}:
+        return None
+    return int(record.data["pulse"])

@@ -20,7 +20,11 @@ QUOTES = {"“": "”", '"': '"', "「": "」", "『": "』", "‘": "’"}
 _SENTENCE_END = re.compile(
     r"[。！？!?；;\n]+|\.{2,}|…+|(?<![0-9A-Z])\.(?=\s|$)(?<!\b(?:Dr|Mr|Ms)\.)"
 )
-_CLAUSE_END = re.compile(r"[,，、:：]|\s[-–—]\s")
+_CLAUSE_END = re.compile(
+    r"(?<!\d),|,(?!\d{3}\b)|[，、:：]|\s[-–—]\s|\s(?:and|but|so)\s(?=(?:i|i'm|i've|we|we're|my|our|he|he's|she|she's|they)\b)|"
+    r"而且|并且|但是",
+    re.IGNORECASE,
+)
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 ZH_DIGITS = "零〇一二两三四五六七八九十百千万亿"
@@ -47,6 +51,8 @@ class Clause:
     """Inside quotation marks."""
     last: bool
     """The last clause of its sentence (the one a `?` ends)."""
+    first: bool
+    """The first clause of its sentence (where "which ..." asks rather than relates)."""
     end_mark: str
     """The punctuation that ends its sentence ("?", "!", "." or "")."""
 
@@ -104,7 +110,8 @@ def clauses(text: str) -> list[Clause]:
             quoted = any(qs <= s and e <= qe for qs, qe in quotes) or any(
                 qs <= s < qe and (qe - qs) > (e - s) // 2 for qs, qe in quotes
             )
-            out.append(Clause(normal[s:e], s, index, quoted, number == len(pieces) - 1, mark))
+            last = number == len(pieces) - 1
+            out.append(Clause(normal[s:e], s, index, quoted, last, number == 0, mark))
     return out
 
 
