@@ -308,7 +308,7 @@ def bundled_reader() -> Callable[[Message], Understanding]:
 
     def read(message: Message) -> Understanding:
         language = "zh" if message.language == "zh" else "en"
-        model = llm if uses_model(caps, language, extraction=True) else None
+        model = llm if uses_model(caps, language, weak_ok=True) else None
         return understand(message.text, now=NOW[0], language=language, model=model, structured_output=caps.structured_output)
 
     return read

@@ -77,7 +77,7 @@ def duration_hours(text: str) -> tuple[float, int, int] | None:
 
 
 BP_CUE = re.compile(r"\b(?:bp|blood pressure)\b|血压|高压|低压|收缩压|舒张压|mmhg", re.IGNORECASE)
-_BP = re.compile(r"(?<![\d.])(\d{2,3})\s*(?:/|over|比)\s*(\d{2,3})(?![\d.])", re.IGNORECASE)
+_BP = re.compile(r"(?<![\d.])(\d{2,3})\s*(?:/|over|比)\s*(\d{2,3})(?!\d|\.\d)", re.IGNORECASE)
 _BP_ZH = re.compile(
     rf"(?:高压|收缩压)\s*(?:是|为)?\s*({NUM})[\s,，、]*(?:低压|舒张压)\s*(?:是|为)?\s*({NUM})"
 )

@@ -18,7 +18,7 @@ _FULL_WIDTH.update({0x3000: 0x20, 0x2019: 0x27, 0x2018: 0x27})
 
 QUOTES = {"“": "”", '"': '"', "「": "」", "『": "』", "‘": "’"}
 _SENTENCE_END = re.compile(
-    r"[。！？!?；;\n]+|\.{2,}|…+|(?<![0-9A-Z])\.(?=\s|$)(?<!\b(?:Dr|Mr|Ms)\.)"
+    r"[。！？!?；;\n]+|\.{2,}|…+|(?<![A-Z])\.(?=\s|$)(?<!\b(?:Dr|Mr|Ms)\.)"
 )
 _CLAUSE_END = re.compile(
     r"(?<!\d),|,(?!\d{3}\b)|[，、:：]|\s[-–—]\s|\s(?:and|but|so)\s(?=(?:i|i'm|i've|we|we're|my|our|he|he's|she|she's|they)\b)|"
