@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from agent.understanding.health import NUM, find_weights
 from agent.understanding.people import PARTNERS, RELATIONS_EN, RELATIONS_ZH
 
-_PLACE_EN = r"(?P<v>(?!(?:a|an|the|my|our|this|that|here|there|home)\b)[A-Za-z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*)"
-_ORG_EN = r"(?P<v>(?!(?:a|an|the|my|our|this|that|home|work)\b)[A-Za-z0-9][\w&.'-]*(?:\s+[A-Z0-9][\w&.'-]*)*)"
+_PLACE_EN = r"(?P<v>(?!(?:a|an|the|my|our|this|that|here|there|home)\b)[A-Za-z][\w.'-]*(?:\s+(?-i:[A-Z])[\w.'-]*)*)"
+_ORG_EN = r"(?P<v>(?!(?:a|an|the|my|our|this|that|home|work)\b)[A-Za-z0-9][\w&.'-]*(?:\s+(?-i:[A-Z0-9])[\w&.'-]*)*)"
 _ZH_VALUE = r"(?P<v>[\u4e00-\u9fffA-Za-z0-9·]{1,12}?)"
 JOBS_EN = (
     "nurse", "teacher", "engineer", "software engineer", "developer", "programmer", "doctor",
