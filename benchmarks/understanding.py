@@ -30,6 +30,7 @@ from typing import Any
 
 from agent.constraints import lexicon
 from agent.understanding import STATEMENT_KINDS, Statement, Understanding, understand
+from prompts.language import Language
 from benchmarks.harness import percentile
 from benchmarks.results import write_results
 
@@ -115,9 +116,7 @@ def compatible(expected: dict[str, Any], got: Statement) -> bool:
             return False
         if not set(want["data"]) & set(got.record.data):
             return False
-    if "forget" in expected and not _same_text(expected["forget"], got.forget):
-        return False
-    return True
+    return not ("forget" in expected and not _same_text(expected["forget"], got.forget))
 
 
 def record_right(expected: dict[str, Any], got: Statement, now: datetime) -> bool:
@@ -130,7 +129,9 @@ def record_right(expected: dict[str, Any], got: Statement, now: datetime) -> boo
     return fields and day == want.get("recorded_on", now.date().isoformat())
 
 
-def _pairs(expect: list[dict[str, Any]], got: list[Statement]) -> list[tuple[dict[str, Any], Statement]]:
+def _pairs(
+    expect: list[dict[str, Any]], got: list[Statement]
+) -> list[tuple[dict[str, Any], Statement]]:
     free = list(got)
     pairs = []
     for expected in expect:
@@ -175,7 +176,7 @@ def score(now: datetime, messages: list[Message], results: list[Understanding]) 
             if group == "all" and len(pairs) < max(len(message.expect), len(found.statements)):
                 misses.append(_miss(message, found, pairs))
         _replacements(message, found, slots, counts)
-    out = {group: _figures(c) for group, c in counts.items()}
+    out: dict[str, Any] = {group: _figures(c) for group, c in counts.items()}
     out["misses"] = misses
     return out
 
@@ -232,7 +233,12 @@ def _figures(c: dict[str, Any]) -> dict[str, Any]:
     kinds = {}
     for kind in STATEMENT_KINDS:
         e, p, m = c[f"{kind}.expected"], c[f"{kind}.produced"], c[f"{kind}.matched"]
-        kinds[kind] = {"precision": _rate(m, p), "recall": _rate(m, e), "expected": e, "produced": p}
+        kinds[kind] = {
+            "precision": _rate(m, p),
+            "recall": _rate(m, e),
+            "expected": e,
+            "produced": p,
+        }
     acts = {
         act: {
             "precision": _rate(c[f"acts.{act}.matched"], c[f"acts.{act}.produced"]),
@@ -249,7 +255,10 @@ def _figures(c: dict[str, Any]) -> dict[str, Any]:
     return {
         "kinds": kinds,
         "records": {"value_accuracy": accuracy, "matched": c["records.matched"]},
-        "dates": {"accuracy": _rate(c["dates.right"], c["dates.labelled"]), "labelled": c["dates.labelled"]},
+        "dates": {
+            "accuracy": _rate(c["dates.right"], c["dates.labelled"]),
+            "labelled": c["dates.labelled"],
+        },
         "acts": acts,
         "replacements": {
             "precision": _rate(c["replacements.matched"], c["replacements.produced"]),
@@ -292,7 +301,11 @@ def cold_start() -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-c", COLD], cwd=root, capture_output=True, text=True, check=True
     ).stdout.split()
-    return {"import_s": round(float(out[0]), 2), "first_messages_s": round(float(out[1]), 2), "rss_added_mb": round(float(out[2]), 1)}
+    return {
+        "import_s": round(float(out[0]), 2),
+        "first_messages_s": round(float(out[1]), 2),
+        "rss_added_mb": round(float(out[2]), 1),
+    }
 
 
 def bundled_reader() -> Callable[[Message], Understanding]:
@@ -307,9 +320,15 @@ def bundled_reader() -> Callable[[Message], Understanding]:
     llm = make_chat_model(settings)
 
     def read(message: Message) -> Understanding:
-        language = "zh" if message.language == "zh" else "en"
+        language: Language = "zh" if message.language == "zh" else "en"
         model = llm if uses_model(caps, language, weak_ok=True) else None
-        return understand(message.text, now=NOW[0], language=language, model=model, structured_output=caps.structured_output)
+        return understand(
+            message.text,
+            now=NOW[0],
+            language=language,
+            model=model,
+            structured_output=caps.structured_output,
+        )
 
     return read
 
@@ -322,8 +341,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=[*PARTS, "all"], default="all")
     parser.add_argument("--model", choices=["none", "bundled"], default="none")
-    parser.add_argument("--limit", type=int, default=None, help="only the first N messages of each part")
-    parser.add_argument("--misses", action="store_true", help="print the dev part's misses to stderr")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="only the first N messages of each part"
+    )
+    parser.add_argument(
+        "--misses", action="store_true", help="print the dev part's misses to stderr"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not write a results file")
     args = parser.parse_args(argv)
     parts = PARTS if args.part == "all" else (args.part,)
@@ -335,7 +358,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         tiers: dict[str, Any] = {}
 
         def rules(message: Message, now: datetime = now) -> Understanding:
-            return understand(message.text, now=now, language="zh" if message.language == "zh" else "en")
+            return understand(
+                message.text, now=now, language="zh" if message.language == "zh" else "en"
+            )
 
         rules(messages[0])  # warm: jieba's dictionary and dateparser load once per process
         tiers["rules"], times = run_tier(now, messages, rules)

@@ -100,8 +100,10 @@ def _tuple(value: object) -> tuple[str, ...]:
 
 
 def parse_lexicon(raw: dict[str, object]) -> Lexicon:
-    """A lexicon from its JSON form; ValueError naming what is wrong (a concept that includes
-    or forbids an unknown food)."""
+    """A lexicon from its JSON form.
+
+    Raises ValueError naming what is wrong (a concept that includes or forbids an unknown food).
+    """
     concepts: dict[Family, dict[str, Concept]] = {}
     for family in FAMILIES:
         entries = raw.get(family, {})

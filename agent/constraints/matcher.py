@@ -3,7 +3,8 @@
 English terms match on word boundaries, plurals included ("peanuts", "anchovies", "peanut-butter"),
 the longest term first, so "peanut butter" is a peanut and not butter. Chinese is segmented with
 jieba, the lexicon's terms added to its dictionary, and a term matches unless it lies inside a
-longer word: 花生酱 and 宫保鸡丁 match, 蛋 inside 蛋白质 and 酒 inside 酒店 do not. Each mention says whether it is negated ("avoid peanuts", "peanut-free", 不含花生, 避免花生和腰果):
+longer word: 花生酱 and 宫保鸡丁 match, 蛋 inside 蛋白质 and 酒 inside 酒店 do not.
+Each mention says whether it is negated ("avoid peanuts", "peanut-free", 不含花生, 避免花生和腰果):
 whether a negated mention is acceptable is the guard's decision, not the matcher's.
 
 The Chinese dictionary is jieba's default one, shared (not copied) with keyword search: the
@@ -44,8 +45,12 @@ NEGATION_ZH = re.compile(
 AFTER_EN = re.compile(r"^[\s\-]*(?:free|allerg(?:y|ies)|intoleran(?:t|ce))\b", re.IGNORECASE)
 """Words right after a mention that negate it ("peanut-free", "peanut allergy")."""
 AFTER_ZH = re.compile(r"^(?:过敏|不耐受|不要|别吃|别喝|不能吃|不能喝|除外|免|少吃|少喝)")
-_CLAUSE_END = re.compile(r"[.!?;。！？；\n,，:：]|\b(?:but|however|though|although|yet)\b|但|不过|而是|可以")
-_LIST_GLUE = re.compile(r"^(?:\s|,|，|、|/|and|or|nor|和|与|及|以及|或|或者|还有|跟)*$", re.IGNORECASE)
+_CLAUSE_END = re.compile(
+    r"[.!?;。！？；\n,，:：]|\b(?:but|however|though|although|yet)\b|但|不过|而是|可以"
+)
+_LIST_GLUE = re.compile(
+    r"^(?:\s|,|，|、|/|and|or|nor|和|与|及|以及|或|或者|还有|跟)*$", re.IGNORECASE
+)
 LIST_WINDOW = 40
 """Most characters between two items of one list (a negation covers the whole list)."""
 
@@ -104,7 +109,8 @@ class _Chinese:
 
     Every occurrence of a term is a candidate; it is dropped when one token of jieba's
     segmentation (default dictionary plus the lexicon's words) strictly contains it: 酒 inside
-    酒店, 蛋 inside 蛋白质, 肉 inside 肌肉, 奶 inside 奶奶, 鱼 inside 鱼香肉丝 (itself a term). An occurrence across tokens is kept
+    酒店, 蛋 inside 蛋白质, 肉 inside 肌肉, 奶 inside 奶奶, 鱼 inside 鱼香肉丝 (itself a term). An
+    occurrence across tokens is kept
     (红酒 in 红酒吧, which jieba cuts 红/酒吧).
     """
 

@@ -39,7 +39,7 @@ def understand(
 
     try:
         extracted = extract(model, text, now=now, language=language, mode=structured_output)
-    except Exception as exc:  # noqa: BLE001 - any model failure leaves the rules' result
+    except Exception as exc:
         return Understanding(
             found.language,
             found.statements,

@@ -1,6 +1,7 @@
-"""Facts with a slot (home city, job, employer, school, partner, a pet's or person's name, age,
-weight goal), goals and plans, events, and habits, in English and Chinese.
+"""Facts with a slot, goals and plans, events, and habits, in English and Chinese.
 
+The slots: home city, hometown, job, employer, school, partner, a pet's or person's name, age and
+weight goal.
 A slot is what a newer statement replaces: "I moved to Shanghai" replaces "I live in Hangzhou"
 (both `home_city` of `self`); "My dog is now called Max" replaces the dog's `name`.
 """
@@ -207,11 +208,11 @@ def slots(clause: str, language: str) -> list[Slot]:
             out.append(Slot("name", match.group("v"), match.start(), match.end(), relation))
     elif match := _NAME_EN.search(clause):
         word = (match.group("rel") or match.group("rel2")).lower()
-        relation = RELATIONS_EN.get(word)
-        if relation is not None:
-            name = match.group("v") or match.group("v2")
-            attribute = "partner" if relation in PARTNERS else "name"
-            subject = "self" if relation in PARTNERS else relation
+        known = RELATIONS_EN.get(word)
+        if known is not None:
+            name = match.group("v") or match.group("v2") or ""
+            attribute = "partner" if known in PARTNERS else "name"
+            subject = "self" if known in PARTNERS else known
             out.append(Slot(attribute, name, match.start(), match.end(), subject))
     for attribute, pattern in SLOTS:
         match = pattern.search(clause)

@@ -1,5 +1,7 @@
-"""Health and study measurements in a clause: blood pressure, heart rate, weight, sleep, steps,
-glucose, body fat and study time, with their units converted to the record schemas' units.
+"""Health and study measurements in a clause, in the record schemas' units.
+
+Blood pressure, heart rate, weight (kg, lb, st, 斤), sleep, steps, glucose (mmol/L, mg/dL), body
+fat and study time.
 
 Each pattern needs its cue (血压, "blood sugar", 步, "slept" ...) in the clause or, for a bare
 reading like "140/95", earlier in the sentence. What the readings become (a record, a habit
@@ -115,7 +117,7 @@ def _plausible(match: re.Match[str]) -> bool:
 def blood_pressure(clause: str, before: str) -> list[Reading]:
     """Blood pressure (with a pulse said beside it), or a heart rate alone."""
     out: list[Reading] = []
-    match = _BP_ZH.search(before + clause)
+    match: Any = _BP_ZH.search(before + clause)  # a Match, or a _Span moved to the clause
     if match is not None and match.end() > len(before):  # 高压138，低压90 spans two clauses
         start = max(0, match.start() - len(before))
         match = _Span(start, match.end() - len(before), match.group(1), match.group(2))
@@ -250,9 +252,9 @@ def bedtime(clause: str) -> tuple[str, int, int] | None:
         elif night and hour == 12:
             hour = 0
     else:
-        if match.group("ampm") is None and not re.search(r"\b(?:am|pm)\b", clause, re.I):
-            if "bed" not in match.group(0).lower():
-                return None
+        unclear = match.group("ampm") is None and not re.search(r"\b(?:am|pm)\b", clause, re.I)
+        if unclear and "bed" not in match.group(0).lower():
+            return None
         hour = int(match.group("en"))
         minute = int(match.group("min") or 0)
         ampm = (match.group("ampm") or "").lower()

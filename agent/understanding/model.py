@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from agent.capabilities import Capabilities
 from agent.constraints import lexicon
+from agent.structured import generate
 from agent.understanding.preferences import foods
 from agent.understanding.shapes import SELF, Constraint, Sentence, Statement, Understanding
-from agent.structured import generate
 from memadvisor.settings import StructuredOutput
 from prompts.language import Language
 from prompts.understanding import render_understanding_messages
@@ -61,9 +61,11 @@ class Extraction(BaseModel):
 
 
 def uses_model(caps: Capabilities, language: Language, *, weak_ok: bool = False) -> bool:
-    """Whether the configured model's extraction is worth running for a message in `language`:
-    it writes the language and its extracted facts are declared usable (`advice`); `weak_ok` runs
-    it on a demo model too (the benchmark measures what it would add)."""
+    """Whether the configured model's extraction is worth running for a message in `language`.
+
+    It must write the language and its extracted facts be declared usable (`advice`); `weak_ok`
+    runs it on a demo model too (the benchmark measures what it would add).
+    """
     return caps.writes(language) and (caps.advice or weak_ok)
 
 
@@ -155,7 +157,9 @@ def _sentence_of(text: str, sentences: tuple[Sentence, ...]) -> Sentence | None:
 
 
 def _in(sentence: Sentence, statements: list[Statement]) -> list[Statement]:
-    return [s for s in statements if _words(s.text) & _words(sentence.text) == _words(sentence.text)]
+    return [
+        s for s in statements if _words(s.text) & _words(sentence.text) == _words(sentence.text)
+    ]
 
 
 def _same(new: Statement, old: Statement) -> bool:

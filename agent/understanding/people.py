@@ -86,8 +86,9 @@ def relation_in(text: str, language: str) -> str | None:
 
 
 def lead_subject(text: str, language: str, previous: str | None) -> str | None:
-    """Who the clause is about, from how it begins: `self`, a relation, a name, or None when it
-    does not say (a Chinese clause without a subject continues the one before it).
+    """Who the clause is about, from how it begins: `self`, a relation, a name, or None.
+
+    None: the clause does not say (a Chinese clause without a subject continues the one before).
 
     `previous`: the last person the message named, for "he", "she", 他, 她.
     """

@@ -1,6 +1,8 @@
-"""Preferences and constraints in a clause: allergies, diets, conditions, abstaining, foods to
-avoid, budgets (from `money`), likes and dislikes. The foods come from the constraint lexicon, so
-花生, "peanut butter" and satay are one concept, and a vegetarian forbids chicken and 牛肉 alike.
+"""Preferences and constraints in a clause.
+
+Allergies, diets, conditions, abstaining, foods to avoid (budgets come from `money`), likes and
+dislikes. The foods come from the constraint lexicon, so 花生, "peanut butter" and satay are one
+concept, and a vegetarian forbids chicken and 牛肉 alike.
 """
 
 from __future__ import annotations
@@ -102,16 +104,16 @@ def constraints(clause: str) -> list[Found]:
         for concept_id, start, end in _terms(clause, "conditions"):
             forbids = lexicon().forbidden("conditions", concept_id)
             out.append(Found(start, end, "condition", forbids, value=concept_id))
-    if match := _ABSTAIN.search(clause):
-        habit = _habit(match)
+    if abstain := _ABSTAIN.search(clause):
+        habit = _habit(abstain)
         if habit is not None:
             forbids = lexicon().forbidden("habits", habit)
-            out.append(Found(match.start(), match.end(), "abstain", forbids, value=habit))
-    elif match := _AVOID.search(clause):
-        what = next(g for g in match.groups() if g)
+            out.append(Found(abstain.start(), abstain.end(), "abstain", forbids, value=habit))
+    elif avoid := _AVOID.search(clause):
+        what = next(g for g in avoid.groups() if g)
         found = foods(what)
         if found and not any(f.constraint == "diet" for f in out):
-            out.append(Found(match.start(), match.end(), "avoid", found, value=what.strip()))
+            out.append(Found(avoid.start(), avoid.end(), "avoid", found, value=what.strip()))
     return out
 
 

@@ -23,6 +23,7 @@ from agent.understanding.dates import find_date
 from agent.understanding.people import lead_subject, relation_in
 from agent.understanding.shapes import (
     SELF,
+    Act,
     Constraint,
     RecordDraft,
     Sentence,
@@ -70,7 +71,7 @@ def _clause(
     hypothetical: set[int],
     subject_of: dict[int, str],
     person: str | None,
-) -> tuple[str, list[Statement], str | None]:
+) -> tuple[Act, list[Statement], str | None]:
     text = clause.text
     if clause.quoted or (acts.REPORTED.search(text) and any(q in text for q in "\"“「'")):
         return "other", [], person
@@ -115,9 +116,8 @@ def _read(
         owner = slot.subject or subject
         if slot.attribute == "job" and owner == SELF and person and _about(text, person):
             owner = person
-        kind = "fact"
         if not negated or slot.attribute in ("partner", "name"):
-            out.append(Statement(kind, words, owner, slot.attribute, slot.value))
+            out.append(Statement("fact", words, owner, slot.attribute, slot.value))
     if (name := facts.called(text)) is not None and person is not None:
         attribute, owner = (
             ("partner", SELF) if person in ("wife", "husband", "partner") else ("name", person)
@@ -259,7 +259,11 @@ def _tidy(statements: list[Statement]) -> list[Statement]:
     for statement in statements:
         last = out[-1] if out else None
         constraint = statement.constraint
-        if constraint is not None and constraint.kind == "avoid" and set(constraint.concepts) <= covered:
+        if (
+            constraint is not None
+            and constraint.kind == "avoid"
+            and set(constraint.concepts) <= covered
+        ):
             continue
         if (
             last is not None
@@ -270,9 +274,13 @@ def _tidy(statements: list[Statement]) -> list[Statement]:
             out[-1] = replace(last, text=f"{last.text}，{statement.text}")
             continue
         pulse = _pulse_of(statement)
-        reading = next((s for s in reversed(out) if s.record and "systolic_bp" in s.record.data), None)
+        reading = next(
+            (s for s in reversed(out) if s.record and "systolic_bp" in s.record.data), None
+        )
         if pulse is not None and reading is not None and reading.record is not None:
-            record = _valid("health", {**reading.record.data, "pulse": pulse}, reading.record.recorded_at)
+            record = _valid(
+                "health", {**reading.record.data, "pulse": pulse}, reading.record.recorded_at
+            )
             if record is not None:
                 out[out.index(reading)] = replace(reading, record=record)
                 continue

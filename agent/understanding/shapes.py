@@ -57,7 +57,7 @@ class Constraint:
     period: Period | None = None
     """Budgets: the period `amount` covers."""
     topic: str | None = None
-    """Budgets: what the money is for ("food", "餐饮"), as the user said it; None for all spending."""
+    """Budgets: the category the money is for ("food"); None for all spending."""
 
 
 @dataclass(frozen=True, slots=True)

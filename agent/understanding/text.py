@@ -17,9 +17,7 @@ _FULL_WIDTH.update({0x3000: 0x20, 0x2019: 0x27, 0x2018: 0x27})
 # as clause ends after normalising: they become their ASCII twins, which the splitter knows too.
 
 QUOTES = {"“": "”", '"': '"', "「": "」", "『": "』", "‘": "’"}
-_SENTENCE_END = re.compile(
-    r"[。！？!?；;\n]+|\.{2,}|…+|(?<![A-Z])\.(?=\s|$)(?<!\b(?:Dr|Mr|Ms)\.)"
-)
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.{2,}|…+|(?<![A-Z])\.(?=\s|$)(?<!\b(?:Dr|Mr|Ms)\.)")
 _CLAUSE_END = re.compile(
     r"(?<!\d),|,(?!\d{3}\b)|[，、:：]|\s[-–—]\s|\s(?:and|but|so)\s(?=(?:i|i'm|i've|we|we're|my|our|he|he's|she|she's|they)\b)|"
     r"而且|并且|但是",
@@ -123,8 +121,10 @@ def _cn2an() -> object:
 
 
 def parse_number(raw: str) -> float | None:
-    """A number written with digits ("11,200", "1.5", "50k", "1.2万") or Chinese numerals
-    ("一万二", "八千五", "七十二点五", "两"); None if it is not one."""
+    """A number written with digits or Chinese numerals; None if it is not one.
+
+    Digits: "11,200", "1.5", "50k", "1.2万"; numerals: "一万二", "八千五", "七十二点五", "两".
+    """
     raw = raw.strip().replace(",", "").replace(" ", "")
     multiplier = 1.0
     if raw.lower().endswith("k") and raw[:-1].replace(".", "", 1).isdigit():

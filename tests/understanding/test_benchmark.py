@@ -17,7 +17,12 @@ def test_benchmark_on_a_slice(capsys: pytest.CaptureFixture[str]) -> None:
     for language in ("en", "all"):
         figures = part["tiers"]["rules"][language]
         assert set(figures["kinds"]) == {
-            "fact", "preference", "goal", "event", "measurement", "forget"
+            "fact",
+            "preference",
+            "goal",
+            "event",
+            "measurement",
+            "forget",
         }
         assert {"value_accuracy", "matched"} <= set(figures["records"])
         assert {"question", "small_talk"} == set(figures["acts"])

@@ -46,7 +46,9 @@ def test_a_diet_forbids_narrower_concepts_in_both_languages() -> None:
     assert [m.concept for m in found] == ["poultry", "fish", "beef"]
     drinking = lexicon().forbidden("habits", "drinking")
     assert [m.term for m in forbidden_mentions("a cold beer, wine or 白酒", drinking)] == [
-        "beer", "wine", "白酒",
+        "beer",
+        "wine",
+        "白酒",
     ]
 
 

@@ -26,8 +26,12 @@ def test_the_model_adds_what_the_rules_missed_and_the_rules_keep_the_numbers() -
             answer(
                 {"kind": "fact", "text": "tai chi in the park is my thing", "subject": "self"},
                 {"kind": "fact", "text": "BP this morning was 135/88", "subject": "self"},
-                {"kind": "preference", "text": "I hate coriander", "polarity": "dislike",
-                 "value": "coriander"},
+                {
+                    "kind": "preference",
+                    "text": "I hate coriander",
+                    "polarity": "dislike",
+                    "value": "coriander",
+                },
             )
         ]
     )
@@ -63,8 +67,16 @@ def test_the_model_cannot_add_from_questions_hypotheticals_or_made_up_text() -> 
 
 def test_a_model_constraint_maps_to_lexicon_concepts() -> None:
     model = scripted(
-        [answer({"kind": "preference", "text": "shellfish makes me sick", "constraint": "avoid",
-                 "foods": ["shrimp", "螃蟹"]})]
+        [
+            answer(
+                {
+                    "kind": "preference",
+                    "text": "shellfish makes me sick",
+                    "constraint": "avoid",
+                    "foods": ["shrimp", "螃蟹"],
+                }
+            )
+        ]
     )
     [statement] = understand("shellfish makes me sick", now=NOW, model=model).statements
     assert statement.constraint is not None and statement.constraint.concepts == ("shellfish",)
@@ -90,7 +102,9 @@ def test_the_real_bundled_model_never_breaks_the_merge() -> None:
     settings = Settings(_env_file=None, llm_temperature=0.0)
     llm = make_chat_model(settings)
     text = "My dog is called Bao and I live in Hangzhou. I am allergic to peanuts. BP 135/88."
-    found = understand(text, now=NOW, model=llm, structured_output=capabilities(settings).structured_output)
+    found = understand(
+        text, now=NOW, model=llm, structured_output=capabilities(settings).structured_output
+    )
     rules = understand(text, now=NOW)
     # Whatever the small model writes, the rules' statements and records all stay.
     assert found.statements[: len(rules.statements)] == rules.statements

@@ -50,7 +50,13 @@ def test_durations(text: str, hours: float) -> None:
 
 @pytest.mark.parametrize(
     ("text", "kg"),
-    [("72.5 kg", 72.5), ("11 st 4 lb", 71.7), ("160 lbs", 72.6), ("150斤", 75.0), ("七十公斤", 70.0)],
+    [
+        ("72.5 kg", 72.5),
+        ("11 st 4 lb", 71.7),
+        ("160 lbs", 72.6),
+        ("150斤", 75.0),
+        ("七十公斤", 70.0),
+    ],
 )
 def test_weights_in_kg(text: str, kg: float) -> None:
     assert find_weights(text)[0][0] == kg
@@ -82,6 +88,9 @@ def test_clauses_keep_offsets_and_quotes() -> None:
     found = clauses(text)
     assert [c.quoted for c in found] == [False, True, False]
     for clause in found:
-        assert text[clause.start : clause.start + len(clause.text)].translate(
-            {0xFF11 + i: 0x31 + i for i in range(9)} | {0xFF10: 0x30, 0xFF0F: 0x2F}
-        ) == clause.text
+        assert (
+            text[clause.start : clause.start + len(clause.text)].translate(
+                {0xFF11 + i: 0x31 + i for i in range(9)} | {0xFF10: 0x30, 0xFF0F: 0x2F}
+            )
+            == clause.text
+        )

@@ -21,7 +21,7 @@ def test_blood_pressure_with_pulse_and_spoken_reading() -> None:
     assert records("BP this morning was 135/88, pulse 72") == [
         ("health", {"systolic_bp": 135, "diastolic_bp": 88, "pulse": 72})
     ]
-    [(kind, data)] = records("yesterday evening it was 128 over 84")
+    [(_kind, data)] = records("yesterday evening it was 128 over 84")
     assert data == {"systolic_bp": 128, "diastolic_bp": 84}
     assert read("yesterday evening it was 128 over 84").records[0].recorded_at is not None
 
@@ -75,8 +75,12 @@ def test_nothing_is_recorded_from_hypotheticals_others_negations_or_quotes() -> 
 
 
 def test_questions_and_small_talk_yield_no_statement() -> None:
-    for text, act in (("where do I live now?", "question"), ("哈哈哈哈", "small_talk"),
-                      ("给我推荐一些适合我的零食", "question"), ("thanks!!", "small_talk")):
+    for text, act in (
+        ("where do I live now?", "question"),
+        ("哈哈哈哈", "small_talk"),
+        ("给我推荐一些适合我的零食", "question"),
+        ("thanks!!", "small_talk"),
+    ):
         found = read(text)
         assert found.statements == () and {s.act for s in found.sentences} == {act}, text
 
@@ -91,7 +95,9 @@ def test_constraints_from_the_lexicon() -> None:
     [budget] = read("每个月餐饮预算控制在两千以内").statements
     assert budget.constraint is not None
     assert (budget.constraint.kind, budget.constraint.amount, budget.constraint.period) == (
-        "budget", 2000, "month",
+        "budget",
+        2000,
+        "month",
     )
 
 
