@@ -30,9 +30,9 @@ from typing import Any
 
 from agent.constraints import lexicon
 from agent.understanding import STATEMENT_KINDS, Statement, Understanding, understand
-from prompts.language import Language
 from benchmarks.harness import percentile
 from benchmarks.results import write_results
+from prompts.language import Language
 
 DATA = Path(__file__).resolve().parent / "data" / "understanding"
 PARTS = ("dev", "heldout")

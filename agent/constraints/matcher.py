@@ -30,7 +30,7 @@ _CONSONANT_Y = re.compile(r"[^aeiou]y$")
 
 NEGATION_EN = re.compile(
     r"\b(?:no|not|never|without|avoid(?:s|ing|ed)?|skip(?:ping)?|exclud(?:e|es|ing)|instead of|"
-    r"rather than|free (?:of|from)|nothing with|don'?t|doesn'?t|do not|does not|can'?t|cannot|"
+    r"rather than|free (?:of|from)|nothing with|don'?t|(?:does)n'?t|do not|does not|can'?t|cannot|"
     r"shouldn'?t|should not|must not|stay away from|steer clear of|cut (?:out|back on|down on)|"
     r"replac(?:e|ing)|swap(?:ping)? out|allergic to|allerg(?:y|ies)|intoleran(?:t|ce)|hold the|"
     r"minus|except|eliminat(?:e|ing)|refrain from|abstain from|limit(?:ing)?|reduc(?:e|ing)|"

@@ -11,7 +11,7 @@ SMALL_TALK = re.compile(
     r"^(?:hi+|hey+(?: there)?|hello+|yo|morning|good (?:morning|night|evening|afternoon)|gn|"
     r"thanks?(?: you)?(?: so much| a lot)?|thx|ty|ok(?:ay)?(?: cool| thanks)?|cool|nice|great|"
     r"lol(?: ok)?|haha+|hehe+|yes|yeah|yep|no|nope|sure|bye|see you|got it|sounds good|"
-    r"forget it|never ?mind|nvm|awesome|perfect|(?:it )?doesn'?t matter|"
+    r"forget it|never ?mind|nvm|awesome|perfect|(?:it )?(?:does)n'?t matter|"
     r"你好呀?|您好|嗨|哈喽|早上好|早安|晚安|午安|谢谢(?:你|您)?(?:啦|了)?|多谢|太感谢了|感谢|好的?|好嘞|好滴|"
     r"嗯+|哦+|噢+|哈+|呵呵|嘿嘿|行|可以|没问题|明白了?|知道了|收到|拜拜|再见|算了|没事)"
     r"[\s!.~。！～]*$",
@@ -34,7 +34,7 @@ HYPOTHETICAL = re.compile(
     re.IGNORECASE,
 )
 NEGATION = re.compile(
-    r"\b(?:not|no longer|never|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t|haven'?t|"
+    r"\b(?:not|no longer|never|don'?t|(?:does)n'?t|didn'?t|isn'?t|aren'?t|wasn'?t|haven'?t|"
     r"hasn'?t|no)\b|\bn't\b|没有|没|不是|并非|不再|别|未",
     re.IGNORECASE,
 )
