@@ -28,7 +28,7 @@ from prometheus_fastapi_instrumentator.metrics import Info
 
 from agent.services import Services
 from memadvisor import metrics
-from memory.engagement import measure
+from memory.usage.engagement import measure
 
 
 class _Union(Collector):

@@ -16,8 +16,9 @@ from pydantic import (
     field_validator,
 )
 
-from memory.accounts import Preferences
-from memory.datatypes import (
+from memory.accounts.usernames import display_username
+from memory.accounts.users import Preferences
+from memory.records.datatypes import (
     BehaviorRecord,
     CustomRecord,
     DataType,
@@ -27,7 +28,6 @@ from memory.datatypes import (
     NotBool,
     check_recorded_at,
 )
-from memory.usernames import display_username
 
 MAX_MESSAGE_CHARS = 8000
 MAX_ROW_ID = 2**63 - 1
@@ -41,7 +41,7 @@ Username = Annotated[
     StringConstraints(strip_whitespace=True, min_length=2, max_length=64, pattern=r"^[\w.\-]+$"),
     AfterValidator(display_username),
 ]
-"""Stored as `display_username` makes it; see `memory/usernames.py` for what counts as taken."""
+"""Stored as `display_username` makes it; see `memory/accounts/usernames.py` for what counts as taken."""
 Password = Annotated[str, Field(min_length=8, max_length=128)]
 Message = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)

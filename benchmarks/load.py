@@ -52,7 +52,7 @@ from sqlalchemy import func, select
 from agent.services import build_services
 from benchmarks.harness import percentile
 from memadvisor.settings import Settings
-from memory.models import ConversationTurn, MemoryRow
+from memory.storage.models import ConversationTurn, MemoryRow
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "load test password"

@@ -43,11 +43,11 @@ from agent.services import make_keyring
 from benchmarks.harness import percentile
 from memadvisor.settings import Settings
 from memadvisor.startup import freeze_startup_objects
-from memory.accounts import Accounts
-from memory.db import make_engine, make_session_factory, upgrade
-from memory.embeddings import E5SmallEmbeddings
-from memory.store import MemoryStore, NewMemory
-from memory.vectors import VectorIndex
+from memory.accounts.users import Accounts
+from memory.retrieval.embeddings import E5SmallEmbeddings
+from memory.retrieval.store import MemoryStore, NewMemory
+from memory.retrieval.vectors import VectorIndex
+from memory.storage.db import make_engine, make_session_factory, upgrade
 
 DIM = 384
 BATCH = 500

@@ -434,7 +434,7 @@ CANARY_SLICES = ("all", "zh", "en", "cross")
 
 @dataclass(frozen=True, slots=True)
 class Engagement:
-    """What the engagement gauges show, counted in SQL (`memory.engagement.measure`).
+    """What the engagement gauges show, counted in SQL (`memory.usage.engagement.measure`).
 
     Windowed figures are keyed by the labels of `WINDOWS`. Nothing here is per user.
     """
@@ -651,7 +651,7 @@ class SqlSnapshotCollector(Collector):
         yield from families
 
 
-# --- the model queue (agent/model_queue.py) ------------------------------------------------
+# --- the model queue (agent/model/queue.py) ------------------------------------------------
 QUEUE_BUCKETS = (0.001, 0.01, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0)
 
 MODEL_QUEUE_WAIT_SECONDS = Histogram(

@@ -31,9 +31,9 @@ from grafana_foundation_sdk.models import dashboard as model
 from grafana_foundation_sdk.models import prometheus, stat, timeseries
 
 from benchmarks.load import start_server, stop_server, wait_ready
-from memory.db import make_engine, make_session_factory
-from memory.evaluations import EvaluationStore
-from memory.models import RetrievalEvaluation
+from memory.storage.db import make_engine, make_session_factory
+from memory.storage.models import RetrievalEvaluation
+from memory.training.evaluations import EvaluationStore
 from scripts import monitoring
 from tests.accounts import PASSWORD
 from tests.api.sse import parse_sse

@@ -27,12 +27,12 @@ from cryptography.fernet import Fernet
 from langchain_core.embeddings import Embeddings
 
 from agent.evaluation.datasets import Conversation
-from memory.accounts import Accounts
-from memory.crypto import Keyring
-from memory.db import make_engine, make_session_factory
-from memory.models import Base
-from memory.store import MemoryStore, NewMemory, SearchWeights
-from memory.vectors import VectorIndex
+from memory.accounts.users import Accounts
+from memory.retrieval.store import MemoryStore, NewMemory, SearchWeights
+from memory.retrieval.vectors import VectorIndex
+from memory.storage.crypto import Keyring
+from memory.storage.db import make_engine, make_session_factory
+from memory.storage.models import Base
 from prompts.language import Language, detect_language
 
 ANSWERABLE = (1, 2, 3, 4)

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Upl
 from pydantic import BaseModel, ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from agent.analysis.charts import user_charts
 from agent.analysis.guidelines import pick_guidelines
-from agent.charts import user_charts
 from agent.services import Services
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
@@ -32,8 +32,8 @@ from api.schemas import (
     UserDataIn,
     UserDataOut,
 )
-from memory.datatypes import DATA_TYPES, SCHEMAS, UNITS, DataType, error_messages
-from memory.importers import (
+from memory.records.datatypes import DATA_TYPES, SCHEMAS, UNITS, DataType, error_messages
+from memory.records.importers import (
     MAX_REPORTED_ROWS,
     ColumnMapping,
     ImportFormat,
@@ -43,8 +43,8 @@ from memory.importers import (
     preview_csv,
     split_by_consent,
 )
-from memory.models import UserData, utcnow
-from memory.userdata import ConsentRequiredError, NewRecord
+from memory.records.userdata import ConsentRequiredError, NewRecord
+from memory.storage.models import UserData, utcnow
 from prompts.language import Language
 
 router = APIRouter(prefix="/user-data", tags=["user-data"])
