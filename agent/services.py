@@ -85,7 +85,7 @@ class Services:
 
     @cached_property
     def capabilities(self) -> Capabilities:
-        """What the configured model can do (`agent.model.capabilities`, with settings' overrides)."""
+        """What the configured model can do (`agent.model.capabilities`, settings applied)."""
         return capabilities(self.settings)
 
     @cached_property

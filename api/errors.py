@@ -10,7 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from agent.model.llm import LLMUnavailableError
+from agent.model.errors import LLMUnavailableError
 from agent.model.queue import ModelBusyError
 from memory.records.datatypes import explain
 from memory.retrieval.vectors import VectorStoreUnavailableError

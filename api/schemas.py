@@ -41,7 +41,7 @@ Username = Annotated[
     StringConstraints(strip_whitespace=True, min_length=2, max_length=64, pattern=r"^[\w.\-]+$"),
     AfterValidator(display_username),
 ]
-"""Stored as `display_username` makes it; see `memory/accounts/usernames.py` for what counts as taken."""
+"""Stored as `display_username` makes it; `memory.accounts.usernames` says what counts as taken."""
 Password = Annotated[str, Field(min_length=8, max_length=128)]
 Message = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)

@@ -27,7 +27,7 @@ from rich.progress import Progress
 from sqlalchemy import select
 
 from agent.advice.recommend import Note, draft_model
-from agent.model.llm import bundled_gguf_path
+from agent.model.gguf import bundled_gguf_path
 from agent.model.structured import constrained, parse
 from agent.services import Services
 from finetune.personas import (

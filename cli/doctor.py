@@ -17,7 +17,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from agent.model.capabilities import Capabilities, capabilities, switch_command
-from agent.model.llm import LLMUnavailableError, check_llm, make_chat_model, public_url
+from agent.model.errors import LLMUnavailableError
+from agent.model.llm import check_llm, make_chat_model, public_url
 from agent.model.repetition import repeats
 from cli.app import app, console, safe_url
 from memadvisor.settings import Settings, get_settings

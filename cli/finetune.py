@@ -110,7 +110,7 @@ def train(
     except ImportError as exc:  # pragma: no cover - depends on the installed extra
         console.print(f"[red]{exc}[/]: install the extra with `pip install -e '.[finetune]'`.")
         raise typer.Exit(1) from exc
-    from agent.model.llm import bundled_gguf_path
+    from agent.model.gguf import bundled_gguf_path
 
     model = base or bundled_gguf_path()
     options = TrainOptions(

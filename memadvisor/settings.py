@@ -67,8 +67,9 @@ class Settings(BaseSettings):
     index_threads: int = Field(default=1, ge=0)
     """Threads that embed new memories with multilingual-e5-small (0: every core). One leaves the
     other cores to searches, whose threads may then spin briefly instead of sleeping: a query
-    embedding took 13 ms instead of 28 on two quiet cores (see `memory.retrieval.e5`). One thread embeds
-    about 50 memories/s here. `memadvisor reindex`, a bulk job, uses every core unless it is set."""
+    embedding took 13 ms instead of 28 on two quiet cores (see `memory.retrieval.e5`). One thread
+    embeds about 50 memories/s here. `memadvisor reindex`, a bulk job, uses every core unless it is
+    set."""
     index_when_idle: bool = True
     """Embed new memories only on cores nothing else wants (Linux `SCHED_IDLE`), so searches never
     share a core with indexing; a job that has waited a second embeds at its own priority. Under
@@ -91,8 +92,8 @@ class Settings(BaseSettings):
     """Upper bound on the tokens of one chat answer (the prompt is trimmed to leave this room)."""
     llm_languages: list[LanguageCode] | None = None
     """Languages the model writes well (a JSON list, e.g. `["zh","en"]`); a message in another
-    language is answered without the model. Default: declared per model (`agent/model/capabilities.py`;
-    the bundled SmolLM2: English only)."""
+    language is answered without the model. Default: declared per model
+    (`agent/model/capabilities.py`; the bundled SmolLM2: English only)."""
     llm_structured_output: StructuredOutput | None = None
     """How JSON is asked for: `json_schema` (constrained to the schema), `json_object` (JSON mode,
     the schema in the prompt) or `prompt` (asked, then repaired). Default: declared per provider."""

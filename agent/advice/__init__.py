@@ -1,2 +1,1 @@
-"""What the model writes besides the chat answer: recommendations, profile summaries,
-consolidated facts."""
+"""What the model writes besides the chat answer: recommendations, profiles, consolidated facts."""

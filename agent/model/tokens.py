@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.model.capabilities import Capabilities
-from agent.model.llm import answer_tokens, gguf_path
+from agent.model.gguf import gguf_path
+from agent.model.llm import answer_tokens
 from memadvisor.settings import Settings
 from prompts.budget import PromptBudget, TokenCounter
 

@@ -31,7 +31,8 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 
 from agent.context import Context
-from agent.model.llm import LLMUnavailableError, check_llm
+from agent.model.errors import LLMUnavailableError
+from agent.model.llm import check_llm
 from agent.model.queue import Admission, ModelBusyError
 from agent.services import Services
 from agent.streaming import Queued, Saved, Token, TurnEvent, stream_turn

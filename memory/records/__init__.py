@@ -1,2 +1,1 @@
-"""Typed user data (health, finance, education, ...), the consent that gates it, insights,
-and the importers that read other apps' exports."""
+"""Typed user data and its consent, insights, and the importers that read other apps' exports."""

@@ -8,8 +8,8 @@ Measured on LoCoMo and our bilingual set (see the README):
 - fusion: dense cosine + `keyword` x BM25 / best BM25, plus a small bonus when the query names a
   person the memory names (its speaker, or someone in its text; `memory.retrieval.people`).
 
-The indexes are the user's in-memory ones (`memory.retrieval.index.cache`), brought up to date before each
-search; candidates are read back from SQL, so a memory deleted there never comes back.
+The indexes are the user's in-memory ones (`memory.retrieval.index.cache`), brought up to date
+before each search; candidates are read back from SQL, so a memory deleted there never comes back.
 """
 
 from __future__ import annotations

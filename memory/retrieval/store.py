@@ -3,11 +3,12 @@
 Every write goes to SQL first (the source of truth), then to the vector copy. Every read is scoped
 to one user: SQL queries filter on `user_id`, vector reads on the `user_id` metadata, and the
 in-memory indexes are per user. The work is split by concern:
-- `memory.retrieval.writing`: the write path (add, correct, forget), one transaction each, ordered by the
-  user's clock (`memory.retrieval.clock`);
-- `memory.retrieval.indexing`: the vector copy and what is still owed to it (index, reconcile, reindex);
-- `memory.retrieval.search` with `memory.retrieval.index.cache`: hybrid search over per-user indexes that each write
-  extends instead of invalidating.
+- `memory.retrieval.writing`: the write path (add, correct, forget), one transaction each,
+  ordered by the user's clock (`memory.retrieval.clock`);
+- `memory.retrieval.indexing`: the vector copy and what is still owed to it (index, reconcile,
+  reindex);
+- `memory.retrieval.search` with `memory.retrieval.index.cache`: hybrid search over per-user
+  indexes that each write extends instead of invalidating.
 
 When the Chroma server is down, writes and deletions still succeed in SQL: a vector not written
 stays owed (`indexed_at IS NULL`), a vector not deleted is an orphan that is never shown (hits are

@@ -1,10 +1,10 @@
 """The write path of memories: add, correct, forget, in SQL first, each write one transaction.
 
 Every transaction that changes a user's memories starts by advancing the user's clock
-(`memory.retrieval.clock.tick`): it holds the user's write lock until the commit, so "max + 1" thread
-positions are assigned one writer at a time (`(user_id, thread_id, position)` is unique besides),
-and the rows it writes carry the clock's number for the searches of every process to pick up.
-Deletions leave a tombstone with that number. The vector copy follows after the commit
+(`memory.retrieval.clock.tick`): it holds the user's write lock until the commit, so "max + 1"
+thread positions are assigned one writer at a time (`(user_id, thread_id, position)` is unique
+besides), and the rows it writes carry the clock's number for the searches of every process to pick
+up. Deletions leave a tombstone with that number. The vector copy follows after the commit
 (`memory.retrieval.indexing`).
 """
 

@@ -160,7 +160,7 @@ class MemoryRow(Base):
     __tablename__ = "memories"
     __table_args__ = (
         Index("ix_memories_user_kind", "user_id", "kind"),
-        # Unique: two writers of one thread can never take the same position (`memory.retrieval.clock`).
+        # Unique: two writers of one thread never take the same position (`memory.retrieval.clock`).
         Index("ix_memories_user_thread_position", "user_id", "thread_id", "position", unique=True),
         Index("ix_memories_user_seq", "user_id", "seq"),
     )

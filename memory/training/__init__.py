@@ -1,2 +1,1 @@
-"""What fine-tuning learns from (examples, data sets, adapters) and how well retrieval does
-(the canary's results)."""
+"""What fine-tuning learns from (examples, data sets, adapters), and the retrieval canary's runs."""

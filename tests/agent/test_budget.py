@@ -10,7 +10,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.context import Context
 from agent.graph import compile_graph
-from agent.model.llm import bundled_gguf_path
+from agent.model.gguf import bundled_gguf_path
 from agent.model.tokens import BoundTokens, LlamaTokens
 from agent.services import Services
 from prompts import advice, chat, facts, insights, profile, recommend

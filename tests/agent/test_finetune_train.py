@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.model.llm import bundled_gguf_path
+from agent.model.gguf import bundled_gguf_path
 from finetune.chat import chat_example
 from finetune.dataset import DATA_FILE
 from finetune.train import GGUF_FILE, INFO_FILE, TrainOptions, train

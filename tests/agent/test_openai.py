@@ -15,7 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from agent.model.llm import LLMUnavailableError, check_llm, make_chat_model
+from agent.model.errors import LLMUnavailableError
+from agent.model.llm import check_llm, make_chat_model
 from agent.model.structured import constrained
 from agent.services import Services
 from api.main import create_app

@@ -1,8 +1,8 @@
 """What every importer returns and shares: the parsed records, the per-row report, progress.
 
 An importer reads a binary stream once, front to back (large files are never held in memory),
-validates every row with the schemas of `memory.records.datatypes`, and reports each refused row with its
-reasons. Columns or entry types it does not know are reported in `notes`, never fatal.
+validates every row with the schemas of `memory.records.datatypes`, and reports each refused row
+with its reasons. Columns or entry types it does not know are reported in `notes`, never fatal.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ question it answers, and a topic carries over a few turns (measured: one neighbo
 0.699 recall@5 on LoCoMo, two 0.710, three 0.707). So a new memory also changes the documents of
 the two before it, and a deleted one those around it: `apply` recomputes exactly those.
 
-The index remembers the user's clock (`seq`, `generation`) it reflects; `memory.retrieval.index.cache`
-decides whether to apply the rows past `seq` or to build it afresh.
+The index remembers the user's clock (`seq`, `generation`) it reflects;
+`memory.retrieval.index.cache` decides whether to apply the rows past `seq` or to build it afresh.
 """
 
 from __future__ import annotations

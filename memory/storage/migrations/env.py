@@ -1,4 +1,4 @@
-"""Alembic environment: migrates the URL in the config (set by `memory.storage.db.alembic_config`)."""
+"""Alembic environment: migrates the URL `memory.storage.db.alembic_config` put in the config."""
 
 from typing import Any
 

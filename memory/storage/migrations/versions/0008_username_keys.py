@@ -1,6 +1,6 @@
 """Usernames are unique by their normalised key: `Alice`, `ALICE`, `ａｌｉｃｅ`, Cyrillic `аlice`.
 
-`users.username_key` (`memory/accounts/usernames.py`) gets the unique constraint that `username` had.
+`users.username_key` (`memory/usernames.py`) gets the unique constraint that `username` had.
 Existing accounts whose names share a key (e.g. `alice` and `Alice` from before) are all kept
 and none is renamed: the oldest gets the key, each later one `<key>#<id>` (a form no valid name
 has) and keeps signing in with exactly the name it registered; they are logged for the operator.
