@@ -17,8 +17,8 @@ from langchain_core.messages import BaseMessage
 
 from agent.advice.recommend import Note
 from agent.services import Services
-from memory.records.datatypes import DataType, validate_record
-from memory.records.userdata import ConsentKind, NewRecord
+from memory.records.datatypes import DataType, NewRecord, validate_record
+from memory.records.userdata import ConsentKind
 from memory.storage.models import UserInsight, utcnow
 from prompts.language import Language
 from prompts.variants import assign_variant

@@ -34,7 +34,8 @@ from agent.model.structured import generate, schema_tokens
 from memadvisor import metrics
 from memadvisor.settings import StructuredOutput
 from memory.accounts.users import Accounts
-from memory.records.datatypes import DataType, describe
+from memory.records.datatypes import DataType
+from memory.records.describe import describe
 from memory.records.insights import InsightStore
 from memory.records.userdata import UserDataStore
 from memory.retrieval.store import MemoryStore

@@ -32,7 +32,7 @@ from api.schemas import (
     UserDataIn,
     UserDataOut,
 )
-from memory.records.datatypes import DATA_TYPES, SCHEMAS, UNITS, DataType, error_messages
+from memory.records.datatypes import DATA_TYPES, SCHEMAS, UNITS, DataType, NewRecord, error_messages
 from memory.records.importers import (
     MAX_REPORTED_ROWS,
     ColumnMapping,
@@ -43,7 +43,7 @@ from memory.records.importers import (
     preview_csv,
     split_by_consent,
 )
-from memory.records.userdata import ConsentRequiredError, NewRecord
+from memory.records.userdata import ConsentRequiredError
 from memory.storage.models import UserData, utcnow
 from prompts.language import Language
 

@@ -4,7 +4,7 @@ The schemas are the one definition of a valid record: the API validates request 
 the importers validate each row with them, and the analysers read records that passed them.
 Every measurement carries its unit in its name and in the JSON schema (`x-unit`), and a 422
 message about it names the unit (`explain`). Each record also becomes a short bilingual sentence
-(`describe`), stored as a memory so chat can find it.
+(`memory.records.describe`), stored as a memory so chat can find it.
 
 Numbers are strict: `true` is not a number of steps, and `"4200"` is text. Importers of text
 (CSV cells) convert cells with `validate_record(..., from_text=True)`.
@@ -17,6 +17,7 @@ totals are derived from sessions, never typed in); money is per `period` (a mont
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeGuard, get_args
 
@@ -259,6 +260,15 @@ SCHEMAS: dict[DataType, type[_Record]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A validated record to store (see `validate_record`): what importers and the API hand over."""
+
+    data_type: DataType
+    data: dict[str, Any]
+    recorded_at: datetime | None = None
+
+
 def _units() -> dict[str, str]:
     units: dict[str, str] = {}
     for schema in SCHEMAS.values():
@@ -271,41 +281,6 @@ def _units() -> dict[str, str]:
 
 UNITS: dict[str, str] = _units()
 """The unit of every measured field, by field name (`currency` and `unit` name another field)."""
-
-_LABELS: dict[str, tuple[str, str]] = {
-    "health": ("health", "健康"),
-    "finance": ("finance", "财务"),
-    "education": ("education", "学习"),
-    "behavior": ("behavior", "行为"),
-    "custom": ("custom metric", "自定义指标"),
-    "steps": ("steps", "步数"),
-    "sleep_hours": ("sleep", "睡眠"),
-    "resting_heart_rate": ("resting heart rate", "静息心率"),
-    "heart_rate": ("heart rate", "心率"),
-    "weight_kg": ("weight", "体重"),
-    "body_fat_pct": ("body fat", "体脂率"),
-    "systolic_bp": ("blood pressure", "血压"),
-    "pulse": ("pulse", "脉搏"),
-    "glucose_mmol_l": ("blood glucose", "血糖"),
-    "income": ("income", "收入"),
-    "expenses": ("expenses", "支出"),
-    "savings": ("savings", "储蓄"),
-    "debt": ("debt", "负债"),
-    "category": ("category", "类别"),
-    "courses": ("courses", "课程"),
-    "goals": ("goals", "目标"),
-    "study_minutes": ("study", "学习时长"),
-    "subject": ("subject", "科目"),
-    "weekly_goal_hours": ("weekly study goal", "每周学习目标"),
-    "exam": ("exam", "考试"),
-    "exam_date": ("exam date", "考试日期"),
-    "exam_target": ("target", "目标成绩"),
-    "event": ("event", "事件"),
-    "duration_minutes": ("duration", "时长"),
-    "note": ("note", "备注"),
-}
-_SHOWN_UNITS = {"h": "h 小时", "min": "min 分钟", "steps": "", "h/week": "h/week 小时/周"}
-_SKIPPED = {"currency", "period", "diastolic_bp", "fasting", "source", "name", "unit", "value"}
 
 
 def check_recorded_at(value: datetime | None) -> datetime | None:
@@ -352,40 +327,6 @@ def error_messages(exc: ValidationError, prefix: str = "") -> list[str]:
         where = ".".join(str(part) for part in error["loc"]) or "data"
         out.append(f"{prefix}{where}: {explain(error['loc'], error['msg'])}")
     return out
-
-
-def _number(value: float) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def describe(data_type: DataType, data: dict[str, Any], recorded_at: datetime) -> str:
-    """A short sentence with English and Chinese labels and units, so either language finds it."""
-    english, chinese = _LABELS[data_type]
-    parts: list[str] = []
-    if data_type == "custom":
-        parts.append(f"{data['name']}: {_number(data['value'])} {data['unit']}")
-    for name, value in data.items():
-        if name in _SKIPPED or value in (None, [], ""):
-            continue
-        label_en, label_zh = _LABELS.get(name, (name, name))
-        if isinstance(value, list):
-            shown = "; ".join(value)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            shown = _number(float(value) if isinstance(value, float) else value)
-        else:
-            shown = str(value)
-        if name == "systolic_bp":
-            shown = f"{shown}/{data.get('diastolic_bp')} mmHg"
-        elif name == "glucose_mmol_l":
-            fasting = data.get("fasting")
-            when = "" if fasting is None else " fasting 空腹" if fasting else " not fasting 非空腹"
-            shown = f"{shown} mmol/L{when}"
-        elif name in ("income", "expenses", "savings", "debt"):
-            shown = f"{shown} {data.get('currency', '')}/{data.get('period', 'month')}"
-        elif name in UNITS and (unit := _SHOWN_UNITS.get(UNITS[name], UNITS[name])):
-            shown = f"{shown} {unit}"
-        parts.append(f"{label_en} {label_zh}: {shown}")
-    return f"{recorded_at:%Y-%m-%d} {english} {chinese} record: " + ", ".join(parts)
 
 
 def is_finite_number(value: object) -> TypeGuard[int | float]:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from memory.records.datatypes import DATA_TYPES, DataType, describe
+from memory.records.datatypes import DATA_TYPES, DataType, NewRecord
+from memory.records.describe import describe
 from memory.retrieval.store import MemoryStore, NewMemory
 from memory.storage.models import Consent, UserData, UserInsight, utcnow
 from memory.training.registry import MODEL_TRAINING, mark_stale
@@ -36,15 +36,6 @@ class ConsentRequiredError(PermissionError):
             "under My data first."
         )
         self.data_type = data_type
-
-
-@dataclass(frozen=True, slots=True)
-class NewRecord:
-    """A validated record to store (see `memory.records.datatypes.validate_record`)."""
-
-    data_type: DataType
-    data: dict[str, Any]
-    recorded_at: datetime | None = None
 
 
 def import_key(

@@ -13,8 +13,7 @@ from sqlalchemy import select
 from agent.jobs.upkeep import analyse_everyone, reconcile, refresh_profiles
 from agent.model.structured import StructuredOutputError
 from agent.services import Services, job_registry
-from memory.records.datatypes import DATA_TYPES
-from memory.records.userdata import NewRecord
+from memory.records.datatypes import DATA_TYPES, NewRecord
 from memory.storage.models import MemoryChange, MemoryRow, UserInsight, UserProfile
 from tests.fakes.models import scripted
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from agent.services import Services
 from api.security import create_access_token
-from memory.records.userdata import NewRecord
+from memory.records.datatypes import NewRecord
 from memory.retrieval.store import NewMemory
 
 WORDS = ["dog", "Hangzhou", "salary", "insulin", "coffee", "猫", "杭州", "工资", "血压", "咖啡"]

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from agent.services import Services
-from memory.records.userdata import NewRecord
+from memory.records.datatypes import NewRecord
 from memory.storage.models import ConversationTurn, Feedback, RetrievalEvaluation, utcnow
 from memory.usage.engagement import measure
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import IO, Literal
 
-from memory.records.datatypes import DataType
+from memory.records.datatypes import DataType, NewRecord
 from memory.records.importers.apple_health import parse_apple_health
 from memory.records.importers.base import (
     MAX_REPORTED_ROWS,
@@ -25,7 +25,6 @@ from memory.records.importers.mapped_csv import (
     preview_csv,
 )
 from memory.records.importers.records import parse_records
-from memory.records.userdata import NewRecord
 
 ImportFormat = Literal["auto", "records", "apple_health", "alipay", "wechat_pay", "csv"]
 FORMATS: tuple[ImportFormat, ...] = (

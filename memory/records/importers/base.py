@@ -15,8 +15,13 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from memory.records.datatypes import DataType, check_recorded_at, error_messages, validate_record
-from memory.records.userdata import NewRecord
+from memory.records.datatypes import (
+    DataType,
+    NewRecord,
+    check_recorded_at,
+    error_messages,
+    validate_record,
+)
 
 Progress = Callable[[int, int | None], None]
 """Called now and then with (bytes read so far, total bytes or None when unknown)."""
