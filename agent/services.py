@@ -46,8 +46,9 @@ from memory.privacy import PrivacyService
 from memory.records.insights import InsightStore
 from memory.records.userdata import Consents, UserDataStore
 from memory.retrieval.embeddings import make_embeddings
+from memory.retrieval.factory import make_memory_store
 from memory.retrieval.store import MemoryStore
-from memory.retrieval.vectors import VectorIndex, VectorStoreUnavailableError
+from memory.retrieval.vectors import VectorStoreUnavailableError
 from memory.storage.crypto import EncryptionKeyError, Keyring, development_keys
 from memory.storage.db import make_engine, make_session_factory, upgrade
 from memory.storage.models import RetrievalEvaluation
@@ -268,17 +269,13 @@ def build_services(
     embeddings = make_embeddings(
         settings.embedding_model, settings.index_threads, settings.index_when_idle
     )
-    vectors = VectorIndex(
-        collection=settings.chroma_collection,
-        embeddings=embeddings,
-        persist_dir=settings.chroma_dir,
-        url=settings.chroma_url,
-    )
-    memory = MemoryStore(
+    memory = make_memory_store(
         sessions=sessions,
-        vectors=vectors,
-        embeddings=embeddings,
         keyring=keyring,
+        embeddings=embeddings,
+        collection=settings.chroma_collection,
+        chroma_dir=settings.chroma_dir,
+        chroma_url=settings.chroma_url,
         cache_bytes=settings.memory_index_cache_mb * 2**20,
     )
     services = Services(

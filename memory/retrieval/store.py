@@ -273,6 +273,10 @@ class MemoryStore:
         """Forget the memories made from these rows (e.g. deleted records), in every store."""
         return self._writer.delete_sources(user_id, kind, source_ids)
 
+    def close(self) -> None:
+        """Release the vector store's client (it reconnects if the store is used again)."""
+        self._vectors.close()
+
     def delete_user(self, user_id: int) -> int:
         """Forget every memory of a user: SQL rows, indexes, and vectors down to Chroma's files."""
         deleted = self._writer.delete_user_rows(user_id)
