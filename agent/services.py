@@ -33,7 +33,8 @@ from agent.model.capabilities import (
 )
 from agent.model.llm import make_chat_model
 from agent.model.metrics import instrument
-from agent.model.queue import ModelQueue, QueuedChatModel
+from agent.model.queue import ModelQueue
+from agent.model.queued import QueuedChatModel
 from agent.model.tokens import make_budget
 from memadvisor import metrics
 from memadvisor.settings import Settings

@@ -23,7 +23,7 @@ from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
 
-from agent.model.queue import QueuedChatModel
+from agent.model.queued import QueuedChatModel
 from memadvisor.settings import StructuredOutput
 from prompts.budget import TokenCounter
 

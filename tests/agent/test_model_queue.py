@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from langchain_core.runnables import RunnableBinding
 
-from agent.model.queue import ModelBusyError, ModelQueue, QueuedChatModel, QueueStatus, Ticket
+from agent.model.queue import ModelBusyError, ModelQueue, QueueStatus, Ticket
 from agent.model.queue import report_queue_status as report
+from agent.model.queued import QueuedChatModel
 from tests.fakes.models import GatedModel, Probe
 
 
