@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from memadvisor.metrics import CanaryRun
+from memadvisor.sql_gauges import CanaryRun
 from memory.storage.models import RetrievalEvaluation
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from memadvisor.metrics import WINDOWS, Engagement
+from memadvisor.sql_gauges import WINDOWS, Engagement
 from memory.records.datatypes import DATA_TYPES
 from memory.records.userdata import PURPOSES
 from memory.storage.models import Consent, ConversationTurn, Feedback, User, UserData, utcnow
