@@ -30,7 +30,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard as model
 from grafana_foundation_sdk.models import prometheus, stat, timeseries
 
-from benchmarks.load import start_server, stop_server, wait_ready
+from benchmarks.load_server import start_server, stop_server, wait_ready
 from memory.storage.db import make_engine, make_session_factory
 from memory.storage.models import RetrievalEvaluation
 from memory.training.evaluations import EvaluationStore
