@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from agent.analysis.charts import Chart
 from memory.accounts.usernames import display_username
 from memory.accounts.users import Preferences
 from memory.records.datatypes import (
@@ -532,76 +533,12 @@ class MemoryChangeOut(BaseModel):
 # --- charts -----------------------------------------------------------------------------------
 
 
-class ChartPoint(BaseModel):
-    """A value at a time (`t`: an ISO day, week start, month or time) and its records."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    t: str
-    v: float
-    ids: list[int]
-
-
-class ChartSeries(BaseModel):
-    """One line or stack of bars; `name` is a field, category or custom metric name."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    name: str
-    points: list[ChartPoint]
-
-
-class ChartBand(BaseModel):
-    """A guideline range drawn behind the series (`category` names it; open ends are null)."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    low: float | None
-    high: float | None
-    category: str
-    severity: str
-
-
-class ChartMarker(BaseModel):
-    """An insight, at the latest record it cites on this chart."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    insight_id: int
-    key: str
-    severity: str
-    text: str
-    t: str
-    v: float
-    ids: list[int]
-    """Every record the insight cites."""
-
-
-class ChartOut(BaseModel):
-    """A trend chart of one metric."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    key: str
-    """`steps`, `sleep_hours`, `blood_pressure`, `glucose`, `bmi`, `study_week`, `finance_month`,
-    `expense_categories`, `custom:NAME`, ..."""
-    data_type: DataType
-    unit: str
-    kind: Literal["line", "bar", "stacked_bar"]
-    series: list[ChartSeries]
-    bands: list[ChartBand]
-    lines: list[dict[str, Any]]
-    events: list[dict[str, Any]]
-    guideline: str | None
-    markers: list[ChartMarker]
-
-
 class ChartsOut(BaseModel):
     """The charts of your records over a period."""
 
     days: int
     guidelines: Literal["international", "china"]
-    charts: list[ChartOut]
+    charts: list[Chart]
 
 
 class SystemOut(BaseModel):

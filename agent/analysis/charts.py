@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, timedelta
 from statistics import fmean
 from typing import Any, Literal, cast
+
+from pydantic import ConfigDict
+from pydantic.dataclasses import dataclass
 
 from agent.analysis.finance import MONTHLY
 from agent.analysis.guidelines import (
@@ -29,7 +32,7 @@ from agent.analysis.guidelines import (
     STEPS_TARGET,
     Guidelines,
 )
-from memory.records.datatypes import UNITS, is_finite_number
+from memory.records.datatypes import UNITS, DataType, is_finite_number
 from memory.storage.models import UserData, UserInsight
 from prompts.insights import render_insight
 from prompts.language import Language
@@ -46,36 +49,41 @@ DAILY_METRICS = (
 """Health fields drawn as one point a day (the day's mean)."""
 
 
-@dataclass
-class Point:
-    """A value at a time (a day, a reading, a week or a month) and the records it comes from."""
+SHAPE = ConfigDict(use_attribute_docstrings=True, json_schema_serialization_defaults_required=True)
+"""Chart shapes are the API's too (`GET /api/user-data/charts`): documented, every field sent."""
+
+
+@dataclass(config=SHAPE)
+class ChartPoint:
+    """A value at a time (`t`: an ISO day, week start, month or time) and the records behind it."""
 
     t: str
     v: float
     ids: list[int]
 
 
-@dataclass
-class Series:
-    """One line or one stack of bars."""
+@dataclass(config=SHAPE)
+class ChartSeries:
+    """One line or stack of bars; `name` is a field, category or custom metric name."""
 
     name: str
-    points: list[Point] = field(default_factory=list)
+    points: list[ChartPoint] = field(default_factory=list)
 
 
-@dataclass
-class Band:
-    """A horizontal range with what it means (`category`, a key the client translates)."""
+@dataclass(config=SHAPE)
+class ChartBand:
+    """A guideline range drawn behind the series (`category` names it; open ends are null)."""
 
     low: float | None
     high: float | None
     category: str
+    """What the range means: a key the client translates."""
     severity: str
 
 
-@dataclass
-class Marker:
-    """An insight, drawn at the latest record it cites in this chart."""
+@dataclass(config=SHAPE)
+class ChartMarker:
+    """An insight, drawn at the latest record it cites on this chart."""
 
     insight_id: int
     key: str
@@ -84,51 +92,54 @@ class Marker:
     t: str
     v: float
     ids: list[int]
+    """Every record the insight cites."""
 
 
-@dataclass
+@dataclass(config=SHAPE)
 class Chart:
-    """One chart: its metric, unit, series, bands, reference lines and insight markers."""
+    """A trend chart of one metric: its unit, series, bands, reference lines and insight markers."""
 
     key: str
-    data_type: str
+    """`steps`, `sleep_hours`, `blood_pressure`, `glucose`, `bmi`, `study_week`, `finance_month`,
+    `expense_categories`, `custom:NAME`, ..."""
+    data_type: DataType
     unit: str
     kind: ChartKind
-    series: list[Series]
-    bands: list[Band] = field(default_factory=list)
+    series: list[ChartSeries]
+    bands: list[ChartBand] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
     """Horizontal reference lines: `{"value", "label"}` (a goal, a diastolic threshold)."""
     events: list[dict[str, Any]] = field(default_factory=list)
-    """Dated events (an exam): `{"t", "label"}`."""
+    """Dated events (an exam): `{"t", "label", "ids"}`."""
     guideline: str | None = None
-    markers: list[Marker] = field(default_factory=list)
+    markers: list[ChartMarker] = field(default_factory=list)
 
 
-def _daily(records: Iterable[UserData], name: str) -> list[Point]:
+def _daily(records: Iterable[UserData], name: str) -> list[ChartPoint]:
     by_day: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for record in records:
         value = record.data.get(name)
         if is_finite_number(value):
             by_day[f"{record.recorded_at:%Y-%m-%d}"].append((float(value), record.id))
     return [
-        Point(day, round(fmean(v for v, _ in values), 2), [i for _, i in values])
+        ChartPoint(day, round(fmean(v for v, _ in values), 2), [i for _, i in values])
         for day, values in sorted(by_day.items())
     ]
 
 
 def _readings(
     records: Iterable[UserData], name: str, *, only: dict[str, Any] | None = None
-) -> list[Point]:
+) -> list[ChartPoint]:
     return [
-        Point(record.recorded_at.isoformat(), float(record.data[name]), [record.id])
+        ChartPoint(record.recorded_at.isoformat(), float(record.data[name]), [record.id])
         for record in records
         if is_finite_number(record.data.get(name))
         and all(record.data.get(k) == v for k, v in (only or {}).items())
     ]
 
 
-def _bands(bands: Sequence[Any]) -> list[Band]:
-    return [Band(b.low, b.high, b.category, b.severity) for b in bands]
+def _bands(bands: Sequence[Any]) -> list[ChartBand]:
+    return [ChartBand(b.low, b.high, b.category, b.severity) for b in bands]
 
 
 def health_charts(
@@ -140,13 +151,13 @@ def health_charts(
         points = _daily(records, name)
         if not points:
             continue
-        chart = Chart(name, "health", UNITS[name], "line", [Series(name, points)])
+        chart = Chart(name, "health", UNITS[name], "line", [ChartSeries(name, points)])
         if name == "steps":
-            chart.bands = [Band(STEPS_TARGET, None, "target", "good")]
+            chart.bands = [ChartBand(STEPS_TARGET, None, "target", "good")]
         elif name == "sleep_hours":
-            chart.bands = [Band(SLEEP_RANGE[0], SLEEP_RANGE[1], "recommended", "good")]
+            chart.bands = [ChartBand(SLEEP_RANGE[0], SLEEP_RANGE[1], "recommended", "good")]
         elif name in ("resting_heart_rate",):
-            chart.bands = [Band(HEART_RANGE[0], HEART_RANGE[1], "normal", "good")]
+            chart.bands = [ChartBand(HEART_RANGE[0], HEART_RANGE[1], "normal", "good")]
         charts.append(chart)
     systolic = _readings(records, "systolic_bp")
     if systolic:
@@ -155,7 +166,7 @@ def health_charts(
         bands = []
         for i, (category, sys_from, _, severity) in enumerate(categories):
             high = None if i == 0 else categories[i - 1][1]
-            bands.append(Band(sys_from or None, high, category, severity))
+            bands.append(ChartBand(sys_from or None, high, category, severity))
         diastolic = _readings(records, "diastolic_bp")
         charts.append(
             Chart(
@@ -163,7 +174,7 @@ def health_charts(
                 "health",
                 "mmHg",
                 "line",
-                [Series("systolic_bp", systolic), Series("diastolic_bp", diastolic)],
+                [ChartSeries("systolic_bp", systolic), ChartSeries("diastolic_bp", diastolic)],
                 bands=list(reversed(bands)),
                 lines=[{"value": BP_TARGET[guideline][1], "label": "diastolic_threshold"}],
                 guideline=guideline,
@@ -174,8 +185,8 @@ def health_charts(
         guideline = GLUCOSE_GUIDELINE[guidelines]
         fasting = _readings(records, "glucose_mmol_l", only={"fasting": True})
         other = [p for p in glucose if p.ids[0] not in {q.ids[0] for q in fasting}]
-        series = [Series("fasting", fasting)] if fasting else []
-        series += [Series("glucose_mmol_l", other)] if other else []
+        series = [ChartSeries("fasting", fasting)] if fasting else []
+        series += [ChartSeries("glucose_mmol_l", other)] if other else []
         charts.append(
             Chart(
                 "glucose",
@@ -190,14 +201,14 @@ def health_charts(
     weights = _daily(records, "weight_kg")
     if height_cm and weights:
         guideline = BMI_GUIDELINE[guidelines]
-        points = [Point(p.t, round(p.v / (height_cm / 100) ** 2, 1), p.ids) for p in weights]
+        points = [ChartPoint(p.t, round(p.v / (height_cm / 100) ** 2, 1), p.ids) for p in weights]
         charts.append(
             Chart(
                 "bmi",
                 "health",
                 "kg/m²",
                 "line",
-                [Series("bmi", points)],
+                [ChartSeries("bmi", points)],
                 bands=_bands(BMI_BANDS[guideline]),
                 guideline=guideline,
             )
@@ -222,8 +233,10 @@ def education_charts(records: Sequence[UserData], start: datetime) -> list[Chart
     exams = [r for r in records if r.data.get("exam") and r.data.get("exam_date")]
     if not weeks and not goals and not exams:
         return []
-    points = [Point(week, round(hours, 2), ids) for week, (hours, ids) in sorted(weeks.items())]
-    chart = Chart("study_week", "education", "h", "bar", [Series("study_hours", points)])
+    points = [
+        ChartPoint(week, round(hours, 2), ids) for week, (hours, ids) in sorted(weeks.items())
+    ]
+    chart = Chart("study_week", "education", "h", "bar", [ChartSeries("study_hours", points)])
     if goals:
         chart.lines.append({"value": float(goals[-1].data["weekly_goal_hours"]), "label": "goal"})
     chart.events = [
@@ -262,8 +275,10 @@ def finance_charts(records: Sequence[UserData]) -> list[Chart]:
                         [*ids, record.id],
                     )
 
-    def series(name: str, values: dict[str, tuple[float, list[int]]]) -> Series:
-        return Series(name, [Point(m, round(v, 2), ids) for m, (v, ids) in sorted(values.items())])
+    def series(name: str, values: dict[str, tuple[float, list[int]]]) -> ChartSeries:
+        return ChartSeries(
+            name, [ChartPoint(m, round(v, 2), ids) for m, (v, ids) in sorted(values.items())]
+        )
 
     charts = []
     if totals:
@@ -295,7 +310,9 @@ def custom_charts(records: Sequence[UserData]) -> list[Chart]:
     for record in records:
         by_name[(str(record.data.get("name")), str(record.data.get("unit")))].append(record)
     return [
-        Chart(f"custom:{name}", "custom", unit, "line", [Series(name, _readings(rows, "value"))])
+        Chart(
+            f"custom:{name}", "custom", unit, "line", [ChartSeries(name, _readings(rows, "value"))]
+        )
         for (name, unit), rows in sorted(by_name.items())
     ]
 
@@ -338,7 +355,7 @@ def place_markers(
                 continue
             last = max(hits, key=lambda p: p.t)
             chart.markers.append(
-                Marker(
+                ChartMarker(
                     insight_id=insight.id,
                     key=insight.key,
                     severity=insight.severity,

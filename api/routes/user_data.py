@@ -19,7 +19,6 @@ from api.deps import CurrentUser, ServicesDep
 from api.language import response_language
 from api.openapi import sse_content
 from api.schemas import (
-    ChartOut,
     ChartsOut,
     CsvPreviewOut,
     ErrorOut,
@@ -140,7 +139,7 @@ def _charts(services: Services, user_id: int, days: int, language: Language) -> 
     return ChartsOut(
         days=days,
         guidelines=guidelines,
-        charts=[ChartOut.model_validate(chart) for chart in built],
+        charts=built,
     )
 
 

@@ -57,7 +57,7 @@ export interface ColumnMapping {
   columns: Record<string, string>
 }
 export type CsvPreview = Schemas['CsvPreviewOut']
-export type Chart = Schemas['ChartOut']
+export type Chart = Schemas['Chart']
 export type Charts = Schemas['ChartsOut']
 export type ChartSeries = Schemas['ChartSeries']
 export type ChartPoint = Schemas['ChartPoint']
