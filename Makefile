@@ -47,7 +47,7 @@ lint: setup-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/codespell agent api memory prompts memadvisor tests benchmarks scripts docs README.md
+	$(VENV)/bin/codespell agent api finetune memory prompts memadvisor tests benchmarks scripts docs README.md
 
 format: setup-dev
 	$(VENV)/bin/ruff check --fix .

@@ -14,15 +14,15 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
-from agent.capabilities import switch_command
 from agent.context import Context
-from agent.model_queue import report_queue_status
-from agent.repetition import without_repeats
+from agent.model.capabilities import switch_command
+from agent.model.queue import report_queue_status
+from agent.model.repetition import without_repeats
 from agent.services import Services
 from agent.state import RecommendState, State
 from memadvisor import metrics
-from memory.store import Memory
-from memory.vectors import VectorStoreUnavailableError
+from memory.retrieval.store import Memory
+from memory.retrieval.vectors import VectorStoreUnavailableError
 from prompts.chat import CHAT_PROMPT_VERSION, PromptMemory, PromptTurn, render_chat_messages
 from prompts.fallback import FALLBACK_VERSION, render_fallback
 from prompts.insights import render_insight

@@ -17,42 +17,44 @@ from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent.advice.consolidation import Consolidator
+from agent.advice.profile import Profiler
+from agent.advice.recommend import Advisor
 from agent.analysis.runner import Analyst
-from agent.capabilities import (
+from agent.evaluation.canary import Trigger, run_canary
+from agent.jobs.runner import InlineJobs, InProcessJobs, JobFunction, JobRunner
+from agent.jobs.upkeep import analyse_everyone, reconcile, refresh_profiles
+from agent.model.capabilities import (
     Capabilities,
     capabilities,
     consolidates,
     model_label,
     recommends_with_model,
 )
-from agent.consolidation import Consolidator
-from agent.evaluation.canary import Trigger, run_canary
-from agent.jobs import InlineJobs, InProcessJobs, JobFunction, JobRunner
-from agent.llm import make_chat_model
-from agent.llm_metrics import instrument
-from agent.model_queue import ModelQueue, QueuedChatModel
-from agent.profile import Profiler
-from agent.recommend import Advisor
-from agent.tokens import make_budget
-from agent.upkeep import analyse_everyone, reconcile, refresh_profiles
+from agent.model.llm import make_chat_model
+from agent.model.metrics import instrument
+from agent.model.queue import ModelQueue
+from agent.model.queued import QueuedChatModel
+from agent.model.tokens import make_budget
 from memadvisor import metrics
 from memadvisor.settings import Settings
-from memory.accounts import Accounts, Profile
-from memory.audit import AuditLog
-from memory.auth_sessions import AuthSessions
-from memory.crypto import EncryptionKeyError, Keyring, development_keys
-from memory.db import make_engine, make_session_factory, upgrade
-from memory.embeddings import make_embeddings
-from memory.evaluations import EvaluationStore
-from memory.feedback import FeedbackStore
-from memory.history import ChatHistory
-from memory.insights import InsightStore
-from memory.models import RetrievalEvaluation
+from memory.accounts.audit import AuditLog
+from memory.accounts.auth_sessions import AuthSessions
+from memory.accounts.users import Accounts, Profile
+from memory.conversations.feedback import FeedbackStore
+from memory.conversations.history import ChatHistory
 from memory.privacy import PrivacyService
-from memory.store import MemoryStore
-from memory.training import TrainingRegistry, adapter_id
-from memory.userdata import Consents, UserDataStore
-from memory.vectors import VectorIndex, VectorStoreUnavailableError
+from memory.records.insights import InsightStore
+from memory.records.userdata import Consents, UserDataStore
+from memory.retrieval.embeddings import make_embeddings
+from memory.retrieval.factory import make_memory_store
+from memory.retrieval.store import MemoryStore
+from memory.retrieval.vectors import VectorStoreUnavailableError
+from memory.storage.crypto import EncryptionKeyError, Keyring, development_keys
+from memory.storage.db import make_engine, make_session_factory, upgrade
+from memory.storage.models import RetrievalEvaluation
+from memory.training.evaluations import EvaluationStore
+from memory.training.registry import TrainingRegistry, adapter_id
 from prompts.budget import PromptBudget
 from prompts.variants import check_variants
 
@@ -85,7 +87,7 @@ class Services:
 
     @cached_property
     def capabilities(self) -> Capabilities:
-        """What the configured model can do (`agent.capabilities`, with settings' overrides)."""
+        """What the configured model can do (`agent.model.capabilities`, settings applied)."""
         return capabilities(self.settings)
 
     @cached_property
@@ -268,17 +270,13 @@ def build_services(
     embeddings = make_embeddings(
         settings.embedding_model, settings.index_threads, settings.index_when_idle
     )
-    vectors = VectorIndex(
-        collection=settings.chroma_collection,
-        embeddings=embeddings,
-        persist_dir=settings.chroma_dir,
-        url=settings.chroma_url,
-    )
-    memory = MemoryStore(
+    memory = make_memory_store(
         sessions=sessions,
-        vectors=vectors,
-        embeddings=embeddings,
         keyring=keyring,
+        embeddings=embeddings,
+        collection=settings.chroma_collection,
+        chroma_dir=settings.chroma_dir,
+        chroma_url=settings.chroma_url,
         cache_bytes=settings.memory_index_cache_mb * 2**20,
     )
     services = Services(
@@ -307,7 +305,7 @@ def build_services(
     elif inline:
         services.jobs = InlineJobs(registry)
     elif settings.jobs == "celery":
-        from agent.celery_jobs import CeleryJobs, make_celery  # celery loads only when chosen
+        from agent.jobs.celery_app import CeleryJobs, make_celery  # celery loads only when chosen
 
         services.jobs = CeleryJobs(make_celery(settings))
     else:
@@ -338,7 +336,7 @@ def job_registry(services: Services) -> dict[str, JobFunction]:
     Each is idempotent, so a queue may deliver it twice: indexing skips indexed memories, an
     analysis keeps insights that did not change, a summary waits for new turns, and a turn is
     consolidated once. `refresh_profiles`, `analyse_everyone` and `reconcile` fan out the scheduled
-    work (`agent.upkeep`); `eval_retrieval` is the daily retrieval canary (a new row each run).
+    work (`agent.jobs.upkeep`); `eval_retrieval` is the daily retrieval canary (a new row each run).
     """
     return {
         "index_memories": lambda ids=None: index_memories(services.memory, ids),

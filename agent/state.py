@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from typing_extensions import TypedDict
 
-from memory.history import Turn
-from memory.store import Memory
+from memory.conversations.history import Turn
+from memory.retrieval.store import Memory
 from prompts.language import Language
 
 MemoryStatus = Literal["ok", "unavailable"]

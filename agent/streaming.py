@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessageChunk
 from agent.context import Context
 from agent.graph import ChatGraph
 from agent.state import AnsweredBy, MemoryStatus
-from memory.store import Memory
+from memory.retrieval.store import Memory
 
 
 @dataclass(frozen=True, slots=True)

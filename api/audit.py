@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from api.deps import CurrentPrincipal, ServicesDep
-from memory.audit import Action, AuditLog, Resource
+from memory.accounts.audit import Action, AuditLog, Resource
 
 
 def client_address(request: Request) -> str | None:

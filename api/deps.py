@@ -15,7 +15,7 @@ from fastapi.security import OAuth2PasswordBearer
 from agent.graph import ChatGraph, RecommendGraph
 from agent.services import Services
 from api.security import InvalidTokenError, decode_access_token
-from memory.models import User
+from memory.storage.models import User
 
 # auto_error=False: a missing token is handled below (the development user may stand in).
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)

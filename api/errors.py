@@ -10,10 +10,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from agent.llm import LLMUnavailableError
-from agent.model_queue import ModelBusyError
-from memory.datatypes import explain
-from memory.vectors import VectorStoreUnavailableError
+from agent.model.errors import LLMUnavailableError
+from agent.model.queue import ModelBusyError
+from memory.records.datatypes import explain
+from memory.retrieval.vectors import VectorStoreUnavailableError
 
 logger = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from prometheus_fastapi_instrumentator import metrics as http_metrics
 from prometheus_fastapi_instrumentator.metrics import Info
 
 from agent.services import Services
-from memadvisor import metrics
-from memory.engagement import measure
+from memadvisor import metrics, sql_gauges
+from memory.usage.engagement import measure
 
 
 class _Union(Collector):
@@ -63,13 +63,13 @@ def add_metrics(app: FastAPI, *, sql_cache_seconds: float) -> None:
         current: Services = app.state.services
         return current
 
-    store = metrics.StoreCollector(
+    store = sql_gauges.StoreCollector(
         memories_by_kind=lambda: services().memory.count_by_kind(),
         memories_pending=lambda: services().memory.count_pending(),
         approval=lambda: services().feedback.stats(),
         jobs_queued=lambda: services().jobs.queued(),
     )
-    snapshot = metrics.SqlSnapshotCollector(
+    snapshot = sql_gauges.SqlSnapshotCollector(
         engagement=lambda: measure(services().sessions),
         canary=lambda: services().evaluations.latest_run(),
         ttl=sql_cache_seconds,

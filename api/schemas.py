@@ -16,8 +16,10 @@ from pydantic import (
     field_validator,
 )
 
-from memory.accounts import Preferences
-from memory.datatypes import (
+from agent.analysis.charts import Chart
+from memory.accounts.usernames import display_username
+from memory.accounts.users import Preferences
+from memory.records.datatypes import (
     BehaviorRecord,
     CustomRecord,
     DataType,
@@ -27,7 +29,6 @@ from memory.datatypes import (
     NotBool,
     check_recorded_at,
 )
-from memory.usernames import display_username
 
 MAX_MESSAGE_CHARS = 8000
 MAX_ROW_ID = 2**63 - 1
@@ -41,7 +42,7 @@ Username = Annotated[
     StringConstraints(strip_whitespace=True, min_length=2, max_length=64, pattern=r"^[\w.\-]+$"),
     AfterValidator(display_username),
 ]
-"""Stored as `display_username` makes it; see `memory/usernames.py` for what counts as taken."""
+"""Stored as `display_username` makes it; `memory.accounts.usernames` says what counts as taken."""
 Password = Annotated[str, Field(min_length=8, max_length=128)]
 Message = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)
@@ -532,76 +533,12 @@ class MemoryChangeOut(BaseModel):
 # --- charts -----------------------------------------------------------------------------------
 
 
-class ChartPoint(BaseModel):
-    """A value at a time (`t`: an ISO day, week start, month or time) and its records."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    t: str
-    v: float
-    ids: list[int]
-
-
-class ChartSeries(BaseModel):
-    """One line or stack of bars; `name` is a field, category or custom metric name."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    name: str
-    points: list[ChartPoint]
-
-
-class ChartBand(BaseModel):
-    """A guideline range drawn behind the series (`category` names it; open ends are null)."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    low: float | None
-    high: float | None
-    category: str
-    severity: str
-
-
-class ChartMarker(BaseModel):
-    """An insight, at the latest record it cites on this chart."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    insight_id: int
-    key: str
-    severity: str
-    text: str
-    t: str
-    v: float
-    ids: list[int]
-    """Every record the insight cites."""
-
-
-class ChartOut(BaseModel):
-    """A trend chart of one metric."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    key: str
-    """`steps`, `sleep_hours`, `blood_pressure`, `glucose`, `bmi`, `study_week`, `finance_month`,
-    `expense_categories`, `custom:NAME`, ..."""
-    data_type: DataType
-    unit: str
-    kind: Literal["line", "bar", "stacked_bar"]
-    series: list[ChartSeries]
-    bands: list[ChartBand]
-    lines: list[dict[str, Any]]
-    events: list[dict[str, Any]]
-    guideline: str | None
-    markers: list[ChartMarker]
-
-
 class ChartsOut(BaseModel):
     """The charts of your records over a period."""
 
     days: int
     guidelines: Literal["international", "china"]
-    charts: list[ChartOut]
+    charts: list[Chart]
 
 
 class SystemOut(BaseModel):

@@ -30,7 +30,12 @@ from typing import Any, cast
 from rich.progress import Progress
 from sqlalchemy import select
 
-from agent.finetune.personas import (
+from agent.advice.recommend import Note, draft_model
+from agent.model.gguf import bundled_gguf_path
+from agent.model.structured import constrained, parse
+from agent.services import Services
+from benchmarks.record import Start, add_results_argument, save
+from finetune.personas import (
     PERSONAS_DIR,
     Persona,
     advice_prompt,
@@ -38,13 +43,8 @@ from agent.finetune.personas import (
     load_personas,
     seed_persona,
 )
-from agent.finetune.teacher import persona_services
-from agent.llm import bundled_gguf_path
-from agent.recommend import Note, draft_model
-from agent.services import Services
-from agent.structured import constrained, parse
-from benchmarks.record import Start, add_results_argument, save
-from memory.models import MemoryRow, UserData, UserInsight
+from finetune.teacher import persona_services
+from memory.storage.models import MemoryRow, UserData, UserInsight
 
 OWNED: dict[str, type[UserData] | type[UserInsight] | type[MemoryRow]] = {
     "user_data": UserData,

@@ -21,7 +21,7 @@ from rich.progress import Progress
 from agent.evaluation.datasets import Conversation
 from agent.evaluation.retrieval import ADVERSARIAL, measure, scratch_store
 from memadvisor.settings import EmbeddingModel, Settings
-from memory.embeddings import make_embeddings
+from memory.retrieval.embeddings import make_embeddings
 
 CATEGORY_NAMES = {
     1: "multi-hop",

@@ -30,13 +30,8 @@ import argparse
 import asyncio
 import contextlib
 import json
-import math
 import os
 import random
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -47,16 +42,13 @@ from typing import Any
 
 import httpx
 from httpx_sse import EventSource
-from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import func, select
 
-from agent.services import build_services
 from benchmarks.harness import percentile
+from benchmarks.load_checks import Turn, check_stores
+from benchmarks.load_server import start_server, stop_server, wait_ready
+from benchmarks.prometheus_text import GEN_AI_DURATION, gauge, mean_ms, quantile_ms
 from benchmarks.record import Start, add_results_argument, save
-from memadvisor.settings import Settings
-from memory.models import ConversationTurn, MemoryRow
 
-ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "load test password"
 HANG_SECONDS = 600.0
 """A turn with no end after this long counts as a hang (the queue's own bound is 120 s)."""
@@ -67,18 +59,6 @@ TOPICS = (
     "今天我跑了{n}公里",
     "我这个月存了{n}元",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """One answered turn as the client saw it."""
-
-    user_id: int
-    turn_id: int
-    message: str
-    answer: str
-    seconds: float
-    first_token: float
 
 
 @dataclass(slots=True)
@@ -223,59 +203,6 @@ async def probe(
             await asyncio.wait_for(stop.wait(), timeout=0.2)
 
 
-GEN_AI_DURATION = "gen_ai_client_operation_duration_seconds"
-"""Model calls and memory searches (OpenTelemetry GenAI names, see memadvisor/metrics.py)."""
-
-
-def gauge(text: str, name: str, **labels: str) -> float:
-    """The sum of the samples of metric `name` (with these labels) in a `/metrics` page."""
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == name and labels.items() <= sample.labels.items()
-    )
-
-
-def quantile_ms(pages: tuple[str, str], histogram: str, q: float, **labels: str) -> float:
-    """A histogram's q-quantile between two `/metrics` pages, in ms (as PromQL interpolates)."""
-    before, after = pages
-
-    def buckets(text: str) -> dict[float, float]:
-        out: dict[float, float] = {}
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                if sample.name == f"{histogram}_bucket" and labels.items() <= sample.labels.items():
-                    le = float(sample.labels["le"])
-                    out[le] = out.get(le, 0.0) + sample.value
-        return out
-
-    old, new = buckets(before), buckets(after)
-    counts = sorted((le, new[le] - old.get(le, 0.0)) for le in new)
-    total = counts[-1][1] if counts else 0.0
-    if total <= 0:
-        return 0.0
-    rank, lower, below = q * total, 0.0, 0.0
-    for le, cumulative in counts:
-        if cumulative >= rank:
-            if math.isinf(le):
-                return round(1000 * lower, 1)
-            share = (rank - below) / (cumulative - below) if cumulative > below else 1.0
-            return round(1000 * (lower + (le - lower) * share), 1)
-        lower, below = le, cumulative
-    return round(1000 * lower, 1)
-
-
-def mean_ms(pages: tuple[str, str], histogram: str, **labels: str) -> float:
-    """A histogram's mean between two `/metrics` pages, in milliseconds."""
-    before, after = pages
-    count = gauge(after, f"{histogram}_count", **labels)
-    count -= gauge(before, f"{histogram}_count", **labels)
-    total = gauge(after, f"{histogram}_sum", **labels)
-    total -= gauge(before, f"{histogram}_sum", **labels)
-    return round(1000 * total / count, 1) if count else 0.0
-
-
 async def watch(client: httpx.AsyncClient, results: Results, stop: asyncio.Event) -> None:
     """Scrape `/metrics` every second for the largest indexing backlog and job queue."""
     while not stop.is_set():
@@ -339,101 +266,6 @@ async def load(
         await asyncio.gather(watcher, prober)
         drained, page = await drain(client, timeout=max(600.0, 10 * seconds))
     return results, elapsed, drained, (baseline, page)
-
-
-def start_server(data_dir: Path, log: Path, model: str) -> tuple[subprocess.Popen[bytes], str]:
-    """The server in a child process, on a loopback socket bound here (port chosen by the OS)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
-    env["LANGSMITH_TRACING"] = "false"
-    command = [sys.executable, "-m", "benchmarks.load_server", "--fd", str(sock.fileno())]
-    command += ["--model", model]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "--data-dir", str(data_dir)],
-            cwd=ROOT,
-            env=env,
-            pass_fds=[sock.fileno()],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    sock.close()  # the child holds its own copy
-    return process, f"http://127.0.0.1:{port}"
-
-
-def wait_ready(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-    """Block until the server answers its health check."""
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(f"{base_url}/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError("the server did not start in time")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    """Ask the server to shut down gracefully (it finishes queued jobs); kill it if it hangs."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def check_stores(data_dir: Path, turns: Sequence[Turn]) -> dict[str, int]:
-    """Compare what clients were told with what SQL and the vector store hold."""
-    settings = Settings(_env_file=None, env="development", data_dir=data_dir)
-    services = build_services(settings, migrate=False, inline_jobs=True)
-    try:
-        missing_turns = missing_memories = unindexed = 0
-        by_user: dict[int, list[Turn]] = {}
-        for turn in turns:
-            by_user.setdefault(turn.user_id, []).append(turn)
-        vector_mismatch = 0
-        with services.sessions() as session:
-            pending = session.scalar(
-                select(func.count()).where(ConversationTurn.status == "pending")
-            )
-        for user_id, own in by_user.items():
-            with services.sessions() as session:
-                rows = session.scalars(
-                    select(MemoryRow).where(MemoryRow.user_id == user_id, MemoryRow.kind == "turn")
-                ).all()
-                memories = {row.source_id: row for row in rows}
-            for turn in own:
-                saved = services.history.get_turn(user_id, turn.turn_id)
-                if saved is None or (saved.input_text, saved.output_text) != (
-                    turn.message,
-                    turn.answer,
-                ):
-                    missing_turns += 1
-                memory = memories.get(str(turn.turn_id))
-                if memory is None or memory.text != turn.message:
-                    missing_memories += 1
-                elif memory.indexed_at is None:
-                    unindexed += 1
-            if services.memory.vector_count(user_id) != services.memory.count(user_id):
-                vector_mismatch += 1
-        return {
-            "turns_missing_in_sql": missing_turns,
-            "turns_left_pending": int(pending or 0),
-            "memories_missing_in_sql": missing_memories,
-            "memories_not_indexed": unindexed,
-            "users_with_vector_count_mismatch": vector_mismatch,
-            "memories_in_sql": services.memory.count(),
-            "vectors": services.memory.vector_count(),
-        }
-    finally:
-        services.close()
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:

@@ -3,24 +3,30 @@
     python -m benchmarks.load_server --fd N --data-dir DIR [--model scripted|bundled]
 
 Serves on an already bound loopback socket handed over by its parent (no port race with other
-programs on the machine). `scripted` (the default) is a `langchain_core` scripted fake that streams
-at once, so the figures measure this project's own path (HTTP, SQL, memory search, SSE, jobs), not
-a model; its summariser is off (a scripted model cannot write the JSON profile it asks for).
-`bundled` is the real SmolLM2 through llama.cpp and the model queue, summariser included, as
-`make run` serves it.
+programs on the machine): `start_server`, `wait_ready` and `stop_server` are the parent's side.
+`scripted` (the default) is a `langchain_core` scripted fake that streams at once, so the figures
+measure this project's own path (HTTP, SQL, memory search, SSE, jobs), not a model; its summariser
+is off (a scripted model cannot write the JSON profile it asks for). `bundled` is the real SmolLM2
+through llama.cpp and the model queue, summariser included, as `make run` serves it.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
@@ -31,6 +37,8 @@ from langchain_core.outputs import ChatGenerationChunk
 from agent.services import build_services
 from api.main import create_app
 from memadvisor.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 ANSWERS = (
     "Noted: I will remember that. Keep a steady routine and tell me how it goes. 好的,我记住了。",
@@ -122,6 +130,54 @@ def main(argv: Sequence[str] | None = None) -> None:
         timeout_graceful_shutdown=load_settings(args.data_dir, args.model).server_shutdown_seconds,
     )
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def start_server(data_dir: Path, log: Path, model: str) -> tuple[subprocess.Popen[bytes], str]:
+    """The server in a child process, on a loopback socket bound here (port chosen by the OS)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+    env["LANGSMITH_TRACING"] = "false"
+    command = [sys.executable, "-m", "benchmarks.load_server", "--fd", str(sock.fileno())]
+    command += ["--model", model]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*command, "--data-dir", str(data_dir)],
+            cwd=ROOT,
+            env=env,
+            pass_fds=[sock.fileno()],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    sock.close()  # the child holds its own copy
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_ready(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
+    """Block until the server answers its health check."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            if httpx.get(f"{base_url}/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError("the server did not start in time")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Ask the server to shut down gracefully (it finishes queued jobs); kill it if it hangs."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 if __name__ == "__main__":

@@ -45,11 +45,11 @@ from benchmarks.harness import percentile
 from benchmarks.record import Start, add_results_argument, save
 from memadvisor.settings import Settings
 from memadvisor.startup import freeze_startup_objects
-from memory.accounts import Accounts
-from memory.db import make_engine, make_session_factory, upgrade
-from memory.embeddings import E5SmallEmbeddings
-from memory.store import MemoryStore, NewMemory
-from memory.vectors import VectorIndex
+from memory.accounts.users import Accounts
+from memory.retrieval.embeddings import E5SmallEmbeddings
+from memory.retrieval.factory import make_memory_store
+from memory.retrieval.store import MemoryStore, NewMemory
+from memory.storage.db import make_engine, make_session_factory, upgrade
 
 DIM = 384
 BATCH = 500
@@ -167,14 +167,12 @@ def _open(data: Path, users: int, real: Embeddings) -> tuple[MemoryStore, list[i
             found.id if found else accounts.create(f"user{i:05d}", password_hash=None).id
         )
     embeddings = SyntheticDocuments(real)
-    vectors = VectorIndex(
-        collection="scale", embeddings=embeddings, persist_dir=settings.chroma_dir
-    )
-    store = MemoryStore(
+    store = make_memory_store(
         sessions=sessions,
-        vectors=vectors,
-        embeddings=embeddings,
         keyring=keyring,
+        embeddings=embeddings,
+        collection="scale",
+        chroma_dir=settings.chroma_dir,
         cache_bytes=settings.memory_index_cache_mb * 2**20,
     )
     return store, user_ids, store.count(), engine.dispose

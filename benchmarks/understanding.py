@@ -310,8 +310,8 @@ def cold_start() -> dict[str, float]:
 
 def bundled_reader() -> Callable[[Message], Understanding]:
     """The model tier on the bundled model (temperature 0), where it writes the language."""
-    from agent.capabilities import capabilities
-    from agent.llm import make_chat_model
+    from agent.model.capabilities import capabilities
+    from agent.model.llm import make_chat_model
     from agent.understanding.model import uses_model
     from memadvisor.settings import Settings
 

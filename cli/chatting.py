@@ -14,7 +14,7 @@ from memadvisor.settings import get_settings
 
 if TYPE_CHECKING:
     from agent.services import Services
-    from memory.store import Memory
+    from memory.retrieval.store import Memory
 
 
 @app.command()

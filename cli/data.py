@@ -11,7 +11,7 @@ from cli.app import UserOption, app, console, local_user, progress_bar
 from memadvisor.settings import get_settings
 
 if TYPE_CHECKING:
-    from memory.userdata import ConsentKind
+    from memory.records.userdata import ConsentKind
 
 
 @app.command()
@@ -29,8 +29,8 @@ def consent(
     (see docs/fine-tuning.md).
     """
     from agent.services import build_services
-    from memory.datatypes import DATA_TYPES
-    from memory.userdata import PURPOSES
+    from memory.records.datatypes import DATA_TYPES
+    from memory.records.userdata import PURPOSES
 
     kinds = (*DATA_TYPES, *PURPOSES)
     unknown = [t for t in types if t not in kinds]
@@ -82,7 +82,7 @@ def import_data(
     brought), then indexed for chat; each rejected row is listed with its reasons.
     """
     from agent.services import build_services
-    from memory.importers import (
+    from memory.records.importers import (
         FORMATS,
         ColumnMapping,
         ImportFormatError,
@@ -152,8 +152,8 @@ def import_data(
 @app.command()
 def summarize(user: UserOption = "me") -> None:
     """Rerun the analysers and rewrite a user's profile summary with the model, now."""
+    from agent.model.structured import StructuredOutputError
     from agent.services import build_services
-    from agent.structured import StructuredOutputError
 
     services = build_services(get_settings(), inline_jobs=True)
     try:
@@ -181,8 +181,8 @@ def export_analytics(
     import json
 
     from agent.services import analytics_key, make_keyring
-    from memory.analytics import analytics_report
-    from memory.db import make_engine, make_session_factory
+    from memory.storage.db import make_engine, make_session_factory
+    from memory.usage.analytics import analytics_report
 
     settings = get_settings()
     engine = make_engine(settings.sqlalchemy_url, keyring=make_keyring(settings))

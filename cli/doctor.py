@@ -16,9 +16,10 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
-from agent.capabilities import Capabilities, capabilities, switch_command
-from agent.llm import LLMUnavailableError, check_llm, make_chat_model, public_url
-from agent.repetition import repeats
+from agent.model.capabilities import Capabilities, capabilities, switch_command
+from agent.model.errors import LLMUnavailableError
+from agent.model.llm import check_llm, make_chat_model, public_url
+from agent.model.repetition import repeats
 from cli.app import app, console, safe_url
 from memadvisor.settings import Settings, get_settings
 from prompts.language import cjk_share
@@ -48,7 +49,7 @@ def check_database(settings: Settings) -> Check:
     from alembic.script import ScriptDirectory
     from sqlalchemy.exc import SQLAlchemyError
 
-    from memory.db import alembic_config, make_engine
+    from memory.storage.db import alembic_config, make_engine
 
     url = settings.sqlalchemy_url
     name = "database"
@@ -81,7 +82,7 @@ def check_database(settings: Settings) -> Check:
 
 def check_vector_store(settings: Settings) -> Check:
     """Chroma answers its heartbeat (the server, or the embedded folder)."""
-    from memory.vectors import chroma_client_factory
+    from memory.retrieval.vectors import chroma_client_factory
 
     where = public_url(settings.chroma_url) if settings.chroma_url else str(settings.chroma_dir)
     try:
@@ -123,7 +124,7 @@ class _RoundTrip(BaseModel):
 def check_json(llm: BaseChatModel, caps: Capabilities) -> Check:
     """The model returns JSON of a schema, the way structured output will ask for it."""
     # Imported here: it loads the metrics, which `memadvisor worker` must set up first.
-    from agent.structured import StructuredOutputError, generate
+    from agent.model.structured import StructuredOutputError, generate
 
     messages = [
         SystemMessage("Reply with only a JSON object with the keys city and country."),

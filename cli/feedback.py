@@ -23,8 +23,8 @@ def feedback_stats(
 ) -> None:
     """Approval and adoption rates per target type, prompt version and variant (counts only)."""
     from agent.services import make_keyring
-    from memory.db import make_engine, make_session_factory
-    from memory.feedback import FeedbackStore
+    from memory.conversations.feedback import FeedbackStore
+    from memory.storage.db import make_engine, make_session_factory
 
     settings = get_settings()
     engine = make_engine(settings.sqlalchemy_url, keyring=make_keyring(settings))

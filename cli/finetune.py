@@ -1,6 +1,6 @@
 """`memadvisor finetune`: export a consented data set, train a LoRA adapter, list adapters.
 
-The logic lives in `agent.finetune`; `train` needs the `[finetune]` extra (torch, transformers,
+The logic lives in `finetune`; `train` needs the `[finetune]` extra (torch, transformers,
 peft, gguf), imported only when it runs.
 """
 
@@ -39,9 +39,9 @@ def export(
     Only users who turned on `model_training` contribute; names, e-mails and usernames become
     placeholders; the manifest names each example's pseudonymised user.
     """
-    from agent.finetune.dataset import export_dataset
-    from agent.finetune.personas import PERSONAS_DIR
     from agent.services import analytics_key, build_services
+    from finetune.dataset import export_dataset
+    from finetune.personas import PERSONAS_DIR
 
     settings = get_settings()
     persona_file = personas or PERSONAS_DIR / "train.json"
@@ -72,7 +72,7 @@ def export(
 def _persona_count(path: Path | None) -> int:
     if path is None:
         return 0
-    from agent.finetune.personas import load_personas
+    from finetune.personas import load_personas
 
     return len(load_personas(path))
 
@@ -105,12 +105,12 @@ def train(
     `Modelfile` (Ollama) and `adapter.json` (id, data set, time per epoch).
     """
     try:
-        from agent.finetune.train import TrainOptions
-        from agent.finetune.train import train as run
+        from finetune.train import TrainOptions
+        from finetune.train import train as run
     except ImportError as exc:  # pragma: no cover - depends on the installed extra
         console.print(f"[red]{exc}[/]: install the extra with `pip install -e '.[finetune]'`.")
         raise typer.Exit(1) from exc
-    from agent.llm import bundled_gguf_path
+    from agent.model.gguf import bundled_gguf_path
 
     model = base or bundled_gguf_path()
     options = TrainOptions(

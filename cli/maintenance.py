@@ -25,7 +25,7 @@ def reindex(
     vectors whose memory is gone; `--full` rebuilds every vector.
     """
     from agent.services import build_services
-    from memory.vectors import VectorStoreUnavailableError, drop_collection
+    from memory.retrieval.vectors import VectorStoreUnavailableError, drop_collection
 
     settings = get_settings()
     bulk = {"index_threads": 0, "index_when_idle": False}  # every core at once, unless set
@@ -67,9 +67,9 @@ def rotate_key() -> None:
     `<data_dir>/keys.json` first. Stop the API while it runs, or restart it afterwards.
     """
     from agent.services import make_keyring
-    from memory.crypto import add_development_key
-    from memory.db import make_engine
     from memory.rekey import rotate
+    from memory.storage.crypto import add_development_key
+    from memory.storage.db import make_engine
 
     settings = get_settings()
     if not settings.encryption_keys:
@@ -106,7 +106,7 @@ def generate_keys() -> None:
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Create or migrate the database schema (SQLite file or MySQL)."""
     from agent.services import make_keyring
-    from memory.db import upgrade
+    from memory.storage.db import upgrade
 
     settings = get_settings()
     upgrade(settings.sqlalchemy_url, revision, keyring=make_keyring(settings))

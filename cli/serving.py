@@ -25,7 +25,7 @@ def serve(
     """Start the HTTP API (REST, streaming chat, LangServe playground at /advisor/playground/)."""
     import uvicorn
 
-    from agent.capabilities import capabilities, switch_command
+    from agent.model.capabilities import capabilities, switch_command
 
     settings = get_settings()
     caps = capabilities(settings)
@@ -74,8 +74,8 @@ def worker(
     if settings.worker_metrics_port is not None:
         _multiprocess_metrics_folder()  # before anything imports prometheus_client
 
-    from agent.celery_jobs import QUEUE, CeleryJobs, make_celery, serve_worker_metrics
-    from agent.jobs import JobFunction
+    from agent.jobs.celery_app import QUEUE, CeleryJobs, make_celery, serve_worker_metrics
+    from agent.jobs.runner import JobFunction
     from agent.services import build_services, job_registry
 
     def registry() -> dict[str, JobFunction]:
@@ -112,7 +112,7 @@ def beat() -> None:
 
     Owed work every `MEMADVISOR_RECONCILE_SECONDS`; analysis and profile refresh once a day.
     """
-    from agent.celery_jobs import make_celery
+    from agent.jobs.celery_app import make_celery
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)

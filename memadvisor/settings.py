@@ -90,8 +90,8 @@ class Settings(BaseSettings):
     """Upper bound on the tokens of one chat answer (the prompt is trimmed to leave this room)."""
     llm_languages: list[LanguageCode] | None = None
     """Languages the model writes well (a JSON list, e.g. `["zh","en"]`); a message in another
-    language is answered without the model. Default: declared per model (`agent/capabilities.py`;
-    the bundled SmolLM2: English only)."""
+    language is answered without the model. Default: declared per model
+    (`agent/model/capabilities.py`; the bundled SmolLM2: English only)."""
     llm_structured_output: StructuredOutput | None = None
     """How JSON is asked for: `json_schema` (constrained to the schema), `json_object` (JSON mode,
     the schema in the prompt) or `prompt` (asked, then repaired). Default: declared per provider."""

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from memory.models import (
+from memory.retrieval.store import MemoryStore
+from memory.storage.models import (
     AuditEntry,
     AuthSession,
     Base,
@@ -33,8 +34,7 @@ from memory.models import (
     UserInsight,
     UserProfile,
 )
-from memory.store import MemoryStore
-from memory.training import mark_stale
+from memory.training.registry import mark_stale
 
 USER_TABLES: dict[str, type[Base]] = {
     "conversations": Conversation,
@@ -89,7 +89,7 @@ class PrivacyService:
         """Everything held about the user, as one JSON-able document.
 
         Imported text can hold spreadsheet formulas: JSON carries them inertly, but a CSV form
-        of this export must pass every cell through `memory.spreadsheet.spreadsheet_safe`.
+        of this export must pass every cell through `memory.records.spreadsheet.spreadsheet_safe`.
         """
         with self._sessions() as session:
             user = session.get_one(User, user_id)

@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from memory.clock import new_generation
-from memory.crypto import EncryptedJSON, EncryptedText, Keyring
-from memory.models import Base, MemoryRow
-from memory.people import people_named
-from memory.tokenize import tokenize
+from memory.retrieval.clock import new_generation
+from memory.retrieval.people import people_named
+from memory.retrieval.tokenize import tokenize
+from memory.storage.crypto import EncryptedJSON, EncryptedText, Keyring
+from memory.storage.models import Base, MemoryRow
 
 PAGE = 500
 

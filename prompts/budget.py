@@ -1,7 +1,7 @@
 """Every prompt fits the model's context window, with room left for the answer.
 
 Tokens are counted by a `TokenCounter`: the model's own tokenizer where we have it (llama.cpp), a
-conservative bound otherwise (`agent.tokens`). A prompt is rendered from notes in priority order;
+conservative bound otherwise (`agent.model.tokens`). A prompt is rendered from notes in priority order;
 when it would not fit, the lowest-priority notes are left out, and if the bare prompt is still too
 long its last message (the user's) is shortened. It is never an error.
 """

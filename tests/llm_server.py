@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from agent.llm import bundled_gguf_path
+from agent.model.gguf import bundled_gguf_path
 from tests.ports import free_port, stop_process, wait_for_http
 
 MODEL = "smollm2"

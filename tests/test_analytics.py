@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from agent.services import Services, analytics_key
 from cli.main import app as cli
 from memadvisor.settings import get_settings
-from memory.analytics import analytics_report, pseudonym
+from memory.usage.analytics import analytics_report, pseudonym
 
 SECRET = "I owe 30000 yuan on my credit card 我欠了信用卡三万块"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.capabilities import capabilities
+from agent.model.capabilities import capabilities
 from cli.doctor import (
     check_chinese,
     check_database,
@@ -19,7 +19,7 @@ from cli.doctor import (
 )
 from cli.main import app as cli
 from memadvisor.settings import Settings
-from memory.db import upgrade
+from memory.storage.db import upgrade
 from tests.fakes.models import scripted
 from tests.jobs.servers import RedisServer
 from tests.ports import free_port

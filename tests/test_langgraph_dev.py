@@ -18,9 +18,9 @@ from sqlalchemy import text
 from agent.services import make_keyring
 from api.security import create_access_token
 from memadvisor.settings import Settings
-from memory.accounts import Accounts
-from memory.auth_sessions import AuthSessions
-from memory.db import make_engine, make_session_factory, upgrade
+from memory.accounts.auth_sessions import AuthSessions
+from memory.accounts.users import Accounts
+from memory.storage.db import make_engine, make_session_factory, upgrade
 from tests.ports import free_port, wait_for_http
 
 pytestmark = pytest.mark.slow

@@ -1,6 +1,8 @@
-"""The house's arrows point down: `cli`/`api`, then `agent`, then `memory`/`prompts`, then settings.
+"""The house's arrows point down: `cli`/`api`, `finetune`, `agent`, `memory`/`prompts`, settings.
 
-The contract lives in `pyproject.toml` (`[tool.importlinter]`); this runs it as part of the suite,
+Inside `memory/` and `agent/` too: their sub-packages are layered, `memory.retrieval` and
+`agent.model` module by module, and the importers may not reach any store. The contracts live in
+`pyproject.toml` (`[tool.importlinter]`); this runs them as part of the suite,
 in its own process (import-linter prints with rich, which must not share pytest's captured streams).
 """
 

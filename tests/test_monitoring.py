@@ -30,11 +30,12 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard as model
 from grafana_foundation_sdk.models import prometheus, stat, timeseries
 
-from benchmarks.load import start_server, stop_server, wait_ready
-from memory.db import make_engine, make_session_factory
-from memory.evaluations import EvaluationStore
-from memory.models import RetrievalEvaluation
-from scripts import monitoring
+from benchmarks.load_server import start_server, stop_server, wait_ready
+from memory.storage.db import make_engine, make_session_factory
+from memory.storage.models import RetrievalEvaluation
+from memory.training.evaluations import EvaluationStore
+from scripts import alerts, monitoring, promql
+from scripts.panels import SECTIONS
 from tests.accounts import PASSWORD
 from tests.api.sse import parse_sse
 from tests.prometheus_server import PROMETHEUS, PROMTOOL, PrometheusServer
@@ -60,7 +61,7 @@ def test_the_dashboard_json_is_valid_for_the_sdks_own_types() -> None:
         assert all(isinstance(t, prometheus.Dataquery) for t in panel.targets or []), panel.title
         assert isinstance(panel.options, stat.Options | timeseries.Options), panel.title
     found = list(monitoring.panels(board))
-    assert len(found) == sum(len(section.panels) for section in monitoring.SECTIONS)
+    assert len(found) == sum(len(section.panels) for section in SECTIONS)
     assert all(exprs for _, exprs in found)
     rows = [p.title for p in board.panels or [] if isinstance(p, model.RowPanel)]
     assert rows[0].startswith("The three questions")
@@ -213,14 +214,14 @@ def test_every_panel_and_alert_query_runs_against_a_real_prometheus(
         empty = []
         for title, exprs in monitoring.panels(board):
             for expr in exprs:
-                if not prometheus.query(expr.replace(monitoring.RATE, WINDOW))["result"]:
+                if not prometheus.query(expr.replace(promql.RATE, WINDOW))["result"]:
                     empty.append(f"{title}: {expr}")
         assert empty == [], "panels without any series:\n" + "\n".join(empty)
 
-        for _, expr in monitoring.alert_exprs(monitoring.alert_rules()):
+        for _, expr in alerts.alert_exprs(alerts.alert_rules()):
             prometheus.query(expr)  # parses and evaluates (firing or not)
         loaded = [rule for group in prometheus.api("rules")["groups"] for rule in group["rules"]]
-        assert len(loaded) == len(list(monitoring.alert_exprs(monitoring.alert_rules())))
+        assert len(loaded) == len(list(alerts.alert_exprs(alerts.alert_rules())))
         assert all(rule["health"] == "ok" for rule in loaded), loaded
         targets = prometheus.api("targets")["activeTargets"]
         assert [t["health"] for t in targets] == ["up"]
@@ -236,12 +237,12 @@ def snapshot(prometheus: PrometheusServer, start: float, end: float) -> dict[str
     """Every panel's data over the run, for scripts/render_panels.py."""
     step = max(1.0, round((end - start) / 120))
     sections = []
-    for section in monitoring.SECTIONS:
+    for section in SECTIONS:
         panels = []
         for panel in section.panels:
             queries = []
             for query in panel.queries:
-                expr = query.expr.replace(monitoring.RATE, WINDOW)
+                expr = query.expr.replace(promql.RATE, WINDOW)
                 if panel.kind == "stat":
                     result = prometheus.query(expr, time=end)["result"]
                 else:

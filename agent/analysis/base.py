@@ -9,8 +9,8 @@ from statistics import fmean
 from typing import Any
 
 from agent.analysis.guidelines import Guidelines, Severity
-from memory.datatypes import is_finite_number
-from memory.models import UserData
+from memory.records.datatypes import is_finite_number
+from memory.storage.models import UserData
 
 __all__ = ["Analyser", "Context", "Finding", "Severity", "daily_values", "mean_or_none", "within"]
 

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from agent.analysis.base import Context, Finding, within
-from memory.models import UserData
+from memory.storage.models import UserData
 
 
 def analyse_behavior(records: Sequence[UserData], context: Context) -> list[Finding]:

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from agent.analysis.base import Context, Finding, Severity, within
-from memory.datatypes import is_finite_number
-from memory.models import UserData
+from memory.records.datatypes import is_finite_number
+from memory.storage.models import UserData
 
 DROP = 0.25
 """A fall in weekly study hours larger than this share is flagged."""

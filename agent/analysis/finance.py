@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from agent.analysis.base import Context, Finding, Severity, within
-from memory.models import UserData
+from memory.storage.models import UserData
 
 MONTHLY = {"day": 30.0, "week": 52 / 12, "month": 1.0, "year": 1 / 12}
 """Factor that turns an amount per period into an amount per month."""

@@ -25,8 +25,8 @@ from agent.analysis.guidelines import (
     band_of,
     bp_category,
 )
-from memory.datatypes import is_finite_number
-from memory.models import UserData
+from memory.records.datatypes import is_finite_number
+from memory.storage.models import UserData
 
 WEIGHT_CHANGE_KG = 2.0
 BP_DAYS = 30

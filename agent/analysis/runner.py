@@ -11,12 +11,12 @@ from agent.analysis.education import analyse_education
 from agent.analysis.finance import analyse_finance
 from agent.analysis.guidelines import pick_guidelines
 from agent.analysis.health import analyse_health
-from memory.accounts import Accounts
-from memory.datatypes import DATA_TYPES, DataType
-from memory.history import ChatHistory
-from memory.insights import InsightStore, NewInsight
-from memory.models import utcnow
-from memory.userdata import UserDataStore
+from memory.accounts.users import Accounts
+from memory.conversations.history import ChatHistory
+from memory.records.datatypes import DATA_TYPES, DataType
+from memory.records.insights import InsightStore, NewInsight
+from memory.records.userdata import UserDataStore
+from memory.storage.models import utcnow
 from prompts.insights import render_insight
 from prompts.language import Language, detect_language
 

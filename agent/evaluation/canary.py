@@ -17,9 +17,9 @@ from typing import Literal
 
 from agent.evaluation.datasets import BILINGUAL, load_folder
 from agent.evaluation.retrieval import mean_recall, measure, scratch_store
-from memory.evaluations import EvaluationStore
-from memory.models import RetrievalEvaluation
-from memory.store import MemoryStore
+from memory.retrieval.store import MemoryStore
+from memory.storage.models import RetrievalEvaluation
+from memory.training.evaluations import EvaluationStore
 
 K = 5
 Trigger = Literal["cli", "schedule"]

@@ -6,7 +6,7 @@ that user and scored with recall@k = |evidence ∩ top k| / |evidence|. Adversar
 answer is not in the conversation) are searched for their top score only.
 
 The scratch store is a temporary SQLite file and Chroma folder holding nothing but the data set,
-read and written by the same classes as the live stores, with the embedding model and search
+built by the live store's factory (`memory.retrieval.factory`), with the embedding model and search
 weights handed in: the retrieval canary passes the live ones, `benchmarks.locomo` the one it is
 asked to measure. Both score with this module, so they report the same recall.
 """
@@ -27,12 +27,12 @@ from cryptography.fernet import Fernet
 from langchain_core.embeddings import Embeddings
 
 from agent.evaluation.datasets import Conversation
-from memory.accounts import Accounts
-from memory.crypto import Keyring
-from memory.db import make_engine, make_session_factory
-from memory.models import Base
-from memory.store import MemoryStore, NewMemory, SearchWeights
-from memory.vectors import VectorIndex
+from memory.accounts.users import Accounts
+from memory.retrieval.factory import make_memory_store
+from memory.retrieval.store import MemoryStore, NewMemory, SearchWeights
+from memory.storage.crypto import Keyring
+from memory.storage.db import make_engine, make_session_factory
+from memory.storage.models import Base
 from prompts.language import Language, detect_language
 
 ANSWERABLE = (1, 2, 3, 4)
@@ -65,20 +65,18 @@ def scratch_store(
         engine = make_engine(f"sqlite:///{Path(folder) / 'scratch.db'}", keyring=keyring)
         Base.metadata.create_all(engine)  # the schema the migrations build (a test checks)
         sessions = make_session_factory(engine)
-        vectors = VectorIndex(
-            collection="scratch", embeddings=embeddings, persist_dir=Path(folder) / "chroma"
-        )
-        memory = MemoryStore(
+        memory = make_memory_store(
             sessions=sessions,
-            vectors=vectors,
-            embeddings=embeddings,
             keyring=keyring,
+            embeddings=embeddings,
+            collection="scratch",
+            chroma_dir=Path(folder) / "chroma",
             weights=weights,
         )
         try:
             yield Scratch(memory, Accounts(sessions))
         finally:
-            vectors.close()
+            memory.close()
             engine.dispose()
 
 

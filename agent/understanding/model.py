@@ -18,9 +18,9 @@ from typing import Annotated, Literal
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from agent.capabilities import Capabilities
 from agent.constraints import lexicon
-from agent.structured import generate
+from agent.model.capabilities import Capabilities
+from agent.model.structured import generate
 from agent.understanding.preferences import foods
 from agent.understanding.shapes import SELF, Constraint, Sentence, Statement, Understanding
 from memadvisor.settings import StructuredOutput

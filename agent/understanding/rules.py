@@ -31,7 +31,7 @@ from agent.understanding.shapes import (
     Understanding,
 )
 from agent.understanding.text import Clause, clauses, normalize
-from memory.datatypes import DataType, validate_record
+from memory.records.datatypes import DataType, validate_record
 
 Language = Literal["zh", "en"]
 

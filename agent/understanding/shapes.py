@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from memory.datatypes import DataType
+from memory.records.datatypes import DataType
 
 StatementKind = Literal["fact", "preference", "goal", "event", "measurement", "forget"]
 """What a statement says: a fact about the user or their people; a preference or constraint
@@ -62,7 +62,7 @@ class Constraint:
 
 @dataclass(frozen=True, slots=True)
 class RecordDraft:
-    """A measurement of the user, ready for `memory.datatypes.validate_record`."""
+    """A measurement of the user, ready for `memory.records.datatypes.validate_record`."""
 
     data_type: DataType
     data: dict[str, Any]

@@ -27,9 +27,9 @@ from api.security import (
     read_device_token,
     verify_password,
 )
-from memory.accounts import UsernameTakenError
-from memory.auth_sessions import Grant, RefreshRejectedError
-from memory.usernames import username_key
+from memory.accounts.auth_sessions import Grant, RefreshRejectedError
+from memory.accounts.usernames import username_key
+from memory.accounts.users import UsernameTakenError
 
 router = APIRouter(tags=["auth"])
 

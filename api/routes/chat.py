@@ -31,8 +31,9 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 
 from agent.context import Context
-from agent.llm import LLMUnavailableError, check_llm
-from agent.model_queue import Admission, ModelBusyError
+from agent.model.errors import LLMUnavailableError
+from agent.model.llm import check_llm
+from agent.model.queue import Admission, ModelBusyError
 from agent.services import Services
 from agent.streaming import Queued, Saved, Token, TurnEvent, stream_turn
 from api.audit import AuditorDep
@@ -49,7 +50,7 @@ from api.schemas import (
     MemoryOut,
 )
 from memadvisor import metrics
-from memory.history import ConversationNotFoundError, Turn
+from memory.conversations.history import ConversationNotFoundError, Turn
 
 logger = logging.getLogger(__name__)
 

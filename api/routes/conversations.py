@@ -10,8 +10,8 @@ from fastapi import APIRouter, HTTPException, Query, status
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import ConversationDetail, ConversationOut, ErrorOut, MemoryOut, Offset, TurnOut
-from memory.history import ConversationNotFoundError, Turn
-from memory.store import Memory
+from memory.conversations.history import ConversationNotFoundError, Turn
+from memory.retrieval.store import Memory
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 

@@ -12,7 +12,7 @@ from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import ErrorOut, FeedbackIn, FeedbackOut, Offset
 from memadvisor import metrics
-from memory.feedback import UnknownTargetError
+from memory.conversations.feedback import UnknownTargetError
 
 router = APIRouter(tags=["feedback"])
 

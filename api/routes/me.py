@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import AuditEntryOut, ConsentChange, ConsentOut, ConsentUpdate, Offset, UserOut
-from memory.userdata import ConsentKind
+from memory.records.userdata import ConsentKind
 
 router = APIRouter(prefix="/me", tags=["me"])
 

@@ -7,14 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status
 
+from agent.model.structured import StructuredOutputError
 from agent.services import Services
-from agent.structured import StructuredOutputError
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
 from api.language import response_language
 from api.schemas import ErrorOut, InsightOut, ProfileOut, ProfileUpdate
-from memory.accounts import Preferences
-from memory.models import UserInsight
+from memory.accounts.users import Preferences
+from memory.storage.models import UserInsight
 from prompts.insights import render_insight
 from prompts.language import Language
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from agent.context import Context
-from agent.structured import StructuredOutputError
+from agent.model.structured import StructuredOutputError
 from api.audit import audited
 from api.deps import CurrentUser, RecommendGraphDep, ServicesDep
 from api.language import response_language

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from agent.capabilities import switch_command
+from agent.model.capabilities import switch_command
 from api.deps import ServicesDep
 from api.schemas import SystemOut
 

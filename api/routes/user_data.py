@@ -11,15 +11,14 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Upl
 from pydantic import BaseModel, ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from agent.analysis.charts import user_charts
 from agent.analysis.guidelines import pick_guidelines
-from agent.charts import user_charts
 from agent.services import Services
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
 from api.language import response_language
 from api.openapi import sse_content
 from api.schemas import (
-    ChartOut,
     ChartsOut,
     CsvPreviewOut,
     ErrorOut,
@@ -32,8 +31,8 @@ from api.schemas import (
     UserDataIn,
     UserDataOut,
 )
-from memory.datatypes import DATA_TYPES, SCHEMAS, UNITS, DataType, error_messages
-from memory.importers import (
+from memory.records.datatypes import DATA_TYPES, SCHEMAS, UNITS, DataType, NewRecord, error_messages
+from memory.records.importers import (
     MAX_REPORTED_ROWS,
     ColumnMapping,
     ImportFormat,
@@ -43,8 +42,8 @@ from memory.importers import (
     preview_csv,
     split_by_consent,
 )
-from memory.models import UserData, utcnow
-from memory.userdata import ConsentRequiredError, NewRecord
+from memory.records.userdata import ConsentRequiredError
+from memory.storage.models import UserData, utcnow
 from prompts.language import Language
 
 router = APIRouter(prefix="/user-data", tags=["user-data"])
@@ -140,7 +139,7 @@ def _charts(services: Services, user_id: int, days: int, language: Language) -> 
     return ChartsOut(
         days=days,
         guidelines=guidelines,
-        charts=[ChartOut.model_validate(chart) for chart in built],
+        charts=built,
     )
 
 

@@ -10,9 +10,9 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.context import Context
 from agent.graph import compile_graph
-from agent.llm import bundled_gguf_path
+from agent.model.gguf import bundled_gguf_path
+from agent.model.tokens import BoundTokens, LlamaTokens
 from agent.services import Services
-from agent.tokens import BoundTokens, LlamaTokens
 from prompts import advice, chat, facts, insights, profile, recommend
 from prompts.budget import PromptBudget
 from tests.fakes.models import RecordingFakeModel

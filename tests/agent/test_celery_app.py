@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from celery.schedules import crontab
 
-from agent.celery_jobs import JOB_NAMES, MAX_RETRIES, TASK_PREFIX, CeleryJobs, make_celery
+from agent.jobs.celery_app import JOB_NAMES, MAX_RETRIES, TASK_PREFIX, CeleryJobs, make_celery
+from agent.model.structured import StructuredOutputError
 from agent.services import Services, job_registry
-from agent.structured import StructuredOutputError
 from memadvisor.settings import Settings
 from tests.ports import free_port
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from agent.finetune.dataset import DATA_FILE, MANIFEST_FILE, SUMMARY_FILE, Scrubber, export_dataset
 from agent.services import Services
 from api.main import create_app
-from memory.analytics import pseudonym
+from finetune.dataset import DATA_FILE, MANIFEST_FILE, SUMMARY_FILE, Scrubber, export_dataset
+from memory.usage.analytics import pseudonym
 from tests.accounts import sign_up
 
 KEY = b"analytics-pseudonym-key-for-tests"

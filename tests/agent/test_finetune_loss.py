@@ -7,7 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from agent.finetune.train import answer_loss, answer_positions  # noqa: E402
+from finetune.train import answer_loss, answer_positions  # noqa: E402
 
 
 def _tiny_llama() -> object:

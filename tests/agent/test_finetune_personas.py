@@ -7,12 +7,12 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.finetune.chat import chat_dicts
-from agent.finetune.personas import PERSONAS_DIR, Persona, load_personas
-from agent.finetune.teacher import teach_one
+from agent.model.messages import chat_dicts
 from agent.services import Services
 from benchmarks.advice import evaluate_persona
 from benchmarks.personas import SETS, draw
+from finetune.personas import PERSONAS_DIR, Persona, load_personas
+from finetune.teacher import teach_one
 from tests.fakes.models import scripted
 
 

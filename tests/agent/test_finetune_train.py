@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.finetune.chat import chat_example
-from agent.finetune.dataset import DATA_FILE
-from agent.finetune.train import GGUF_FILE, INFO_FILE, TrainOptions, train
-from agent.llm import bundled_gguf_path
-from memory.training import adapter_id
+from agent.model.gguf import bundled_gguf_path
+from finetune.chat import chat_example
+from finetune.dataset import DATA_FILE
+from finetune.train import GGUF_FILE, INFO_FILE, TrainOptions, train
+from memory.training.registry import adapter_id
 
 pytestmark = pytest.mark.slow
 

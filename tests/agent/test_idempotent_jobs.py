@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from agent.jobs.upkeep import analyse_everyone, reconcile, refresh_profiles
+from agent.model.structured import StructuredOutputError
 from agent.services import Services, job_registry
-from agent.structured import StructuredOutputError
-from agent.upkeep import analyse_everyone, reconcile, refresh_profiles
-from memory.datatypes import DATA_TYPES
-from memory.models import MemoryChange, MemoryRow, UserInsight, UserProfile
-from memory.userdata import NewRecord
+from memory.records.datatypes import DATA_TYPES, NewRecord
+from memory.storage.models import MemoryChange, MemoryRow, UserInsight, UserProfile
 from tests.fakes.models import scripted
 
 NOW = datetime.now(UTC)

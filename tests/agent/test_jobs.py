@@ -10,9 +10,9 @@ import threading
 import pytest
 from prometheus_client import REGISTRY
 
-from agent.jobs import InProcessJobs
+from agent.jobs.runner import InProcessJobs
 from agent.services import Services, index_memories
-from memory.store import NewMemory
+from memory.retrieval.store import NewMemory
 
 
 def sample(name: str, **labels: str) -> float:

@@ -6,7 +6,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from agent.llamacpp_guard import RepeatedLineStop
+from agent.model.guard import RepeatedLineStop
 
 EOS = 0
 

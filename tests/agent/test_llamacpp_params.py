@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.llm import make_chat_model
+from agent.model.llm import make_chat_model
 from memadvisor.settings import Settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
-from agent.llm_metrics import reported_tokens
+from agent.model.metrics import reported_tokens
 
 
 def test_reported_usage_wins_over_counted_chunks() -> None:

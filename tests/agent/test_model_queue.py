@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from langchain_core.runnables import RunnableBinding
 
-from agent.model_queue import ModelBusyError, ModelQueue, QueuedChatModel, QueueStatus, Ticket
-from agent.model_queue import report_queue_status as report
+from agent.model.queue import ModelBusyError, ModelQueue, QueueStatus, Ticket
+from agent.model.queue import report_queue_status as report
+from agent.model.queued import QueuedChatModel
 from tests.fakes.models import GatedModel, Probe
 
 
@@ -186,7 +187,7 @@ def test_admissions_count_requests_before_they_reach_the_model() -> None:
 def test_structured_output_constrains_the_model_behind_the_queue() -> None:
     from langchain_ollama import ChatOllama
 
-    from agent.structured import MAX_TOKENS, constrained
+    from agent.model.structured import MAX_TOKENS, constrained
 
     queue = ModelQueue()
     ollama = constrained(QueuedChatModel(model=ChatOllama(model="qwen2.5:3b"), queue=queue), {})

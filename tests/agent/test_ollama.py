@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from agent.context import Context
 from agent.graph import compile_graph
-from agent.llm import LLMUnavailableError, check_llm, make_chat_model
+from agent.model.errors import LLMUnavailableError
+from agent.model.llm import check_llm, make_chat_model
 from agent.services import Services
 from api.main import create_app
 from memadvisor.settings import Settings

@@ -15,9 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from agent.llm import LLMUnavailableError, check_llm, make_chat_model
+from agent.model.errors import LLMUnavailableError
+from agent.model.llm import check_llm, make_chat_model
+from agent.model.structured import constrained
 from agent.services import Services
-from agent.structured import constrained
 from api.main import create_app
 from memadvisor.settings import Settings
 from tests.accounts import sign_up

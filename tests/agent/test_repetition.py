@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.repetition import repeats, without_repeats
+from agent.model.repetition import repeats, without_repeats
 
 
 def test_a_repeated_line_is_cut_before_the_repeat() -> None:

@@ -6,7 +6,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 from pydantic import BaseModel
 
-from agent.structured import StructuredOutputError, generate
+from agent.model.structured import StructuredOutputError, generate
 from tests.fakes.models import scripted
 
 

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agent.services import Services
-from memory.datatypes import DATA_TYPES
-from memory.userdata import NewRecord
+from memory.records.datatypes import DATA_TYPES, NewRecord
 
 NOW = datetime.now(UTC)
 

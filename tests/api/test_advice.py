@@ -267,7 +267,7 @@ async def test_the_chat_prompt_carries_insights_of_consented_types_only(
     graph = compile_graph(services)
     alice = services.accounts.local("alice").id
     services.user_data.consents.set(alice, {"health": True})
-    from memory.userdata import NewRecord
+    from memory.records.datatypes import NewRecord
 
     services.user_data.add_many(alice, [NewRecord("health", {"sleep_hours": 5})])
     services.analyst.analyse_user(alice)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from agent.services import Services
-from memory.models import AuditEntry
+from memory.storage.models import AuditEntry
 
 Register = Callable[[str], dict[str, str]]
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from agent.repetition import repeats
+from agent.model.repetition import repeats
 from agent.services import Services
 from api.main import create_app
 from tests.accounts import sign_up

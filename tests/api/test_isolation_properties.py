@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from agent.services import Services
 from api.security import create_access_token
-from memory.store import NewMemory
-from memory.userdata import NewRecord
+from memory.records.datatypes import NewRecord
+from memory.retrieval.store import NewMemory
 
 WORDS = ["dog", "Hangzhou", "salary", "insulin", "coffee", "猫", "杭州", "工资", "血压", "咖啡"]
 _names = itertools.count()

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
 from agent.services import Services
-from memory.models import Base
 from memory.privacy import USER_TABLES
+from memory.storage.models import Base
 from tests.accounts import PASSWORD
 from tests.api.sse import parse_sse
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from agent.services import Services
-from memory.models import AuthSession, RefreshToken
+from memory.storage.models import AuthSession, RefreshToken
 from tests.accounts import PASSWORD
 
 

@@ -19,8 +19,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from agent.celery_jobs import QUEUE, CeleryJobs, make_celery, serve_worker_metrics
-from agent.jobs import JobFunction
+from agent.jobs.celery_app import QUEUE, CeleryJobs, make_celery, serve_worker_metrics
+from agent.jobs.runner import JobFunction
 from agent.services import build_services, job_registry
 from memadvisor.settings import Settings
 

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from agent.celery_jobs import CeleryJobs, make_celery
+from agent.jobs.celery_app import CeleryJobs, make_celery
 from agent.services import Services, build_services
 from api.main import create_app
 from memadvisor.settings import Settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from memory.dense import COARSE_FROM, DenseIndex
+from memory.retrieval.index.dense import COARSE_FROM, DenseIndex
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int = 64) -> np.ndarray:

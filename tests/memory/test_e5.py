@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from memory.e5 import E5SmallEmbeddings, PassageWorker, QueryBatcher, _IdlePassages
+from memory.retrieval.e5 import E5SmallEmbeddings, PassageWorker, QueryBatcher, _IdlePassages
 
 QUERIES = ["What did I eat yesterday?", "我最近的血压怎么样", "piano lessons", "x", "周末爬山"]
 
@@ -108,7 +108,7 @@ def test_a_starved_idle_thread_leaves_the_work_to_the_caller(
 
 _TEAM_PROBE = """
 import json, os, threading
-from memory.e5 import E5SmallEmbeddings
+from memory.retrieval.e5 import E5SmallEmbeddings
 
 def bound():
     cores = []

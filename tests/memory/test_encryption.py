@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 from agent.services import Services
 from cli.main import app as cli
 from memadvisor.settings import Settings, get_settings
-from memory.crypto import EncryptionKeyError, Keyring
-from memory.db import make_engine, make_session_factory
-from memory.models import ConversationTurn, MemoryRow
 from memory.rekey import rotate
+from memory.storage.crypto import EncryptionKeyError, Keyring
+from memory.storage.db import make_engine, make_session_factory
+from memory.storage.models import ConversationTurn, MemoryRow
 
 Register = Callable[[str], dict[str, str]]
 CHINESE = "我的乙肝检查结果是阳性，别告诉我老板"
@@ -32,7 +32,7 @@ def _raw_bytes(folder: Path) -> dict[Path, bytes]:
 
 
 def _raw_values(services: Services) -> dict[Path, bytes]:
-    from memory.models import Base
+    from memory.storage.models import Base
 
     with services.engine.connect() as conn:
         return {

@@ -12,9 +12,9 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from agent.services import Services
-from memory.engagement import measure
-from memory.models import ConversationTurn, Feedback, RetrievalEvaluation, utcnow
-from memory.userdata import NewRecord
+from memory.records.datatypes import NewRecord
+from memory.storage.models import ConversationTurn, Feedback, RetrievalEvaluation, utcnow
+from memory.usage.engagement import measure
 
 
 def _turn(

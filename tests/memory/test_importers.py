@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from memory.importers import (
+from memory.records.importers import (
     ColumnMapping,
     ImportFormatError,
     detect_format,

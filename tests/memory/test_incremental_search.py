@@ -15,7 +15,7 @@ from collections.abc import Callable
 from prometheus_client import REGISTRY
 
 from agent.services import Services
-from memory.store import NewMemory
+from memory.retrieval.store import NewMemory
 
 MakeServices = Callable[..., Services]
 
@@ -152,7 +152,7 @@ def test_concurrent_writers_of_one_thread_get_distinct_positions(
     assert not errors
     from sqlalchemy import select
 
-    from memory.models import MemoryRow
+    from memory.storage.models import MemoryRow
 
     with services.sessions() as session:
         positions = sorted(

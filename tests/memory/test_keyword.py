@@ -9,9 +9,9 @@ import bm25s
 import numpy as np
 import pytest
 
-from memory.clock import ClockReading
-from memory.keyword import KeywordIndex
-from memory.user_index import IndexRow, UserIndex
+from memory.retrieval.clock import ClockReading
+from memory.retrieval.index.keyword import KeywordIndex
+from memory.retrieval.index.user import IndexRow, UserIndex
 
 WORDS = [f"w{i}" for i in range(40)]
 

@@ -10,11 +10,11 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import inspect, text
 
-from memory.accounts import Accounts
-from memory.crypto import Keyring
-from memory.db import downgrade, make_engine, make_session_factory, upgrade
-from memory.history import ChatHistory
-from memory.models import Base
+from memory.accounts.users import Accounts
+from memory.conversations.history import ChatHistory
+from memory.storage.crypto import Keyring
+from memory.storage.db import downgrade, make_engine, make_session_factory, upgrade
+from memory.storage.models import Base
 from tests.mysql import mysql_database
 
 KEYRING = Keyring([Fernet.generate_key().decode()], "term-hash-key-for-tests-" * 2)
@@ -145,8 +145,8 @@ def _seed_0005(url: str) -> None:
 
 
 def test_upgrade_0006_encrypts_existing_rows_and_hashes_terms(tmp_path: Path) -> None:
-    from memory.history import ChatHistory
-    from memory.models import MemoryRow, UserData, UserProfile
+    from memory.conversations.history import ChatHistory
+    from memory.storage.models import MemoryRow, UserData, UserProfile
 
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     _seed_0005(url)
@@ -187,7 +187,7 @@ def _upgrade_0008_keys_names_and_keeps_look_alike_accounts(url: str) -> None:
     """Existing look-alike names (Latin `alice`, Cyrillic `аlice`, as 0007 allowed) all survive:
     the oldest owns the key, the later one keeps signing in with its exact name, and no new
     variant can be registered."""
-    from memory.accounts import UsernameTakenError
+    from memory.accounts.users import UsernameTakenError
 
     upgrade(url, "0007")
     engine = make_engine(url)

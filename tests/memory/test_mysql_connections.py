@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, text
 
-from memory.accounts import Accounts
-from memory.db import make_engine, make_session_factory, upgrade
+from memory.accounts.users import Accounts
+from memory.storage.db import make_engine, make_session_factory, upgrade
 from tests.memory.test_migrations import KEYRING
 from tests.mysql import mysql_database, server_engine
 

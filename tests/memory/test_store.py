@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.services import Services
-from memory.store import NewMemory
+from memory.retrieval.store import NewMemory
 from tests.chroma_server import ChromaServer
 
 
@@ -188,8 +188,8 @@ def test_a_collection_built_for_another_distance_asks_for_reindex(tmp_path: Path
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from memory.embeddings import E5SmallEmbeddings
-    from memory.vectors import VectorIndex
+    from memory.retrieval.embeddings import E5SmallEmbeddings
+    from memory.retrieval.vectors import VectorIndex
 
     client = chromadb.PersistentClient(
         path=str(tmp_path), settings=ChromaSettings(anonymized_telemetry=False)

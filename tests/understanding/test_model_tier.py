@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent.capabilities import capabilities
+from agent.model.capabilities import capabilities
 from agent.understanding import understand
 from agent.understanding.model import uses_model
 from memadvisor.settings import Settings
@@ -97,7 +97,7 @@ def test_the_bundled_model_is_used_only_when_asked_and_only_in_english() -> None
 
 @pytest.mark.slow
 def test_the_real_bundled_model_never_breaks_the_merge() -> None:
-    from agent.llm import make_chat_model
+    from agent.model.llm import make_chat_model
 
     settings = Settings(_env_file=None, llm_temperature=0.0)
     llm = make_chat_model(settings)

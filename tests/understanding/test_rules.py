@@ -51,7 +51,7 @@ def test_money_in_both_languages() -> None:
 
 
 def test_every_record_is_valid_for_the_forms() -> None:
-    from memory.datatypes import validate_record
+    from memory.records.datatypes import validate_record
 
     for text in ("walked 11,200 steps today", "studied english for 90 minutes", "心率72"):
         for record in read(text).records:

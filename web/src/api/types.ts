@@ -41,7 +41,7 @@ export type Feedback = Schemas['FeedbackOut']
 /** Query of `GET /api/feedback`: your own feedback, optionally for some targets only. */
 export type FeedbackQuery = NonNullable<paths['/api/feedback']['get']['parameters']['query']>
 
-/** The kinds of structured data, each with its own fields (memory/datatypes.py). */
+/** The kinds of structured data, each with its own fields (memory/records/datatypes.py). */
 export type DataType = Schemas['UserDataOut']['data_type']
 export type UserDataRequest =
   paths['/api/user-data']['post']['requestBody']['content']['application/json']
@@ -57,7 +57,7 @@ export interface ColumnMapping {
   columns: Record<string, string>
 }
 export type CsvPreview = Schemas['CsvPreviewOut']
-export type Chart = Schemas['ChartOut']
+export type Chart = Schemas['Chart']
 export type Charts = Schemas['ChartsOut']
 export type ChartSeries = Schemas['ChartSeries']
 export type ChartPoint = Schemas['ChartPoint']

@@ -1,4 +1,4 @@
-// The fields of each kind of structured data, with the backend's rules (memory/datatypes.py):
+// The fields of each kind of structured data, with the backend's rules (memory/records/datatypes.py):
 // the one place the forms, the list and the validation of the web client read them from.
 import type { DataType } from '@/api'
 
@@ -46,7 +46,7 @@ export interface DataTypeSpec {
 const MONEY = { kind: 'number', min: 0, max: 1e12, step: 100 } as const
 const NOTE: FieldSpec = { name: 'note', kind: 'text', maxLength: 500 }
 
-/** Expense and income categories (memory/datatypes.py EXPENSE_CATEGORIES). */
+/** Expense and income categories (memory/records/datatypes.py EXPENSE_CATEGORIES). */
 export const CATEGORIES = [
   'food',
   'groceries',

@@ -1,0 +1,1 @@
+"""What the model writes besides the chat answer: recommendations, profiles, consolidated facts."""

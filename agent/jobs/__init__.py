@@ -1,0 +1,1 @@
+"""Background jobs: in process or on Celery workers, and the scheduled upkeep."""

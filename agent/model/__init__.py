@@ -1,0 +1,1 @@
+"""The model tier: factory, capabilities, queue, structured output, tokens, guards, metrics."""

@@ -1,0 +1,1 @@
+"""Accounts: users and profiles, sign-in sessions, usernames, the audit log."""

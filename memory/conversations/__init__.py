@@ -1,0 +1,1 @@
+"""Conversations: the chat history and users' feedback on answers."""

@@ -1,0 +1,130 @@
+"""MemAdvisor's own layout, CSV or JSON: one record per row, any data type.
+
+CSV: a header row with `data_type`, optional `recorded_at`, and the fields of the types
+(`steps`, `systolic_bp`, `income`, ...); empty cells are absent fields and list fields (`courses`,
+`goals`) are separated by `;`. Unknown columns are reported and ignored. JSON: a list of
+`{"data_type", "data": {...}, "recorded_at"?}` objects, with JSON numbers for numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import IO, Any
+
+from memory.records.datatypes import DATA_TYPES, SCHEMAS, check_recorded_at
+from memory.records.importers.base import ImportFormatError, ParsedImport, Progress, stream_size
+from memory.records.importers.text import csv_rows, open_text
+
+LIST_FIELDS = {"courses", "goals"}
+MAX_ROWS = 50_000
+MAX_JSON_BYTES = 20 * 1024 * 1024
+"""A JSON file is parsed whole, so it is kept small; CSV is read row by row."""
+KNOWN_COLUMNS = {"data_type", "recorded_at"} | {
+    name for schema in SCHEMAS.values() for name in schema.model_fields
+}
+
+
+def parse_records(
+    stream: IO[bytes], filename: str, progress: Progress | None = None
+) -> ParsedImport:
+    """Validate every row of a CSV or JSON file in our layout (row 1 is the first data row)."""
+    start = stream.tell()
+    head = stream.read(512)
+    stream.seek(start)
+    is_json = filename.lower().endswith(".json") or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"["
+    if is_json:
+        return _parse_json(stream, progress)
+    return _parse_csv(stream, progress)
+
+
+def _parse_json(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
+    size = stream_size(stream)
+    if size is not None and size > MAX_JSON_BYTES:
+        raise ImportFormatError(
+            f"a JSON file may have at most {MAX_JSON_BYTES >> 20} MB; use CSV for more"
+        )
+    content = stream.read(MAX_JSON_BYTES + 1)
+    if progress is not None:
+        progress(len(content), size)
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError("the JSON is not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise ImportFormatError(f"the JSON is invalid (line {exc.lineno}: {exc.msg})") from exc
+    except RecursionError as exc:
+        raise ImportFormatError("the JSON is nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ImportFormatError(f"the JSON has a value that cannot be read ({exc})") from exc
+    if not isinstance(data, list):
+        raise ImportFormatError("the JSON must be a list of records")
+    _check_rows(len(data))
+    parsed = ParsedImport(format="records")
+    for number, row in enumerate(data, start=1):
+        if not isinstance(row, dict):
+            parsed.reject(number, ["row: must be an object with data_type and data"])
+            continue
+        _validate_row(parsed, number, row, from_text=False)
+    return parsed
+
+
+def _parse_csv(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
+    rows = csv_rows(open_text(stream, progress))
+    header = [cell.strip() for cell in next(rows, [])]
+    if "data_type" not in header:
+        raise ImportFormatError(
+            "the CSV needs a header row with a data_type column; for another layout, import it "
+            "as any CSV (format=csv) and match its columns to fields"
+        )
+    parsed = ParsedImport(format="records")
+    unknown = [name for name in header if name and name not in KNOWN_COLUMNS]
+    if unknown:
+        parsed.notes.append(f"columns not imported (unknown): {', '.join(unknown)}")
+    number = 0
+    for cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue  # blank line
+        number += 1
+        _check_rows(number)
+        row: dict[str, Any] = {"data": {}}
+        for name, value in zip(header, cells, strict=False):
+            value = value.strip()
+            if not value or name not in KNOWN_COLUMNS:
+                continue
+            if name in ("data_type", "recorded_at"):
+                row[name] = value
+            elif name in LIST_FIELDS:
+                row["data"][name] = [part.strip() for part in value.split(";") if part.strip()]
+            else:
+                row["data"][name] = value
+        _validate_row(parsed, number, row, from_text=True)
+    return parsed
+
+
+def _check_rows(count: int) -> None:
+    if count > MAX_ROWS:
+        raise ImportFormatError(f"at most {MAX_ROWS} rows per import; split the file")
+
+
+def _validate_row(
+    parsed: ParsedImport, number: int, row: dict[str, Any], *, from_text: bool
+) -> None:
+    data_type = row.get("data_type")
+    if data_type not in DATA_TYPES:
+        parsed.reject(number, [f"data_type: must be one of {', '.join(DATA_TYPES)}"])
+        return
+    recorded_at: datetime | None = None
+    if row.get("recorded_at"):
+        try:
+            recorded_at = check_recorded_at(datetime.fromisoformat(str(row["recorded_at"])))
+        except ValueError as exc:
+            parsed.reject(
+                number, [f"recorded_at: {exc} (use a date such as 2026-11-24 or 2026-11-24T08:00)"]
+            )
+            return
+    data = row.get("data")
+    if not isinstance(data, dict):
+        parsed.reject(number, ["data: must be an object of fields"])
+        return
+    parsed.add(number, data_type, data, from_text=from_text, recorded_at=recorded_at)

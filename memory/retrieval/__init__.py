@@ -1,0 +1,1 @@
+"""`MemoryStore` and everything that writes, indexes and finds a user's memories."""

@@ -1,0 +1,115 @@
+"""Encryption at rest: what users confide is encrypted in SQL, keyword terms become keyed hashes.
+
+JSON columns that now hold ciphertext become long text; existing rows are encrypted (and the
+terms of existing memories hashed) with the keys that `memory.storage.db.upgrade` passes in
+`config.attributes["keyring"]`. Downgrading decrypts them again and recomputes plain terms.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-25 00:06:58.868709
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import mysql
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+LONG_TEXT: sa.types.TypeEngine[Any] = sa.Text().with_variant(mysql.LONGTEXT(), "mysql")
+
+# (table, primary key, column): every column this revision encrypts.
+ENCRYPTED = [
+    ("conversations", "id", "title"),
+    ("conversation_history", "id", "input_text"),
+    ("conversation_history", "id", "output_text"),
+    ("memories", "id", "text"),
+    ("memory_history", "id", "old_text"),
+    ("memory_history", "id", "new_text"),
+    ("user_profiles", "user_id", "summary"),
+    ("user_profiles", "user_id", "preferences"),
+    ("user_data", "id", "data"),
+    ("user_insights", "id", "text"),
+    ("user_insights", "id", "figures"),
+    ("feedback", "id", "comment"),
+    ("recommendations", "id", "payload"),
+]
+# (table, column, previous type, nullable): columns whose type changes to long text.
+RETYPED: list[tuple[str, str, sa.types.TypeEngine[Any], bool]] = [
+    ("conversations", "title", sa.String(length=255), False),
+    ("recommendations", "payload", sa.JSON(), False),
+    ("user_data", "data", sa.JSON(), False),
+    ("user_insights", "figures", sa.JSON(), False),
+    ("user_profiles", "preferences", sa.JSON(), False),
+    ("feedback", "comment", sa.Text(), True),
+]
+
+
+def _keyring() -> Any:
+    config = op.get_context().config
+    keyring = config.attributes.get("keyring") if config is not None else None
+    if keyring is None:
+        raise RuntimeError(
+            "existing rows must be encrypted (or decrypted): run `memadvisor db upgrade`, "
+            "which passes the encryption keys, instead of plain `alembic`"
+        )
+    return keyring
+
+
+def _convert(table: str, key: str, column: str, change: Callable[[str], str]) -> None:
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.text(f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL")
+    ).all()
+    for row_key, value in rows:
+        bind.execute(
+            sa.text(f"UPDATE {table} SET {column} = :value WHERE {key} = :key"),
+            {"value": change(str(value)), "key": row_key},
+        )
+
+
+def _has_rows() -> bool:
+    bind = op.get_bind()
+    return any(
+        bind.execute(sa.text(f"SELECT 1 FROM {table} LIMIT 1")).first() is not None
+        for table in {table for table, _, _ in ENCRYPTED}
+    )
+
+
+def upgrade() -> None:
+    keyring = _keyring() if _has_rows() else None  # refuse before changing anything
+    for table, column, previous, nullable in RETYPED:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column(
+                column, existing_type=previous, type_=LONG_TEXT, existing_nullable=nullable
+            )
+    if keyring is None:
+        return
+    for table, key, column in ENCRYPTED:
+        _convert(table, key, column, keyring.encrypt)
+    _convert("memories", "id", "terms", lambda terms: " ".join(keyring.hash_terms(terms.split())))
+
+
+def downgrade() -> None:
+    if _has_rows():
+        from memory.retrieval.tokenize import tokenize
+
+        keyring = _keyring()
+        for table, key, column in ENCRYPTED:
+            _convert(table, key, column, keyring.decrypt)
+        bind = op.get_bind()
+        for memory_id, text in bind.execute(sa.text("SELECT id, text FROM memories")).all():
+            bind.execute(
+                sa.text("UPDATE memories SET terms = :terms WHERE id = :id"),
+                {"terms": " ".join(tokenize(text)), "id": memory_id},
+            )
+    for table, column, previous, nullable in reversed(RETYPED):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column(
+                column, existing_type=LONG_TEXT, type_=previous, existing_nullable=nullable
+            )

@@ -1,0 +1,1 @@
+"""What fine-tuning learns from (examples, data sets, adapters), and the retrieval canary's runs."""

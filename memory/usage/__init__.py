@@ -1,0 +1,1 @@
+"""What the product counts about its use, naming no one: analytics, engagement."""
