@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     """The one folder holding every file the embedded defaults write (SQLite, Chroma)."""
     database_url: str | None = None
-    """SQLAlchemy URL; default `sqlite:///<data_dir>/memadvisor.db`. MySQL: `mysql+pymysql://...`."""
+    """SQLAlchemy URL; default `sqlite:///<data_dir>/memadvisor.db`. MySQL: `mysql+pymysql://...`,
+    PostgreSQL: `postgresql+psycopg://...` (or `postgresql://...`, which means the same)."""
     log_level: str = "INFO"
     """Python logging level of the API and CLI."""
 
