@@ -1,10 +1,11 @@
 """SQLAlchemy models: the source of truth for everything the product knows about a user.
 
 The vector index holds copies of `memories` rows only and can always be rebuilt from them.
-Columns are portable between SQLite and MySQL (utf8mb4): `String(255)` for indexed text, `LongText`
-for bodies (MySQL `TEXT` stops at 64 KB), timezone-aware datetimes with microseconds. What a user
-confides (messages, answers, memories, titles, profile, data, insights, comments) is stored
-encrypted (`EncryptedText`, `EncryptedJSON`); nothing may filter or sort on those columns in SQL.
+Columns are portable between SQLite, MySQL (utf8mb4) and PostgreSQL: `String(255)` for indexed
+text, `LongText` for bodies (MySQL `TEXT` stops at 64 KB), timezone-aware datetimes with
+microseconds; integer ids are never reused (`NEVER_REUSED`). What a user confides (messages,
+answers, memories, titles, profile, data, insights, comments) is stored encrypted
+(`EncryptedText`, `EncryptedJSON`); nothing may filter or sort on those columns in SQL.
 """
 
 from __future__ import annotations
@@ -74,6 +75,14 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+"""Table options of every table with an integer key: an id is never handed out twice.
+
+SQLite would otherwise reuse the highest deleted rowid, so the account (or turn, record) made
+after an erasure would get the erased one's id, and a late write by id would land on it. MySQL's
+InnoDB and PostgreSQL never reuse ids anyway."""
+
+
 class Base(DeclarativeBase):
     """Declarative base with one naming convention: constraints get the same names everywhere."""
 
@@ -84,6 +93,7 @@ class User(Base):
     """An account. Every other row belongs to exactly one user and is deleted with it."""
 
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
@@ -125,6 +135,7 @@ class ConversationTurn(Base):
         Index("ix_conversation_history_conv_time", "conversation_id", "created_at"),
         # Engagement counts users active since a time: a range scan that never reads the rows.
         Index("ix_conversation_history_time_user", "created_at", "user_id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -220,7 +231,7 @@ class MemoryTombstone(Base):
     """
 
     __tablename__ = "memory_tombstones"
-    __table_args__ = (Index("ix_memory_tombstones_user_seq", "user_id", "seq"),)
+    __table_args__ = (Index("ix_memory_tombstones_user_seq", "user_id", "seq"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -256,7 +267,10 @@ class UserData(Base):
     """
 
     __tablename__ = "user_data"
-    __table_args__ = (Index("ix_user_data_user_type_time", "user_id", "data_type", "recorded_at"),)
+    __table_args__ = (
+        Index("ix_user_data_user_type_time", "user_id", "data_type", "recorded_at"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -291,7 +305,7 @@ class UserInsight(Base):
     """
 
     __tablename__ = "user_insights"
-    __table_args__ = (Index("ix_user_insights_user_key", "user_id", "key"),)
+    __table_args__ = (Index("ix_user_insights_user_key", "user_id", "key"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -314,7 +328,7 @@ class Feedback(Base):
     """A user's verdict on an answer or a recommendation, per prompt version."""
 
     __tablename__ = "feedback"
-    __table_args__ = (Index("ix_feedback_time_type", "created_at", "target_type"),)
+    __table_args__ = (Index("ix_feedback_time_type", "created_at", "target_type"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -345,7 +359,7 @@ class MemoryChange(Base):
     """
 
     __tablename__ = "memory_history"
-    __table_args__ = (Index("ix_memory_history_user_memory", "user_id", "memory_id"),)
+    __table_args__ = (Index("ix_memory_history_user_memory", "user_id", "memory_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -387,7 +401,7 @@ class TrainingExample(Base):
     """
 
     __tablename__ = "training_examples"
-    __table_args__ = (Index("ix_training_examples_user_task", "user_id", "task"),)
+    __table_args__ = (Index("ix_training_examples_user_task", "user_id", "task"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -485,7 +499,7 @@ class AuditEntry(Base):
     """Who read, wrote, deleted or exported which sensitive data, and when (the user can see it)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_user_at", "user_id", "at"),)
+    __table_args__ = (Index("ix_audit_log_user_at", "user_id", "at"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -506,6 +520,7 @@ class RetrievalEvaluation(Base):
     """
 
     __tablename__ = "retrieval_evaluations"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -391,7 +391,15 @@ def test_upgrade_0012_records_who_answered_and_reads_older_turns_as_the_model(
         conn.execute(text("UPDATE conversation_history SET status='answered', answered_by=NULL"))
     assert history.get_turn(user.id, old.id).answered_by == "model"  # type: ignore[union-attr]
     new = history.begin_turn(user.id, old.conversation_id, "你好")
-    history.finish_turn(new.id, "…", prompt_version="f", model_name="m", answered_by="fallback")
+    history.finish_turn(
+        user.id,
+        new.conversation_id,
+        new.id,
+        "…",
+        prompt_version="f",
+        model_name="m",
+        answered_by="fallback",
+    )
     assert history.get_turn(user.id, new.id).answered_by == "fallback"  # type: ignore[union-attr]
     engine.dispose()
     downgrade(url, "0011")
@@ -458,3 +466,44 @@ def test_upgrade_0009_on_mysql(mysql_url: str) -> None:
 @pytest.mark.postgres
 def test_upgrade_0009_on_postgres(postgres_url: str) -> None:
     _upgrade_0009_renumbers_doubled_positions(postgres_url)
+
+
+def test_upgrade_0014_gives_integer_keys_autoincrement_and_keeps_every_row(
+    tmp_path: Path,
+) -> None:
+    """SQLite's tables are rebuilt with AUTOINCREMENT, rows and encrypted text intact; the ids of
+    the erased highest rows are not handed out again."""
+    from memory.models import NEVER_REUSED
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url, "0013", keyring=KEYRING)
+    engine = make_engine(url, keyring=KEYRING)
+    sessions = make_session_factory(engine)
+    accounts, history = Accounts(sessions), ChatHistory(sessions)
+    alice, bob = (accounts.create(name, password_hash=None) for name in ("alice", "bob"))
+    kept = history.begin_turn(alice.id, None, "我住在杭州")
+    gone = history.begin_turn(bob.id, None, "bob's turn")
+    engine.dispose()
+
+    upgrade(url, keyring=KEYRING)
+    engine = make_engine(url, keyring=KEYRING)
+    sessions = make_session_factory(engine)
+    accounts, history = Accounts(sessions), ChatHistory(sessions)
+    with engine.connect() as conn:
+        ddl = dict(
+            conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type='table'")).all()
+        )
+    rebuilt = {t.name for t in Base.metadata.sorted_tables if t.kwargs == NEVER_REUSED}
+    assert len(rebuilt) == 10
+    assert {name for name, sql in ddl.items() if "AUTOINCREMENT" in sql} == rebuilt
+    assert [t.input_text for t in history.turns(alice.id, kept.conversation_id)] == ["我住在杭州"]
+    assert accounts.by_username("bob") is not None
+
+    with engine.begin() as conn:  # the highest user and turn go (as erasure deletes them)
+        conn.execute(text("PRAGMA foreign_keys=ON"))
+        conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": bob.id})
+    carol = accounts.create("carol", password_hash=None)
+    turn = history.begin_turn(carol.id, None, "carol's turn")
+    engine.dispose()
+    assert carol.id > bob.id and turn.id > gone.id
+    _models_and_migrations_agree(url)
