@@ -37,6 +37,7 @@ from memory.accounts import Accounts
 from memory.datatypes import DataType, describe
 from memory.insights import InsightStore
 from memory.models import MemoryRow, Recommendation, UserData, UserInsight, UserProfile, new_id
+from memory.owners import owned_write
 from memory.store import MemoryStore
 from memory.training import MODEL_TRAINING, TrainingRegistry
 from memory.userdata import UserDataStore
@@ -174,7 +175,7 @@ class Advisor:
         for dimension, items in row.payload.items():
             for n, item in enumerate(items, start=1):
                 item["id"] = f"{row.id}-{dimension}-{n}"
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             session.add(row)
             session.flush()
             session.expunge(row)

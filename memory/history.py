@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.models import Conversation, ConversationTurn, MemoryRow, utcnow
+from memory.owners import owned_write
 
 TITLE_CHARS = 60
 
@@ -80,7 +81,7 @@ class ChatHistory:
 
     def begin_turn(self, user_id: int, conversation_id: str | None, text: str) -> Turn:
         """Save the user's message, in a new conversation when `conversation_id` is None."""
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             if conversation_id is None:
                 conversation = Conversation(user_id=user_id, title=_title(text))
                 session.add(conversation)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from memory.datatypes import DATA_TYPES, DataType, describe
 from memory.models import Consent, UserData, UserInsight, utcnow
+from memory.owners import owned_write
 from memory.store import MemoryStore, NewMemory
 from memory.training import MODEL_TRAINING, mark_stale
 
@@ -95,7 +96,7 @@ class Consents:
         Withdrawing `model_training` deletes the user's kept examples and marks stale every data
         set and adapter that holds them (`memory.training.mark_stale`).
         """
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             for data_type, on in changes.items():
                 row = session.get(Consent, (user_id, data_type))
                 if row is None:
@@ -153,7 +154,7 @@ class UserDataStore:
         if not records:
             return [], 0
         replaced: builtins.list[int] = []
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             if replace:
                 replaced = self._former_imports(session, user_id, records)
                 if replaced:

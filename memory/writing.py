@@ -19,6 +19,7 @@ from memory.clock import tick
 from memory.crypto import Keyring
 from memory.indexing import Indexer
 from memory.models import MemoryChange, MemoryClock, MemoryRow, MemoryTombstone, new_id, utcnow
+from memory.owners import UserGoneError, owned_write
 from memory.people import people_named
 from memory.records import CONSOLIDATED, Memory, NewMemory, validate
 from memory.tokenize import tokenize
@@ -126,7 +127,7 @@ class MemoryWriter:
                     if row.text == text:
                         return row.id
         [memory_id] = self.add_many(user_id, [NewMemory(text, kind="fact", source_id=source_id)])
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             session.add(
                 MemoryChange(
                     user_id=user_id,
@@ -239,7 +240,7 @@ class MemoryWriter:
 def _tick(session: Session, user_id: int) -> int:
     seq = tick(session, user_id)
     if seq is None:
-        raise LookupError(f"no user {user_id}")
+        raise UserGoneError(user_id)
     return seq
 
 
