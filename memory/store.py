@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from memory.crypto import Keyring
 from memory.index_cache import UserIndexes
 from memory.indexing import INDEX_BATCH, Indexer
-from memory.models import MemoryChange, MemoryRow
+from memory.models import MemoryChange, MemoryRow, User
 from memory.records import (
     CONSOLIDATED,
     MEMORY_KINDS,
@@ -275,9 +275,33 @@ class MemoryStore:
     def delete_user(self, user_id: int) -> int:
         """Forget every memory of a user: SQL rows, indexes, and vectors down to Chroma's files."""
         deleted = self._writer.delete_user_rows(user_id)
+        self.forget_user(user_id)
+        return deleted
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop what this process's indexes and the vector store hold of a user gone from SQL.
+
+        Called after the SQL delete has committed, so a vector that an indexer writes meanwhile is
+        either erased here or found orphaned by that indexer (`memory.indexing`).
+        """
         self._indexes.forget(user_id)
         try:
             self._vectors.erase_user(user_id)
         except VectorStoreUnavailableError as exc:
             logger.warning("%s: the user's vectors wait for reconcile", exc)
-        return deleted
+
+    def sweep_erased(self, user_id: int) -> int:
+        """After an erasure: erase whatever vectors of the user are still there; how many were.
+
+        The second line behind the indexers' own check (`memory.indexing`): a job queued after
+        the erasure runs after the work that was in flight in its queue. A user who exists is
+        never touched (ids are never reused, so an erased id is nobody else's).
+        """
+        with self._sessions() as session:
+            if session.get(User, user_id) is not None:
+                return 0
+        left = self._vectors.count(user_id)
+        if left:
+            logger.info("erasure sweep: %d vectors written after the erasure, erased", left)
+            self.forget_user(user_id)
+        return left

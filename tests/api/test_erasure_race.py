@@ -1,4 +1,4 @@
-"""The race of issue 26: an erased user's answer, still being written, never lands on another's turn.
+"""The race of issue 26: an erased user's answer, still being written, lands on nobody's turn.
 
 User H's turn streams; H deletes the account mid-stream; user A signs up and starts a turn at
 once. When H's generation ends, its answer finds nothing to write (H's turn is gone, and ids are
