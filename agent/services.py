@@ -215,6 +215,7 @@ class Services:
         self.jobs.close()
         if "model_queue" in self.__dict__:  # built on first use
             self.model_queue.close()
+        self.memory.close()
         self.engine.dispose()
 
 
@@ -285,6 +286,7 @@ def build_services(
         embeddings=embeddings,
         keyring=keyring,
         cache_bytes=settings.memory_index_cache_mb * 2**20,
+        sweep_seconds=settings.memory_index_sweep_seconds,
     )
     services = Services(
         settings=settings,

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     """Most memory (MiB) the in-memory search indexes of recently searched users take in each
     process; the least recently searched leave first (about 2.5 KB per memory: 1M memories of
     all users need about 2.5 GB to stay cached)."""
+    memory_index_sweep_seconds: float = Field(default=5.0, gt=0, le=3600)
+    """How often each process drops the cached search indexes of users erased in any process (one
+    query of their clocks): the most time an erased user's index stays in another process's
+    memory."""
     index_in_background: bool = True
     """Index new memories in a background job so the answer is never delayed by embedding."""
     index_threads: int = Field(default=1, ge=0)

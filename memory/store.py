@@ -71,12 +71,16 @@ class MemoryStore:
         keyring: Keyring,
         weights: SearchWeights | None = None,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
+        sweep_seconds: float | None = None,
     ) -> None:
+        """Wire the parts; with `sweep_seconds`, a thread drops erased users' cached indexes."""
         self._sessions = sessions
         self._vectors = vectors
         self.embeddings = embeddings
         """The embedding model of writes and searches (the retrieval canary reuses it)."""
         self._indexes = UserIndexes(sessions, vectors, max_bytes=cache_bytes)
+        if sweep_seconds is not None:
+            self._indexes.sweep_every(sweep_seconds)
         self._indexer = Indexer(
             sessions=sessions,
             vectors=vectors,
@@ -100,6 +104,10 @@ class MemoryStore:
     @weights.setter
     def weights(self, weights: SearchWeights) -> None:
         self._search.weights = weights
+
+    def close(self) -> None:
+        """Stop the sweeper of the cached indexes (the stores themselves need no closing)."""
+        self._indexes.close()
 
     @property
     def index_cache_bytes(self) -> int:
