@@ -38,9 +38,9 @@ test:
 	cd web && npm test
 	cd web && npm run e2e
 
-## test-fast: the suite without the real model, servers and MariaDB
+## test-fast: the suite without the real model, servers, MariaDB and PostgreSQL
 test-fast: setup-dev
-	$(PY) -m pytest -m "not slow and not mysql"
+	$(PY) -m pytest -m "not slow and not mysql and not postgres"
 
 ## lint: ruff, formatting, strict mypy, codespell
 lint: setup-dev

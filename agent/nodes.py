@@ -191,10 +191,14 @@ class ChatNodes:
 
     def _save_turn(self, state: State, ctx: Context) -> dict[str, Any]:
         history, memory = self.services.history, self.services.memory
-        turn_id = ctx.turn_id
-        if turn_id is None:
-            turn_id = history.begin_turn(ctx.user_id, ctx.conversation_id, state["message"]).id
+        if ctx.turn_id is None or ctx.conversation_id is None:
+            begun = history.begin_turn(ctx.user_id, ctx.conversation_id, state["message"])
+            turn_id, conversation_id = begun.id, begun.conversation_id
+        else:
+            turn_id, conversation_id = ctx.turn_id, ctx.conversation_id
         turn = history.finish_turn(
+            ctx.user_id,
+            conversation_id,
             turn_id,
             state.get("answer", ""),
             prompt_version=state.get("prompt_version", CHAT_PROMPT_VERSION),

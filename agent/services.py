@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -216,6 +217,7 @@ class Services:
         self.jobs.close()
         if "model_queue" in self.__dict__:  # built on first use
             self.model_queue.close()
+        self.memory.close()
         self.engine.dispose()
 
 
@@ -258,8 +260,12 @@ def build_services(
     migrate: bool = True,
     inline_jobs: bool | None = None,
     jobs: JobRunner | None = None,
+    embeddings: Embeddings | None = None,
 ) -> Services:
-    """Wire the stores, the model and the job runner described by `settings` (or `jobs`)."""
+    """Wire the stores, the model and the job runner described by `settings` (or `jobs`).
+
+    `chat_model` and `embeddings` replace the configured ones (tests hold them at a gate).
+    """
     check_variants(settings.prompt_variants)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keyring = make_keyring(settings)
@@ -267,7 +273,7 @@ def build_services(
         upgrade(settings.sqlalchemy_url, keyring=keyring)
     engine = make_engine(settings.sqlalchemy_url, keyring=keyring)
     sessions = make_session_factory(engine)
-    embeddings = make_embeddings(
+    embeddings = embeddings or make_embeddings(
         settings.embedding_model, settings.index_threads, settings.index_when_idle
     )
     memory = make_memory_store(
@@ -278,6 +284,7 @@ def build_services(
         chroma_dir=settings.chroma_dir,
         chroma_url=settings.chroma_url,
         cache_bytes=settings.memory_index_cache_mb * 2**20,
+        sweep_seconds=settings.memory_index_sweep_seconds,
     )
     services = Services(
         settings=settings,
@@ -334,12 +341,14 @@ def job_registry(services: Services) -> dict[str, JobFunction]:
     """Every background job by name, bound to `services` (kwargs are JSON-able for queues).
 
     Each is idempotent, so a queue may deliver it twice: indexing skips indexed memories, an
-    analysis keeps insights that did not change, a summary waits for new turns, and a turn is
-    consolidated once. `refresh_profiles`, `analyse_everyone` and `reconcile` fan out the scheduled
-    work (`agent.jobs.upkeep`); `eval_retrieval` is the daily retrieval canary (a new row each run).
+    analysis keeps insights that did not change, a summary waits for new turns, a turn is
+    consolidated once, and a sweep after an erasure finds nothing the second time.
+    `refresh_profiles`, `analyse_everyone` and `reconcile` fan out the scheduled work
+    (`agent.jobs.upkeep`); `eval_retrieval` is the daily retrieval canary (a new row each run).
     """
     return {
         "index_memories": lambda ids=None: index_memories(services.memory, ids),
+        "sweep_erased": lambda user_id: services.memory.sweep_erased(user_id),
         "analyse_user": lambda user_id: services.analyst.analyse_user(user_id),
         "summarize_profile": lambda user_id, at_least=None: services.summarize_profile(
             user_id, at_least=at_least

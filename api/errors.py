@@ -14,6 +14,7 @@ from agent.model.errors import LLMUnavailableError
 from agent.model.queue import ModelBusyError
 from memory.records.datatypes import explain
 from memory.retrieval.vectors import VectorStoreUnavailableError
+from memory.storage.owners import UserGoneError
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +64,20 @@ async def _vectors_unavailable(request: Request, exc: Exception) -> JSONResponse
     )
 
 
+async def _user_gone(request: Request, exc: Exception) -> JSONResponse:
+    # The account was erased while this request of its was running: it is signed out now.
+    logger.info("%s %s: the account was erased meanwhile", request.method, request.url.path)
+    return JSONResponse(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        content={"detail": "This account no longer exists."},
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LLMUnavailableError, _llm_unavailable)
     app.add_exception_handler(ModelBusyError, _model_busy)
     app.add_exception_handler(VectorStoreUnavailableError, _vectors_unavailable)
+    app.add_exception_handler(UserGoneError, _user_gone)

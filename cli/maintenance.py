@@ -104,7 +104,7 @@ def generate_keys() -> None:
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
-    """Create or migrate the database schema (SQLite file or MySQL)."""
+    """Create or migrate the database schema (SQLite file, MySQL or PostgreSQL)."""
     from agent.services import make_keyring
     from memory.storage.db import upgrade
 

@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     """The one folder holding every file the embedded defaults write (SQLite, Chroma)."""
     database_url: str | None = None
-    """SQLAlchemy URL; default `sqlite:///<data_dir>/memadvisor.db`. MySQL: `mysql+pymysql://...`."""
+    """SQLAlchemy URL; default `sqlite:///<data_dir>/memadvisor.db`. MySQL: `mysql+pymysql://...`,
+    PostgreSQL: `postgresql+psycopg://...` (or `postgresql://...`, which means the same)."""
     log_level: str = "INFO"
     """Python logging level of the API and CLI."""
 
@@ -62,6 +63,10 @@ class Settings(BaseSettings):
     """Most memory (MiB) the in-memory search indexes of recently searched users take in each
     process; the least recently searched leave first (about 2.5 KB per memory: 1M memories of
     all users need about 2.5 GB to stay cached)."""
+    memory_index_sweep_seconds: float = Field(default=5.0, gt=0, le=3600)
+    """How often each process drops the cached search indexes of users erased in any process (one
+    query of their clocks): the most time an erased user's index stays in another process's
+    memory."""
     index_in_background: bool = True
     """Index new memories in a background job so the answer is never delayed by embedding."""
     index_threads: int = Field(default=1, ge=0)

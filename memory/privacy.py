@@ -101,18 +101,23 @@ class PrivacyService:
         return document
 
     def erase(self, user_id: int) -> None:
-        """Delete the user everywhere: vectors and caches first, then every SQL row.
+        """Delete the user everywhere: every SQL row in one transaction, then vectors and caches.
 
         Data sets and adapters trained on the user's examples are marked stale in the same
-        transaction (a model cannot forget: it must be retrained without them).
+        transaction (a model cannot forget: it must be retrained without them). Vectors go after
+        the commit, so one an indexer writes meanwhile is erased here or by that indexer
+        (`memory.indexing`); the `sweep_erased` job looks once more.
         """
-        self._memory.delete_user(user_id)
         with self._sessions.begin() as session:
+            # The clock first: every writer of memories holds it until its commit, so none is
+            # halfway through while the rows go, and those that come later find no user.
+            session.execute(delete(MemoryClock).where(MemoryClock.user_id == user_id))
             mark_stale(session, user_id, "erasure")
             for model in reversed(list(USER_TABLES.values())):
                 column = model.__table__.c["user_id"]
                 session.execute(delete(model).where(column == user_id))
             session.execute(delete(User).where(User.id == user_id))
+        self._memory.forget_user(user_id)
         with self._sessions() as session:
             if session.get_bind().dialect.name == "sqlite":
                 # secure_delete zeroed the pages; move them out of the write-ahead log as well,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure what the tests need from the machine is there: the MariaDB server of the MySQL tests on
-# 127.0.0.1:3306 (root, no password), Debian's Chromium for the web end-to-end run, Debian's
+# 127.0.0.1:3306 (root, no password), the PostgreSQL server of the PostgreSQL tests on
+# 127.0.0.1:5432 (role postgres, trusted from this host), Debian's Chromium for the web end-to-end run, Debian's
 # redis-server for the Celery tests, Debian's prometheus (server and promtool) for the monitoring
 # tests and a Compose CLI to check deploy/. On a machine without them, install Debian's packages
 # first. Prints what it did.
@@ -58,6 +59,39 @@ if docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/nul
 else
   echo "Compose CLI: not installed; installing Debian's docker-compose"
   apt_install --no-install-recommends docker-compose || echo "docker-compose could not be installed; the compose check will be skipped" >&2
+fi
+
+# PostgreSQL: Debian's cluster, started with pg_ctlcluster. Like MariaDB's root below, the role
+# `postgres` is trusted on 127.0.0.1 (the tests create and drop throwaway databases as it).
+if port_open 5432; then
+  echo "PostgreSQL: running on 127.0.0.1:5432"
+else
+  if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    echo "PostgreSQL: not installed; installing Debian's postgresql"
+    apt_install postgresql || echo "postgresql could not be installed" >&2
+  fi
+  cluster=$(pg_lsclusters --no-header 2>/dev/null | awk 'NR == 1 { print $1, $2 }')
+  if [ -z "$cluster" ] && command -v pg_createcluster >/dev/null 2>&1; then
+    version=$(ls /usr/lib/postgresql | sort -V | tail -1)
+    pg_createcluster "$version" main >/dev/null && cluster="$version main"
+  fi
+  if [ -n "$cluster" ]; then
+    echo "PostgreSQL: starting cluster $cluster"
+    hba="/etc/postgresql/${cluster% *}/${cluster#* }/pg_hba.conf"
+    grep -q '^host all postgres 127.0.0.1/32 trust' "$hba" \
+      || sed -i '1i host all postgres 127.0.0.1/32 trust' "$hba"
+    # shellcheck disable=SC2086  # "version name", two arguments
+    pg_ctlcluster $cluster start || pg_ctlcluster $cluster reload
+  fi
+  for _ in $(seq 1 60); do
+    port_open 5432 && break
+    sleep 1
+  done
+  if port_open 5432; then
+    echo "PostgreSQL: running on 127.0.0.1:5432"
+  else
+    echo "PostgreSQL: could not be started; the tests marked 'postgres' will fail" >&2
+  fi
 fi
 
 if port_open 3306; then

@@ -48,6 +48,7 @@ from memory.storage.models import (
     UserProfile,
     new_id,
 )
+from memory.storage.owners import owned_write
 from memory.training.registry import MODEL_TRAINING, TrainingRegistry
 from prompts.advice import RULES_PROMPT_VERSION, render_advice
 from prompts.budget import PromptBudget
@@ -182,7 +183,7 @@ class Advisor:
         for dimension, items in row.payload.items():
             for n, item in enumerate(items, start=1):
                 item["id"] = f"{row.id}-{dimension}-{n}"
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             session.add(row)
             session.flush()
             session.expunge(row)

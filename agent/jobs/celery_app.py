@@ -21,7 +21,7 @@ from celery import Celery
 from celery.result import AsyncResult
 from celery.schedules import crontab
 
-from agent.jobs.runner import JobFunction
+from agent.jobs.runner import JobFunction, call_job
 from agent.model.structured import StructuredOutputError
 from memadvisor import metrics
 from memadvisor.settings import Settings
@@ -32,6 +32,7 @@ QUEUE = "memadvisor"
 TASK_PREFIX = "memadvisor."
 JOB_NAMES = (
     "index_memories",
+    "sweep_erased",
     "analyse_user",
     "summarize_profile",
     "consolidate_memory",
@@ -211,7 +212,7 @@ class _LazyRegistry:
             start, failed = time.perf_counter(), False
             metrics.job_enqueued(name)  # pending in a worker: running now
             try:
-                result = self.get()[name](**kwargs)
+                result = call_job(name, self.get()[name], kwargs)
             except Exception:
                 failed = True  # counted per attempt; Celery retries it
                 raise

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from memadvisor import metrics
 from memadvisor.cpu import lower_priority
+from memory.storage.owners import UserGoneError
 
 logger = logging.getLogger(__name__)
 
@@ -89,13 +90,26 @@ class InProcessJobs:
         """Run one job; the caller counted it as enqueued, this counts it as finished."""
         start, failed = time.perf_counter(), False
         try:
-            return function(**kwargs)
+            return call_job(name, function, kwargs)
         except Exception:
             failed = True
             logger.exception("background job %s failed; its work stays owed in SQL", name)
             return None
         finally:
             metrics.job_finished(name, time.perf_counter() - start, failed=failed)
+
+
+def call_job(name: str, function: JobFunction, kwargs: dict[str, Any]) -> Any:
+    """Run a job function, as every runner does.
+
+    A job whose user was erased while it ran has nothing left to write: that is its end, not a
+    failure (and not retried).
+    """
+    try:
+        return function(**kwargs)
+    except UserGoneError:
+        logger.info("background job %s: its user was erased meanwhile, nothing written", name)
+        return None
 
 
 class InlineJobs(InProcessJobs):

@@ -99,12 +99,12 @@ async def chat_stream(
         admission = services.model_queue.admit()
     except LLMUnavailableError as exc:
         metrics.model_unavailable()
-        return await _refuse(services, turn, str(exc))
+        return await _refuse(services, user.id, turn, str(exc))
     except ModelBusyError as exc:
-        return await _refuse(services, turn, str(exc), retry_after=exc.retry_after)
+        return await _refuse(services, user.id, turn, str(exc), retry_after=exc.retry_after)
     context = Context(user_id=user.id, conversation_id=turn.conversation_id, turn_id=turn.id)
     stopping = anyio.Event()  # set by sse-starlette when the server begins to shut down
-    state = _TurnState(turn.id, services, admission, in_flight(request), stopping)
+    state = _TurnState(context, services, admission, in_flight(request), stopping)
     return _TurnResponse(
         _events(graph, services, body.message, context, state),
         state,
@@ -117,10 +117,11 @@ async def chat_stream(
 
 
 async def _refuse(
-    services: Services, turn: Turn, reason: str, retry_after: int | None = None
+    services: Services, user_id: int, turn: Turn, reason: str, retry_after: int | None = None
 ) -> JSONResponse:
     """503 for a turn the model cannot take now: the message stays, the turn is marked failed."""
-    await asyncio.to_thread(services.history.fail_turn, turn.id, reason)
+    fail = services.history.fail_turn
+    await asyncio.to_thread(fail, user_id, turn.conversation_id, turn.id, reason)
     return JSONResponse(
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         content={
@@ -142,7 +143,8 @@ def in_flight(request: Request) -> set[int]:
 class _TurnState:
     """One streamed turn's bookkeeping, from the route to the end of its response."""
 
-    turn_id: int
+    context: Context
+    """Whose turn, in which conversation: a late write names all three."""
     services: Services
     admission: Admission
     turns: set[int]
@@ -152,9 +154,22 @@ class _TurnState:
     def __post_init__(self) -> None:
         self.turns.add(self.turn_id)
 
+    @property
+    def turn_id(self) -> int:
+        """The turn's id (the route saved it before the stream began)."""
+        assert self.context.turn_id is not None
+        return self.context.turn_id
+
     def stop_reason(self) -> str:
         """Why a stream that is cut short ends: the client left, or the server stops."""
         return SERVER_STOPPED if self.stopping.is_set() else "stopped by the user"
+
+    async def fail(self, reason: str) -> None:
+        """Mark the turn failed (if it is still there and still this user's), even if cancelled."""
+        ctx, fail = self.context, self.services.history.fail_turn
+        assert ctx.conversation_id is not None
+        done = asyncio.to_thread(fail, ctx.user_id, ctx.conversation_id, self.turn_id, reason)
+        await asyncio.shield(done)
 
 
 class _TurnResponse(EventSourceResponse):
@@ -176,8 +191,7 @@ class _TurnResponse(EventSourceResponse):
             state.admission.release()
             state.turns.discard(state.turn_id)
             if not state.started:
-                fail = state.services.history.fail_turn
-                await asyncio.shield(asyncio.to_thread(fail, state.turn_id, state.stop_reason()))
+                await state.fail(state.stop_reason())
 
 
 async def _events(
@@ -211,17 +225,16 @@ async def _events(
                     yield _event("final", final)
         except ServerStoppingError:
             logger.info("chat turn %s: unfinished when the server stopped", turn_id)
-            await asyncio.to_thread(services.history.fail_turn, turn_id, SERVER_STOPPED)
+            await state.fail(SERVER_STOPPED)
             yield _event("error", ChatError(message=SERVER_STOPPED))
         except asyncio.CancelledError:
             # The client stopped the stream, or the server stops: keep the message, note why.
             if not saved:
-                fail = services.history.fail_turn
-                await asyncio.shield(asyncio.to_thread(fail, turn_id, state.stop_reason()))
+                await state.fail(state.stop_reason())
             raise
         except ModelBusyError as exc:
             logger.info("chat turn %s: %s", turn_id, exc)
-            await asyncio.to_thread(services.history.fail_turn, turn_id, str(exc))
+            await state.fail(str(exc))
             error = ChatError(message=f"{exc} Your message was saved.", retry_after=exc.retry_after)
             yield _event("error", error)
         except Exception as exc:
@@ -231,7 +244,7 @@ async def _events(
                 yield _event("error", ChatError(message=DELETED))
                 return
             logger.exception("chat turn %s failed", turn_id)
-            await asyncio.to_thread(services.history.fail_turn, turn_id, repr(exc))
+            await state.fail(repr(exc))
             reason = (
                 str(exc) if isinstance(exc, LLMUnavailableError) else "The model failed to answer."
             )

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.storage.models import AuditEntry
+from memory.storage.owners import owned_write
 
 Action = Literal["read", "write", "delete", "export", "login", "logout"]
 Resource = Literal[
@@ -57,7 +58,7 @@ class AuditLog:
         client: str | None = None,
     ) -> None:
         """Append one entry."""
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             session.add(
                 AuditEntry(
                     user_id=user_id,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from memory.accounts.usernames import username_key
 from memory.storage.models import MemoryClock, User, UserProfile, utcnow
+from memory.storage.owners import owned_write
 
 
 class UsernameTakenError(ValueError):
@@ -122,7 +123,7 @@ class Accounts:
 
     def set_height(self, user_id: int, height_cm: float | None) -> None:
         """Record (or clear) the user's height; not a correction of the summary."""
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             row = session.get(UserProfile, user_id)
             if row is None:
                 row = UserProfile(user_id=user_id)
@@ -139,7 +140,7 @@ class Accounts:
         summarized_turns: int | None = None,
     ) -> Profile:
         """Change the profile; a change by the user is marked so the summariser respects it."""
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             row = session.get(UserProfile, user_id)
             if row is None:
                 row = UserProfile(user_id=user_id)

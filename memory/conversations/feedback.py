@@ -12,6 +12,7 @@ from sqlalchemy import Integer, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.storage.models import ConversationTurn, Feedback, Recommendation
+from memory.storage.owners import owned_write
 
 
 class UnknownTargetError(LookupError):
@@ -53,7 +54,7 @@ class FeedbackStore:
         adopted: bool = False,
     ) -> Feedback:
         """Store feedback; UnknownTargetError unless the target is the user's own."""
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             version, variant, with_memories, model, adapter = self._target(
                 session, user_id, target_type, target_id
             )

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.storage.models import Conversation, ConversationTurn, MemoryRow, utcnow
+from memory.storage.owners import owned_write
 
 TITLE_CHARS = 60
 
@@ -80,7 +81,7 @@ class ChatHistory:
 
     def begin_turn(self, user_id: int, conversation_id: str | None, text: str) -> Turn:
         """Save the user's message, in a new conversation when `conversation_id` is None."""
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             if conversation_id is None:
                 conversation = Conversation(user_id=user_id, title=_title(text))
                 session.add(conversation)
@@ -97,6 +98,8 @@ class ChatHistory:
 
     def finish_turn(
         self,
+        user_id: int,
+        conversation_id: str,
         turn_id: int,
         answer: str,
         *,
@@ -107,11 +110,11 @@ class ChatHistory:
     ) -> Turn:
         """Record the answer, who gave it (the model or the fallback) and the memories used.
 
-        The memories are stamped as used just now. Raises TurnNotFoundError when the turn is gone
-        (its account was deleted meanwhile).
+        The memories are stamped as used just now. Raises TurnNotFoundError when the turn is not
+        there any more (its conversation or account was deleted meanwhile).
         """
         with self._sessions.begin() as session:
-            row = session.get(ConversationTurn, turn_id)
+            row = _owned_turn(session, user_id, conversation_id, turn_id)
             if row is None:
                 raise TurnNotFoundError(turn_id)
             row.output_text = answer
@@ -125,18 +128,18 @@ class ChatHistory:
             if used := [str(m["id"]) for m in row.memories_used if m.get("id")]:
                 session.execute(
                     update(MemoryRow)
-                    .where(MemoryRow.user_id == row.user_id, MemoryRow.id.in_(used))
+                    .where(MemoryRow.user_id == user_id, MemoryRow.id.in_(used))
                     .values(last_used_at=row.answered_at)
                 )
             return Turn.from_row(row)
 
-    def fail_turn(self, turn_id: int, error: str) -> None:
+    def fail_turn(self, user_id: int, conversation_id: str, turn_id: int, error: str) -> None:
         """Mark a turn whose answer could not be produced; the message itself stays.
 
         A turn deleted meanwhile (with its conversation or account) has nothing left to mark.
         """
         with self._sessions.begin() as session:
-            row = session.get(ConversationTurn, turn_id)
+            row = _owned_turn(session, user_id, conversation_id, turn_id)
             if row is not None:
                 row.status = "failed"
                 row.error = error[:2000]
@@ -253,6 +256,23 @@ class ChatHistory:
         if conversation is None or conversation.user_id != user_id:
             raise ConversationNotFoundError(conversation_id)
         return conversation
+
+
+def _owned_turn(
+    session: Session, user_id: int, conversation_id: str, turn_id: int
+) -> ConversationTurn | None:
+    """The turn, if it is still this user's, in this conversation (late writes find it so).
+
+    Never by id alone: an answer that arrives after its account or conversation was deleted must
+    find nothing, not whatever row has that id now.
+    """
+    return session.scalar(
+        select(ConversationTurn).where(
+            ConversationTurn.id == turn_id,
+            ConversationTurn.user_id == user_id,
+            ConversationTurn.conversation_id == conversation_id,
+        )
+    )
 
 
 def _title(text: str) -> str:

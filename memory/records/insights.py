@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.storage.models import UserInsight
+from memory.storage.owners import owned_write
 
 SEVERITY_ORDER = {"alert": 0, "warning": 1, "info": 2, "good": 3}
 """Most pressing first."""
@@ -38,7 +39,7 @@ class InsightStore:
         When the stored ones already say the same, nothing is written: a rerun of an analysis
         (a retried or redelivered job) keeps the rows, so cached recommendations stay valid.
         """
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             stored = session.scalars(
                 select(UserInsight)
                 .where(UserInsight.user_id == user_id, UserInsight.category == category)

@@ -19,6 +19,7 @@ from memory.records.datatypes import DATA_TYPES, DataType, NewRecord
 from memory.records.describe import describe
 from memory.retrieval.store import MemoryStore, NewMemory
 from memory.storage.models import Consent, UserData, UserInsight, utcnow
+from memory.storage.owners import owned_write
 from memory.training.registry import MODEL_TRAINING, mark_stale
 
 Purpose = Literal["model_training"]
@@ -86,7 +87,7 @@ class Consents:
         Withdrawing `model_training` deletes the user's kept examples and marks stale every data
         set and adapter that holds them (`memory.training.registry.mark_stale`).
         """
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             for data_type, on in changes.items():
                 row = session.get(Consent, (user_id, data_type))
                 if row is None:
@@ -144,7 +145,7 @@ class UserDataStore:
         if not records:
             return [], 0
         replaced: builtins.list[int] = []
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             if replace:
                 replaced = self._former_imports(session, user_id, records)
                 if replaced:

@@ -3,12 +3,13 @@
 It is also what a search reads to learn what changed since it last looked.
 
 A write of a user's memories first advances the user's clock (`tick`): an `UPDATE` of their one
-`memory_clocks` row, whose lock (a row lock in InnoDB, the write lock in SQLite) is held until the
-transaction commits. Hence the user's writes commit in the order of their sequence numbers, the
-rows they touch carry that number (`memories.seq`, `memory_tombstones.seq`), and "max + 1" thread
-positions are read and assigned by one writer at a time. A search reads the clock (`read`) before
-anything else, then only the rows past the sequence its index has seen; rows that commit meanwhile
-are read again next time, which changes nothing (applying a change twice is harmless).
+`memory_clocks` row, whose lock (a row lock in InnoDB and PostgreSQL, the write lock in SQLite) is
+held until the transaction commits. Hence the user's writes commit in the order of their sequence
+numbers, the rows they touch carry that number (`memories.seq`, `memory_tombstones.seq`), and
+"max + 1" thread positions are read and assigned by one writer at a time. A search reads the clock
+(`read`) before anything else, then only the rows past the sequence its index has seen; rows that
+commit meanwhile are read again next time, which changes nothing (applying a change twice is
+harmless).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import mysql, sqlite
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from memory.storage.models import MemoryClock, User, new_id
@@ -85,8 +86,12 @@ def new_generation(session: Session, user_ids: Iterable[int] | None = None) -> N
 
 
 def _create(session: Session, user_id: int) -> None:
+    """Insert the user's clock unless another writer just did (each dialect says it its way)."""
     values = {"user_id": user_id, "seq": 0, "generation": new_id()}
-    if session.get_bind().dialect.name == "mysql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "mysql":
         session.execute(mysql.insert(MemoryClock).values(values).prefix_with("IGNORE"))
+    elif dialect == "postgresql":
+        session.execute(postgresql.insert(MemoryClock).values(values).on_conflict_do_nothing())
     else:
         session.execute(sqlite.insert(MemoryClock).values(values).on_conflict_do_nothing())

@@ -28,6 +28,7 @@ def make_memory_store(
     chroma_url: str | None = None,
     weights: SearchWeights | None = None,
     cache_bytes: int = DEFAULT_CACHE_BYTES,
+    sweep_seconds: float | None = None,
 ) -> MemoryStore:
     """A store on these SQL sessions, with its vectors in `collection`.
 
@@ -44,4 +45,5 @@ def make_memory_store(
         keyring=keyring,
         weights=weights,
         cache_bytes=cache_bytes,
+        sweep_seconds=sweep_seconds,
     )

@@ -5,6 +5,11 @@ written yet is owed (`indexed_at IS NULL`): chat writes its turn with the vector
 pays it (`index_pending`), and a Chroma server that is down leaves whatever it missed owed or
 orphaned until `reconcile` (`memadvisor reindex`) settles both. Writing a vector advances its
 user's clock (`memory.retrieval.clock`), so every process's index reads it at its next search.
+
+A memory deleted (or its user erased) while its vector was being computed leaves no vector: the
+indexer writes the vector first, then, in the transaction that marks rows indexed, reads which of
+them still exist and deletes the vectors of the others; deleters delete vectors after their SQL
+commit. Whichever of the two comes last finds the vector and deletes it.
 """
 
 from __future__ import annotations
@@ -159,25 +164,46 @@ class Indexer:
             for row, vector in zip(rows, own, strict=True)
         ]
         matrix = np.asarray(vectors, dtype=np.float32)  # as Chroma stores them, and the hand-over
-        self._vectors.upsert(
-            [row.id for row in rows], matrix, [_vector_metadata(row) for row in rows]
-        )
+        ids = [row.id for row in rows]
+        self._vectors.upsert(ids, matrix, [_vector_metadata(row) for row in rows])
         by_user: dict[int, list[int]] = defaultdict(list)
         for i, row in enumerate(rows):
             by_user[row.user_id].append(i)
         with self._sessions.begin() as session:
             now = utcnow()
-            ticked = tick_many(session, by_user)
+            ticked = tick_many(session, by_user)  # the users that still exist, their clocks held
             for user_id, seq in ticked.items():
                 session.execute(
                     update(MemoryRow)
-                    .where(MemoryRow.id.in_([rows[i].id for i in by_user[user_id]]))
+                    .where(
+                        MemoryRow.user_id == user_id,
+                        MemoryRow.id.in_([rows[i].id for i in by_user[user_id]]),
+                    )
                     .values(indexed_at=now, seq=seq)
                 )
+            kept = set(session.scalars(select(MemoryRow.id).where(MemoryRow.id.in_(ids))))
+        self._forget_vanished([row for row in rows if row.id not in kept], set(ticked))
         if self._on_indexed is not None:
             for user_id, seq in ticked.items():
                 at = by_user[user_id]
                 self._on_indexed(user_id, seq, [rows[i].id for i in at], matrix[at])
+
+    def _forget_vanished(self, vanished: Sequence[MemoryRow], live_users: set[int]) -> None:
+        """Delete the vectors just written for rows that were deleted while they were embedded.
+
+        A deleter removes vectors after its SQL commit, and this indexer checks SQL after its
+        vector write: whichever comes last deletes, so no interleaving leaves a vector behind. A
+        user erased meanwhile has every vector erased again, down to Chroma's log.
+        """
+        if not vanished:
+            return
+        try:
+            for user_id in sorted({row.user_id for row in vanished} - live_users):
+                logger.info("a user was erased while their memories were indexed: erasing again")
+                self._vectors.erase_user(user_id)
+            self._vectors.delete([row.id for row in vanished if row.user_id in live_users])
+        except VectorStoreUnavailableError as exc:
+            logger.warning("%s: vectors of deleted memories wait for reconcile", exc)
 
     def _previous_texts(self, rows: Sequence[MemoryRow]) -> dict[str, str]:
         """For each row in a thread, the text of the memory just before it in that thread."""

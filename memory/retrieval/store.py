@@ -42,7 +42,7 @@ from memory.retrieval.search import HybridSearch, SearchWeights
 from memory.retrieval.vectors import VectorIndex, VectorStoreUnavailableError
 from memory.retrieval.writing import MemoryWriter
 from memory.storage.crypto import Keyring
-from memory.storage.models import MemoryChange, MemoryRow
+from memory.storage.models import MemoryChange, MemoryRow, User
 
 __all__ = [
     "CONSOLIDATED",
@@ -72,12 +72,16 @@ class MemoryStore:
         keyring: Keyring,
         weights: SearchWeights | None = None,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
+        sweep_seconds: float | None = None,
     ) -> None:
+        """Wire the parts; with `sweep_seconds`, a thread drops erased users' cached indexes."""
         self._sessions = sessions
         self._vectors = vectors
         self.embeddings = embeddings
         """The embedding model of writes and searches (the retrieval canary reuses it)."""
         self._indexes = UserIndexes(sessions, vectors, max_bytes=cache_bytes)
+        if sweep_seconds is not None:
+            self._indexes.sweep_every(sweep_seconds)
         self._indexer = Indexer(
             sessions=sessions,
             vectors=vectors,
@@ -274,15 +278,43 @@ class MemoryStore:
         return self._writer.delete_sources(user_id, kind, source_ids)
 
     def close(self) -> None:
-        """Release the vector store's client (it reconnects if the store is used again)."""
+        """Stop the sweeper of the cached indexes and release the vector store's client.
+
+        The client reconnects if the store is used again.
+        """
+        self._indexes.close()
         self._vectors.close()
 
     def delete_user(self, user_id: int) -> int:
         """Forget every memory of a user: SQL rows, indexes, and vectors down to Chroma's files."""
         deleted = self._writer.delete_user_rows(user_id)
+        self.forget_user(user_id)
+        return deleted
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop what this process's indexes and the vector store hold of a user gone from SQL.
+
+        Called after the SQL delete has committed, so a vector that an indexer writes meanwhile is
+        either erased here or found orphaned by that indexer (`memory.indexing`).
+        """
         self._indexes.forget(user_id)
         try:
             self._vectors.erase_user(user_id)
         except VectorStoreUnavailableError as exc:
             logger.warning("%s: the user's vectors wait for reconcile", exc)
-        return deleted
+
+    def sweep_erased(self, user_id: int) -> int:
+        """After an erasure: erase whatever vectors of the user are still there; how many were.
+
+        The second line behind the indexers' own check (`memory.indexing`): a job queued after
+        the erasure runs after the work that was in flight in its queue. A user who exists is
+        never touched (ids are never reused, so an erased id is nobody else's).
+        """
+        with self._sessions() as session:
+            if session.get(User, user_id) is not None:
+                return 0
+        left = self._vectors.count(user_id)
+        if left:
+            logger.info("erasure sweep: %d vectors written after the erasure, erased", left)
+            self.forget_user(user_id)
+        return left

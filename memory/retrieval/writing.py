@@ -29,6 +29,7 @@ from memory.storage.models import (
     new_id,
     utcnow,
 )
+from memory.storage.owners import UserGoneError, owned_write
 
 
 class MemoryWriter:
@@ -133,7 +134,7 @@ class MemoryWriter:
                     if row.text == text:
                         return row.id
         [memory_id] = self.add_many(user_id, [NewMemory(text, kind="fact", source_id=source_id)])
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             session.add(
                 MemoryChange(
                     user_id=user_id,
@@ -246,7 +247,7 @@ class MemoryWriter:
 def _tick(session: Session, user_id: int) -> int:
     seq = tick(session, user_id)
     if seq is None:
-        raise LookupError(f"no user {user_id}")
+        raise UserGoneError(user_id)
     return seq
 
 

@@ -1,4 +1,4 @@
-"""Engines, sessions and migrations for SQLite (embedded default) and MySQL (scaled)."""
+"""Engines, sessions and migrations for SQLite (embedded default), MySQL and PostgreSQL (scaled)."""
 
 from __future__ import annotations
 
@@ -21,22 +21,28 @@ def make_engine(url: str, *, keyring: Keyring | None = None) -> Engine:
 
     SQLite: foreign keys on (for ON DELETE CASCADE), WAL so readers do not block the writer,
     deleted content overwritten (erasure leaves no text in the file), the parent folder created.
-    MySQL: utf8mb4 so Chinese and emoji survive, pings before reuse and recycling so a dropped
-    connection is replaced instead of failing a request. With a `keyring`, the engine reads and
-    writes encrypted columns; without one, touching them fails.
+    MySQL and PostgreSQL (`postgresql+psycopg://`): pings before reuse and recycling, so a dropped
+    connection is replaced instead of failing a request; MySQL in utf8mb4 so Chinese and emoji
+    survive, PostgreSQL sessions in UTC so stored times never depend on the server's zone. With a
+    `keyring`, the engine reads and writes encrypted columns; without one, touching them fails.
     """
     parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver we ship (psycopg 3)
+    backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {}
-    if parsed.get_backend_name() == "sqlite":
+    if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    elif parsed.get_backend_name() == "mysql":
-        if "charset" not in parsed.query:
-            parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    else:
         kwargs.update(pool_pre_ping=True, pool_recycle=1800, pool_size=10, max_overflow=20)
+        if backend == "mysql" and "charset" not in parsed.query:
+            parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+        elif backend == "postgresql":
+            kwargs["connect_args"] = {"options": "-c timezone=UTC"}
     engine = create_engine(parsed, **kwargs)
-    if parsed.get_backend_name() == "sqlite":
+    if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if keyring is not None:
         attach(engine, keyring)

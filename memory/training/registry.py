@@ -28,6 +28,7 @@ from memory.storage.models import (
     TrainingSetUser,
     utcnow,
 )
+from memory.storage.owners import owned_write
 
 MODEL_TRAINING: Final = "model_training"
 """The consent, beside the data types, that lets a user's approved answers train models."""
@@ -130,7 +131,7 @@ class TrainingRegistry:
         source_id: str | None = None,
     ) -> bool:
         """Keep one valid answer and its exact prompt, only if the user consents (else False)."""
-        with self._sessions.begin() as session:
+        with owned_write(self._sessions, user_id) as session:
             consent = session.get(Consent, (user_id, MODEL_TRAINING))
             if consent is None or not consent.granted:
                 return False

@@ -130,7 +130,7 @@ async def test_long_turns_and_memories_never_overflow_the_bundled_window(
     for i in range(8):
         turn = services.history.begin_turn(alice, conversation, f"Question {i}: " + "why? " * 60)
         services.history.finish_turn(
-            turn.id, "Because " * 300, prompt_version="t", model_name="t", memories_used=[]
+            alice, conversation, turn.id, "Because " * 300, prompt_version="t", model_name="t"
         )
 
     await graph.ainvoke(

@@ -70,7 +70,9 @@ def snapshot(services: Services, user_id: int) -> dict[str, Any]:
 def answered_turn(services: Services, user_id: int, text: str) -> str:
     """A chat turn as the chat graph leaves it: answered, its memory not indexed yet."""
     turn = services.history.begin_turn(user_id, None, text)
-    services.history.finish_turn(turn.id, "Noted.", prompt_version="t", model_name="t")
+    services.history.finish_turn(
+        user_id, turn.conversation_id, turn.id, "Noted.", prompt_version="t", model_name="t"
+    )
     return services.memory.add(user_id, text, kind="turn", thread=turn.conversation_id, index=False)
 
 

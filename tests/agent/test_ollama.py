@@ -116,7 +116,7 @@ def test_structured_output_sends_the_json_schema_as_ollamas_format(
         alice = services.accounts.local("alice").id
         turn = services.history.begin_turn(alice, None, "I run marathons")
         services.history.finish_turn(
-            turn.id, "Great", prompt_version="t", model_name="t", memories_used=[]
+            alice, turn.conversation_id, turn.id, "Great", prompt_version="t", model_name="t"
         )
         summary = services.summarize_profile(alice, force=True)
     assert summary.summary == "Runs marathons."

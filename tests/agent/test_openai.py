@@ -83,7 +83,9 @@ def test_summariser_consolidation_and_recommendations_through_the_server(
     )
     alice = services.accounts.local("alice").id
     turn = services.history.begin_turn(alice, None, "I run every morning and I live in Hangzhou.")
-    services.history.finish_turn(turn.id, "Great!", prompt_version="t", model_name="t")
+    services.history.finish_turn(
+        alice, turn.conversation_id, turn.id, "Great!", prompt_version="t", model_name="t"
+    )
     memory_id = services.memory.add(alice, turn.input_text, kind="turn", source_id=str(turn.id))
 
     profile = services.summarize_profile(alice, force=True)

@@ -141,12 +141,9 @@ def test_old_records_and_types_without_consent_give_nothing(services: Services, 
 
 def test_insight_text_follows_the_users_language(services: Services, user: int) -> None:
     add(services, user, "health", [(1, {"sleep_hours": 6})])
+    turn = services.history.begin_turn(user, None, "我最近睡得不好")
     services.history.finish_turn(
-        services.history.begin_turn(user, None, "我最近睡得不好").id,
-        "好的",
-        prompt_version="t",
-        model_name="t",
-        memories_used=[],
+        user, turn.conversation_id, turn.id, "好的", prompt_version="t", model_name="t"
     )
     assert "小时" in insights(services, user)["health.sleep"]["text"]
 
@@ -163,12 +160,9 @@ def test_rerunning_the_analysis_replaces_instead_of_piling_up(
 def _guidelines(services: Services, user: int, language: str) -> None:
     """Make the user's last message be in `language` (auto guidelines follow it)."""
     text = "我最近血压有点高" if language == "zh" else "my blood pressure is high"
+    turn = services.history.begin_turn(user, None, text)
     services.history.finish_turn(
-        services.history.begin_turn(user, None, text).id,
-        "ok",
-        prompt_version="t",
-        model_name="t",
-        memories_used=[],
+        user, turn.conversation_id, turn.id, "ok", prompt_version="t", model_name="t"
     )
 
 

@@ -1,5 +1,6 @@
 """Every test of the stores runs on each stack: the embedded one (SQLite file, Chroma folder), a
-fresh MariaDB/MySQL database, and the scaled-out one (MySQL and a `chroma run` server).
+fresh MariaDB/MySQL or PostgreSQL database, and the scaled-out one (MySQL and a `chroma run`
+server).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import pytest
 from memadvisor.settings import Settings
 from tests.chroma_server import ChromaServer
 from tests.mysql import mysql_database
+from tests.postgres import postgres_database
 
 STACKS = [
     pytest.param(("sqlite", "folder"), id="sqlite"),
     pytest.param(("mysql", "folder"), id="mysql", marks=pytest.mark.mysql),
+    pytest.param(("postgres", "folder"), id="postgres", marks=pytest.mark.postgres),
     pytest.param(
         ("mysql", "server"),
         id="mysql-chroma-server",
@@ -33,11 +36,11 @@ def stack(request: pytest.FixtureRequest) -> tuple[str, str]:
 
 @pytest.fixture
 def database_url(stack: tuple[str, str]) -> Iterator[str | None]:
-    """None (the SQLite file in the data folder), or the URL of a throwaway MySQL database."""
+    """None (the SQLite file in the data folder), or the URL of a throwaway server database."""
     if stack[0] == "sqlite":
         yield None
     else:
-        with mysql_database() as url:
+        with mysql_database() if stack[0] == "mysql" else postgres_database() as url:
             yield url
 
 

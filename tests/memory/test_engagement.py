@@ -22,6 +22,8 @@ def _turn(
 ) -> int:
     turn = services.history.begin_turn(user_id, None, "hello")
     services.history.finish_turn(
+        user_id,
+        turn.conversation_id,
         turn.id,
         "hi",
         prompt_version="chat-v1",
@@ -49,7 +51,7 @@ def test_engagement_counts_windows_returning_users_feedback_and_consents(
     _turn(services, alice, days_ago=10)  # active the week before too: returning
     _turn(services, bob, days_ago=20)
     failed = services.history.begin_turn(bob, None, "hello?")
-    services.history.fail_turn(failed.id, "model down")
+    services.history.fail_turn(bob, failed.conversation_id, failed.id, "model down")
     services.feedback.add(alice, target_type="turn", target_id=str(answered), rating=1)
     with services.sessions.begin() as session:  # recommendation feedback, as the route stores it
         session.add(

@@ -10,6 +10,7 @@ before it started.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from prometheus_client import REGISTRY
@@ -126,6 +127,28 @@ def test_erasure_reaches_the_indexes_of_every_process(
     services.privacy.erase(alice)
     assert other.memory.search(alice, "allergic", k=1) == []
     assert other.memory.index_cache_bytes == 0
+
+
+def test_an_idle_process_drops_an_erased_users_index_within_the_sweep(
+    services: Services, make_services: MakeServices
+) -> None:
+    """The other process never searches for the erased user again, and still lets go of them."""
+    other = make_services(memory_index_sweep_seconds=0.2)
+    alice = services.accounts.local("alice").id
+    bob = services.accounts.local("bob").id
+    services.memory.add(alice, "I am allergic to penicillin")
+    services.memory.add(bob, "I keep bees")
+    assert other.memory.search(alice, "allergic", k=1) and other.memory.search(bob, "bees", k=1)
+    held = other.memory.index_cache_bytes
+
+    services.privacy.erase(alice)
+
+    deadline = time.monotonic() + 10  # the sweep runs every 0.2 s; the rest is slack
+    while other.memory.index_cache_bytes == held:
+        assert time.monotonic() < deadline, "the erased user's index is still held"
+        time.sleep(0.05)
+    assert 0 < other.memory.index_cache_bytes < held  # bob's stays
+    assert [m.text for m in other.memory.search(bob, "bees", k=1)] == ["I keep bees"]
 
 
 def test_concurrent_writers_of_one_thread_get_distinct_positions(

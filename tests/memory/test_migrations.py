@@ -1,4 +1,4 @@
-"""The one Alembic migration path runs on SQLite and on MariaDB/MySQL, up and down."""
+"""The one Alembic migration path runs on SQLite, MariaDB/MySQL and PostgreSQL, up and down."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from memory.storage.crypto import Keyring
 from memory.storage.db import downgrade, make_engine, make_session_factory, upgrade
 from memory.storage.models import Base
 from tests.mysql import mysql_database
+from tests.postgres import postgres_database
 
 KEYRING = Keyring([Fernet.generate_key().decode()], "term-hash-key-for-tests-" * 2)
 
@@ -59,10 +60,22 @@ def mysql_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
 @pytest.mark.mysql
 def test_mysql_round_trip_and_utf8mb4(mysql_url: str) -> None:
     _round_trip(mysql_url)
     _unicode_survives(mysql_url)
+
+
+@pytest.mark.postgres
+def test_postgres_round_trip_and_unicode(postgres_url: str) -> None:
+    _round_trip(postgres_url)
+    _unicode_survives(postgres_url)
 
 
 def _models_and_migrations_agree(url: str) -> None:
@@ -90,6 +103,11 @@ def test_models_and_migrations_agree_on_mysql(mysql_url: str) -> None:
     _models_and_migrations_agree(mysql_url)
 
 
+@pytest.mark.postgres
+def test_models_and_migrations_agree_on_postgres(postgres_url: str) -> None:
+    _models_and_migrations_agree(postgres_url)
+
+
 def test_upgrade_0002_gives_existing_memories_terms_threads_and_order(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url, "0001")
@@ -98,7 +116,7 @@ def test_upgrade_0002_gives_existing_memories_terms_threads_and_order(tmp_path: 
         conn.execute(
             text(
                 "INSERT INTO users (id, username, is_active, created_at) "
-                "VALUES (1, 'a', 1, '2025-01-01')"
+                "VALUES (1, 'a', true, '2025-01-01')"
             )
         )
         conn.execute(
@@ -125,7 +143,7 @@ def _seed_0005(url: str) -> None:
     with engine.begin() as conn:
         for statement in (
             "INSERT INTO users (id, username, is_active, created_at) "
-            "VALUES (1, 'a', 1, '2025-01-01')",
+            "VALUES (1, 'a', true, '2025-01-01')",
             "INSERT INTO conversations (id, user_id, title, created_at, updated_at) "
             "VALUES ('c1', 1, '我住在杭州 title', '2025-01-01', '2025-01-01')",
             "INSERT INTO conversation_history (id, user_id, conversation_id, input_text, "
@@ -136,7 +154,7 @@ def _seed_0005(url: str) -> None:
             "'run hangzhou', '{}', '2025-01-01', '2025-01-01')",
             "INSERT INTO user_profiles (user_id, summary, preferences, summarized_turns, "
             "edited_by_user, created_at, updated_at) VALUES (1, 'runs daily', "
-            "'{\"likes\": [\"tea\"]}', 0, 0, '2025-01-01', '2025-01-01')",
+            "'{\"likes\": [\"tea\"]}', 0, false, '2025-01-01', '2025-01-01')",
             "INSERT INTO user_data (id, user_id, data_type, data, recorded_at, created_at) "
             "VALUES (1, 1, 'health', '{\"steps\": 9000}', '2025-01-01', '2025-01-01')",
         ):
@@ -196,7 +214,7 @@ def _upgrade_0008_keys_names_and_keeps_look_alike_accounts(url: str) -> None:
             conn.execute(
                 text(
                     "INSERT INTO users (id, username, is_active, created_at) "
-                    "VALUES (:id, :name, 1, '2025-01-01')"
+                    "VALUES (:id, :name, true, '2025-01-01')"
                 ),
                 {"id": user_id, "name": name},
             )
@@ -231,6 +249,11 @@ def test_upgrade_0008_on_mysql(mysql_url: str) -> None:
     _upgrade_0008_keys_names_and_keeps_look_alike_accounts(mysql_url)
 
 
+@pytest.mark.postgres
+def test_upgrade_0008_on_postgres(postgres_url: str) -> None:
+    _upgrade_0008_keys_names_and_keeps_look_alike_accounts(postgres_url)
+
+
 def _feedback_with_memories_is_filled(url: str) -> None:
     """0011 marks existing feedback on answers with whether the answer had memories."""
     upgrade(url, "0007", keyring=KEYRING)
@@ -238,7 +261,7 @@ def _feedback_with_memories_is_filled(url: str) -> None:
     with engine.begin() as conn:
         for statement in (
             "INSERT INTO users (id, username, is_active, created_at) "
-            "VALUES (1, 'a', 1, '2025-01-01')",
+            "VALUES (1, 'a', true, '2025-01-01')",
             "INSERT INTO conversations (id, user_id, title, created_at, updated_at) "
             "VALUES ('c1', 1, 'x', '2025-01-01', '2025-01-01')",
             "INSERT INTO conversation_history (id, user_id, conversation_id, input_text, status, "
@@ -256,7 +279,7 @@ def _feedback_with_memories_is_filled(url: str) -> None:
             conn.execute(
                 text(
                     "INSERT INTO feedback (id, user_id, target_type, target_id, rating, adopted, "
-                    "created_at) VALUES (:id, 1, :type, :target, 1, 0, '2025-01-01')"
+                    "created_at) VALUES (:id, 1, :type, :target, 1, false, '2025-01-01')"
                 ),
                 {"id": feedback_id, "type": target_type, "target": target_id},
             )
@@ -280,6 +303,11 @@ def test_upgrade_0011_fills_feedback_with_memories_on_mysql(mysql_url: str) -> N
     _feedback_with_memories_is_filled(mysql_url)
 
 
+@pytest.mark.postgres
+def test_upgrade_0011_fills_feedback_with_memories_on_postgres(postgres_url: str) -> None:
+    _feedback_with_memories_is_filled(postgres_url)
+
+
 def _upgrade_0010_turns_study_hours_into_sessions(url: str) -> None:
     """An old `study_hours` (hours studied that day) becomes a session of as many minutes."""
     import json
@@ -295,7 +323,7 @@ def _upgrade_0010_turns_study_hours_into_sessions(url: str) -> None:
         conn.execute(
             text(
                 "INSERT INTO users (id, username, is_active, created_at) "
-                "VALUES (1, 'a', 1, '2025-01-01')"
+                "VALUES (1, 'a', true, '2025-01-01')"
             )
         )
         for row_id, data_type, data in old:
@@ -340,6 +368,11 @@ def test_upgrade_0010_on_mysql(mysql_url: str) -> None:
     _upgrade_0010_turns_study_hours_into_sessions(mysql_url)
 
 
+@pytest.mark.postgres
+def test_upgrade_0010_on_postgres(postgres_url: str) -> None:
+    _upgrade_0010_turns_study_hours_into_sessions(postgres_url)
+
+
 def test_upgrade_0012_records_who_answered_and_reads_older_turns_as_the_model(
     tmp_path: Path,
 ) -> None:
@@ -358,7 +391,15 @@ def test_upgrade_0012_records_who_answered_and_reads_older_turns_as_the_model(
         conn.execute(text("UPDATE conversation_history SET status='answered', answered_by=NULL"))
     assert history.get_turn(user.id, old.id).answered_by == "model"  # type: ignore[union-attr]
     new = history.begin_turn(user.id, old.conversation_id, "你好")
-    history.finish_turn(new.id, "…", prompt_version="f", model_name="m", answered_by="fallback")
+    history.finish_turn(
+        user.id,
+        new.conversation_id,
+        new.id,
+        "…",
+        prompt_version="f",
+        model_name="m",
+        answered_by="fallback",
+    )
     assert history.get_turn(user.id, new.id).answered_by == "fallback"  # type: ignore[union-attr]
     engine.dispose()
     downgrade(url, "0011")
@@ -375,7 +416,7 @@ def _upgrade_0009_renumbers_doubled_positions(url: str) -> None:
         conn.execute(
             text(
                 "INSERT INTO users (id, username, is_active, created_at) "
-                "VALUES (1, 'a', 1, '2025-01-01')"
+                "VALUES (1, 'a', true, '2025-01-01')"
             )
         )
     with engine.begin() as conn:
@@ -420,3 +461,49 @@ def test_upgrade_0009_on_sqlite(tmp_path: Path) -> None:
 @pytest.mark.mysql
 def test_upgrade_0009_on_mysql(mysql_url: str) -> None:
     _upgrade_0009_renumbers_doubled_positions(mysql_url)
+
+
+@pytest.mark.postgres
+def test_upgrade_0009_on_postgres(postgres_url: str) -> None:
+    _upgrade_0009_renumbers_doubled_positions(postgres_url)
+
+
+def test_upgrade_0014_gives_integer_keys_autoincrement_and_keeps_every_row(
+    tmp_path: Path,
+) -> None:
+    """SQLite's tables are rebuilt with AUTOINCREMENT, rows and encrypted text intact; the ids of
+    the erased highest rows are not handed out again."""
+    from memory.storage.models import NEVER_REUSED
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url, "0013", keyring=KEYRING)
+    engine = make_engine(url, keyring=KEYRING)
+    sessions = make_session_factory(engine)
+    accounts, history = Accounts(sessions), ChatHistory(sessions)
+    alice, bob = (accounts.create(name, password_hash=None) for name in ("alice", "bob"))
+    kept = history.begin_turn(alice.id, None, "我住在杭州")
+    gone = history.begin_turn(bob.id, None, "bob's turn")
+    engine.dispose()
+
+    upgrade(url, keyring=KEYRING)
+    engine = make_engine(url, keyring=KEYRING)
+    sessions = make_session_factory(engine)
+    accounts, history = Accounts(sessions), ChatHistory(sessions)
+    with engine.connect() as conn:
+        ddl = dict(
+            conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type='table'")).all()
+        )
+    rebuilt = {t.name for t in Base.metadata.sorted_tables if t.kwargs == NEVER_REUSED}
+    assert len(rebuilt) == 10
+    assert {name for name, sql in ddl.items() if "AUTOINCREMENT" in sql} == rebuilt
+    assert [t.input_text for t in history.turns(alice.id, kept.conversation_id)] == ["我住在杭州"]
+    assert accounts.by_username("bob") is not None
+
+    with engine.begin() as conn:  # the highest user and turn go (as erasure deletes them)
+        conn.execute(text("PRAGMA foreign_keys=ON"))
+        conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": bob.id})
+    carol = accounts.create("carol", password_hash=None)
+    turn = history.begin_turn(carol.id, None, "carol's turn")
+    engine.dispose()
+    assert carol.id > bob.id and turn.id > gone.id
+    _models_and_migrations_agree(url)

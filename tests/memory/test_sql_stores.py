@@ -39,7 +39,13 @@ def test_chinese_and_emoji_survive_every_store(services: Services) -> None:
 
     turn = services.history.begin_turn(user.id, None, CHINESE_EMOJI)
     services.history.finish_turn(
-        turn.id, "好的👍 记住了", prompt_version="v1😀", model_name="模型", memories_used=[]
+        user.id,
+        turn.conversation_id,
+        turn.id,
+        "好的👍 记住了",
+        prompt_version="v1😀",
+        model_name="模型",
+        memories_used=[],
     )
     [saved] = services.history.turns(user.id, turn.conversation_id)
     assert (saved.input_text, saved.output_text, saved.prompt_version) == (

@@ -15,10 +15,16 @@ forgotten memory is never shown even by an index that has not looked yet.
 Indexes live in a `cachetools.LRUCache` whose size is the bytes they hold
 (`MEMADVISOR_MEMORY_INDEX_CACHE_MB`); the least recently searched users leave first, and a user
 whose index alone exceeds the limit is searched without being kept.
+
+An erased user never searches again, so their index would stay until evicted: every few seconds
+(`MEMADVISOR_MEMORY_INDEX_SWEEP_SECONDS`) a sweeper reads the clocks of the cached users in one
+query and drops each index whose user has no clock any more (erased in any process) or whose
+generation changed (rebuilt anyway at the next search).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from cachetools import LRUCache
+from cachetools import Cache, LRUCache
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,12 +40,16 @@ from memadvisor import metrics
 from memory.retrieval.clock import ClockReading, read
 from memory.retrieval.index.user import IndexRow, UserIndex
 from memory.retrieval.vectors import VectorIndex, Vectors
-from memory.storage.models import MemoryRow, MemoryTombstone
+from memory.storage.models import MemoryClock, MemoryRow, MemoryTombstone
+
+logger = logging.getLogger(__name__)
 
 LOCK_STRIPES = 64
 """Per-user locks, striped: searches of one user take turns, other users' run alongside."""
 HANDED_OVER = 4096
 """Vectors just written by this process, waiting for their user's next search (about 6 MB)."""
+SWEEP_BATCH = 500
+"""Clocks read per query of a sweep."""
 
 _Vector = np.ndarray[Any, np.dtype[np.float32]]
 
@@ -59,6 +69,8 @@ class UserIndexes:
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
         self._handed: LRUCache[str, tuple[int, int, _Vector]] = LRUCache(maxsize=HANDED_OVER)
         """Memory id -> (user id, the row's clock value when written, vector)."""
+        self._stop = threading.Event()
+        self._sweeper: threading.Thread | None = None
 
     @contextmanager
     def current(self, user_id: int) -> Iterator[UserIndex | None]:
@@ -90,6 +102,61 @@ class UserIndexes:
             self._cache.clear()
             self._handed.clear()
             metrics.observe_index_cache(0, 0)
+
+    def sweep(self) -> list[int]:
+        """Drop the indexes of users erased, or re-keyed, since they were cached; who they were."""
+        with self._cache_lock:
+            # Cache.__getitem__ reads without making the user recently used (LRUCache's would).
+            cached = {user: Cache.__getitem__(self._cache, user).clock for user in self._cache}
+        if not cached:
+            return []
+        users, generations = sorted(cached), dict[int, str]()
+        with self._sessions() as session:
+            for start in range(0, len(users), SWEEP_BATCH):
+                batch = users[start : start + SWEEP_BATCH]
+                generations.update(
+                    session.execute(
+                        select(MemoryClock.user_id, MemoryClock.generation).where(
+                            MemoryClock.user_id.in_(batch)
+                        )
+                    )
+                    .tuples()
+                    .all()
+                )
+        stale = [user for user in users if generations.get(user) != cached[user].generation]
+        for user_id in stale:
+            self.forget(user_id)
+        return stale
+
+    def sweep_every(self, seconds: float) -> None:
+        """Sweep in a daemon thread every `seconds` until `close`.
+
+        That is the bound for an erasure in another process to leave this one's memory.
+        """
+        if self._sweeper is not None:
+            return
+        self._sweeper = threading.Thread(
+            target=self._sweep_until_closed, args=(seconds,), name="memadvisor-index-sweep"
+        )
+        self._sweeper.daemon = True
+        self._sweeper.start()
+
+    def close(self) -> None:
+        """Stop the sweeper (if it runs)."""
+        self._stop.set()
+        if self._sweeper is not None:
+            self._sweeper.join(timeout=10)
+            self._sweeper = None
+
+    def _sweep_until_closed(self, seconds: float) -> None:
+        while not self._stop.wait(seconds):
+            try:
+                if dropped := self.sweep():
+                    logger.info(
+                        "dropped %d cached indexes of erased or re-keyed users", len(dropped)
+                    )
+            except Exception:  # a database that is down now is up again at a later sweep
+                logger.warning("index cache sweep failed; trying again", exc_info=True)
 
     @property
     def nbytes(self) -> int:

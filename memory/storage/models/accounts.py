@@ -10,13 +10,14 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from memory.storage.crypto import EncryptedJSON, EncryptedText
-from memory.storage.models.base import Base, UTCDateTime, new_id, utcnow
+from memory.storage.models.base import NEVER_REUSED, Base, UTCDateTime, new_id, utcnow
 
 
 class User(Base):
     """An account. Every other row belongs to exactly one user and is deleted with it."""
 
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
@@ -91,7 +92,7 @@ class AuditEntry(Base):
     """Who read, wrote, deleted or exported which sensitive data, and when (the user can see it)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_user_at", "user_id", "at"),)
+    __table_args__ = (Index("ix_audit_log_user_at", "user_id", "at"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -11,6 +11,13 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+"""Table options of every table with an integer key: an id is never handed out twice.
+
+SQLite would otherwise reuse the highest deleted rowid, so the account (or turn, record) made
+after an erasure would get the erased one's id, and a late write by id would land on it. MySQL's
+InnoDB and PostgreSQL never reuse ids anyway."""
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from memory.storage.crypto import EncryptedJSON, EncryptedText
-from memory.storage.models.base import Base, UTCDateTime, new_id, utcnow
+from memory.storage.models.base import NEVER_REUSED, Base, UTCDateTime, new_id, utcnow
 
 
 class Conversation(Base):
@@ -36,6 +36,7 @@ class ConversationTurn(Base):
         Index("ix_conversation_history_conv_time", "conversation_id", "created_at"),
         # Engagement counts users active since a time: a range scan that never reads the rows.
         Index("ix_conversation_history_time_user", "created_at", "user_id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -63,7 +64,7 @@ class Feedback(Base):
     """A user's verdict on an answer or a recommendation, per prompt version."""
 
     __tablename__ = "feedback"
-    __table_args__ = (Index("ix_feedback_time_type", "created_at", "target_type"),)
+    __table_args__ = (Index("ix_feedback_time_type", "created_at", "target_type"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from memory.storage.crypto import EncryptedText, LongText
-from memory.storage.models.base import Base, UTCDateTime, new_id, utcnow
+from memory.storage.models.base import NEVER_REUSED, Base, UTCDateTime, new_id, utcnow
 
 
 class MemoryRow(Base):
@@ -84,7 +84,7 @@ class MemoryTombstone(Base):
     """
 
     __tablename__ = "memory_tombstones"
-    __table_args__ = (Index("ix_memory_tombstones_user_seq", "user_id", "seq"),)
+    __table_args__ = (Index("ix_memory_tombstones_user_seq", "user_id", "seq"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -99,7 +99,7 @@ class MemoryChange(Base):
     """
 
     __tablename__ = "memory_history"
-    __table_args__ = (Index("ix_memory_history_user_memory", "user_id", "memory_id"),)
+    __table_args__ = (Index("ix_memory_history_user_memory", "user_id", "memory_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from memory.storage.crypto import EncryptedJSON, EncryptedText
-from memory.storage.models.base import Base, UTCDateTime, utcnow
+from memory.storage.models.base import NEVER_REUSED, Base, UTCDateTime, utcnow
 
 
 class UserData(Base):
@@ -19,7 +19,10 @@ class UserData(Base):
     """
 
     __tablename__ = "user_data"
-    __table_args__ = (Index("ix_user_data_user_type_time", "user_id", "data_type", "recorded_at"),)
+    __table_args__ = (
+        Index("ix_user_data_user_type_time", "user_id", "data_type", "recorded_at"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -54,7 +57,7 @@ class UserInsight(Base):
     """
 
     __tablename__ = "user_insights"
-    __table_args__ = (Index("ix_user_insights_user_key", "user_id", "key"),)
+    __table_args__ = (Index("ix_user_insights_user_key", "user_id", "key"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Double, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from memory.storage.crypto import EncryptedJSON
-from memory.storage.models.base import Base, UTCDateTime, new_id, utcnow
+from memory.storage.models.base import NEVER_REUSED, Base, UTCDateTime, new_id, utcnow
 
 
 class TrainingExample(Base):
@@ -20,7 +20,7 @@ class TrainingExample(Base):
     """
 
     __tablename__ = "training_examples"
-    __table_args__ = (Index("ix_training_examples_user_task", "user_id", "task"),)
+    __table_args__ = (Index("ix_training_examples_user_task", "user_id", "task"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -89,6 +89,7 @@ class RetrievalEvaluation(Base):
     """
 
     __tablename__ = "retrieval_evaluations"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -109,7 +109,11 @@ def downgrade() -> None:
                 {"terms": " ".join(tokenize(text)), "id": memory_id},
             )
     for table, column, previous, nullable in reversed(RETYPED):
+        # PostgreSQL turns text back into JSON only when told how.
+        cast: dict[str, Any] = (
+            {"postgresql_using": f"{column}::json"} if isinstance(previous, sa.JSON) else {}
+        )
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column(
-                column, existing_type=LONG_TEXT, type_=previous, existing_nullable=nullable
+                column, existing_type=LONG_TEXT, type_=previous, existing_nullable=nullable, **cast
             )
