@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from memory.datatypes import SCHEMAS, DataType
 from memory.importers.base import ImportFormatError, ParsedImport, Progress
-from memory.importers.records import LIST_FIELDS, MAX_ROWS
+from memory.importers.limits import ImportLimits
+from memory.importers.records import LIST_FIELDS, check_rows
 from memory.importers.text import csv_rows, open_text
 
 PREVIEW_ROWS = 5
@@ -133,26 +134,32 @@ def parse_when(text: str) -> datetime:
 
 
 def parse_mapped_csv(
-    stream: IO[bytes], mapping: ColumnMapping, progress: Progress | None = None
+    stream: IO[bytes],
+    mapping: ColumnMapping,
+    progress: Progress | None = None,
+    limits: ImportLimits | None = None,
 ) -> ParsedImport:
     """Every row of the CSV as a record of `mapping.data_type` (row 1 is the first data row)."""
+    limits = limits or ImportLimits()
     rows = csv_rows(open_text(stream, progress))
     header = [cell.strip() for cell in next(rows, [])]
     missing = [column for column in mapping.columns if column not in header]
     if missing:
         raise ImportFormatError(f"the CSV has no column {', '.join(missing)}")
     parsed = ParsedImport(format="csv")
-    unmapped = [name for name in header if name and name not in mapping.columns]
+    unmapped = [name[:40] for name in header if name and name not in mapping.columns]
     if unmapped:
-        parsed.notes.append(f"columns not imported (not mapped): {', '.join(unmapped)}")
+        shown = ", ".join(unmapped[: limits.max_listed_names])
+        if len(unmapped) > limits.max_listed_names:
+            shown += f" (+{len(unmapped) - limits.max_listed_names})"
+        parsed.note(f"columns not imported (not mapped): {shown}", f"未导入的列（未对应）：{shown}")
     positions = {header.index(column): field for column, field in mapping.columns.items()}
     number = 0
     for cells in rows:
         if not any(cell.strip() for cell in cells):
             continue
         number += 1
-        if number > MAX_ROWS:
-            raise ImportFormatError(f"at most {MAX_ROWS} rows per import; split the file")
+        check_rows(number, limits)
         data: dict[str, Any] = {}
         recorded_at = None
         problem = None

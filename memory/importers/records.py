@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import IO, Any
 
 from memory.datatypes import DATA_TYPES, SCHEMAS, check_recorded_at
-from memory.importers.base import ImportFormatError, ParsedImport, Progress, stream_size
+from memory.importers.base import ImportFormatError, Message, ParsedImport, Progress, stream_size
+from memory.importers.limits import ImportLimits
 from memory.importers.text import csv_rows, open_text
 
 LIST_FIELDS = {"courses", "goals"}
-MAX_ROWS = 50_000
 MAX_JSON_BYTES = 20 * 1024 * 1024
 """A JSON file is parsed whole, so it is kept small; CSV is read row by row."""
 KNOWN_COLUMNS = {"data_type", "recorded_at"} | {
@@ -26,19 +26,23 @@ KNOWN_COLUMNS = {"data_type", "recorded_at"} | {
 
 
 def parse_records(
-    stream: IO[bytes], filename: str, progress: Progress | None = None
+    stream: IO[bytes],
+    filename: str,
+    progress: Progress | None = None,
+    limits: ImportLimits | None = None,
 ) -> ParsedImport:
     """Validate every row of a CSV or JSON file in our layout (row 1 is the first data row)."""
+    limits = limits or ImportLimits()
     start = stream.tell()
     head = stream.read(512)
     stream.seek(start)
     is_json = filename.lower().endswith(".json") or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"["
     if is_json:
-        return _parse_json(stream, progress)
-    return _parse_csv(stream, progress)
+        return _parse_json(stream, progress, limits)
+    return _parse_csv(stream, progress, limits)
 
 
-def _parse_json(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
+def _parse_json(stream: IO[bytes], progress: Progress | None, limits: ImportLimits) -> ParsedImport:
     size = stream_size(stream)
     if size is not None and size > MAX_JSON_BYTES:
         raise ImportFormatError(
@@ -59,7 +63,7 @@ def _parse_json(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
         raise ImportFormatError(f"the JSON has a value that cannot be read ({exc})") from exc
     if not isinstance(data, list):
         raise ImportFormatError("the JSON must be a list of records")
-    _check_rows(len(data))
+    check_rows(len(data), limits)
     parsed = ParsedImport(format="records")
     for number, row in enumerate(data, start=1):
         if not isinstance(row, dict):
@@ -69,7 +73,7 @@ def _parse_json(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
     return parsed
 
 
-def _parse_csv(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
+def _parse_csv(stream: IO[bytes], progress: Progress | None, limits: ImportLimits) -> ParsedImport:
     rows = csv_rows(open_text(stream, progress))
     header = [cell.strip() for cell in next(rows, [])]
     if "data_type" not in header:
@@ -78,15 +82,13 @@ def _parse_csv(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
             "as any CSV (format=csv) and match its columns to fields"
         )
     parsed = ParsedImport(format="records")
-    unknown = [name for name in header if name and name not in KNOWN_COLUMNS]
-    if unknown:
-        parsed.notes.append(f"columns not imported (unknown): {', '.join(unknown)}")
+    note_columns(parsed, [name for name in header if name and name not in KNOWN_COLUMNS], limits)
     number = 0
     for cells in rows:
         if not any(cell.strip() for cell in cells):
             continue  # blank line
         number += 1
-        _check_rows(number)
+        check_rows(number, limits)
         row: dict[str, Any] = {"data": {}}
         for name, value in zip(header, cells, strict=False):
             value = value.strip()
@@ -102,9 +104,27 @@ def _parse_csv(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
     return parsed
 
 
-def _check_rows(count: int) -> None:
-    if count > MAX_ROWS:
-        raise ImportFormatError(f"at most {MAX_ROWS} rows per import; split the file")
+def note_columns(parsed: ParsedImport, names: list[str], limits: ImportLimits) -> None:
+    """Note the columns not imported, the first few by name and the rest counted."""
+    if not names:
+        return
+    shown = ", ".join(name[:40] for name in names[: limits.max_listed_names])
+    if len(names) > limits.max_listed_names:
+        shown += f" (+{len(names) - limits.max_listed_names})"
+    parsed.note(f"columns not imported (unknown): {shown}", f"未导入的列（未知）：{shown}")
+
+
+def check_rows(count: int, limits: ImportLimits) -> None:
+    """Refuse a file with more rows than one import brings."""
+    if count > limits.max_records:
+        raise ImportFormatError(
+            Message(
+                f"at most {limits.max_records:,} rows per import "
+                "(MEMADVISOR_IMPORT_MAX_RECORDS); split the file",
+                f"每次最多导入 {limits.max_records:,} 行（MEMADVISOR_IMPORT_MAX_RECORDS），"
+                "请拆分文件",
+            )
+        )
 
 
 def _validate_row(
