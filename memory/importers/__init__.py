@@ -162,12 +162,10 @@ def parse_import(
             return parse_apple_health(upload.stream, upload.size, progress, limits)
         if chosen in ("alipay", "wechat_pay"):
             if rows is None:
-                lines = (
-                    rows
-                    if rows is not None
-                    else csv_rows(open_text(upload.stream, progress), chosen)
+                return parse_bill(
+                    csv_rows(open_text(upload.stream, progress), chosen), chosen, limits
                 )
-            return parse_bill(lines, chosen, limits)
+            return parse_bill(rows, chosen, limits)
         return parse_records(upload.stream, upload.name, progress, limits)
 
 

@@ -21,6 +21,7 @@ Daily records are dated at noon of their day.
 
 from __future__ import annotations
 
+import io
 import math
 from collections import Counter
 from datetime import date, datetime
@@ -367,5 +368,10 @@ def parse_apple_health(
     limits = limits or ImportLimits()
     reader = _Reader(limits)
     counting = CountingReader(stream, total, progress, limit=limits.max_unpacked_bytes, app=APP)
-    read_health_xml(counting, reader.start, reader.end, max_text_chars=limits.max_text_chars)
+    read_health_xml(
+        io.BufferedReader(counting, buffer_size=1 << 18),
+        reader.start,
+        reader.end,
+        max_text_chars=limits.max_text_chars,
+    )
     return reader.finish()

@@ -206,7 +206,7 @@ class _Archive:
     def head(self, info: zipfile.ZipInfo) -> bytes:
         with self.open(info) as member:
             try:
-                return member.read(HEAD_BYTES)  # type: ignore[no-any-return]
+                return member.read(HEAD_BYTES)
             except RuntimeError as exc:
                 raise _password_error(self.hint, self.password) from exc
             except (zipfile.BadZipFile, pyzipper.BadZipFile, EOFError, OSError) as exc:
@@ -310,4 +310,4 @@ def open_upload(
             while block := checked.read(1 << 18):
                 copy.write(block)
             copy.seek(0)
-            yield Upload(copy, info.file_size, name, kind, member_head, app)  # type: ignore[arg-type]
+            yield Upload(copy, info.file_size, name, kind, member_head, app)

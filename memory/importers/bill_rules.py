@@ -185,9 +185,9 @@ def parse_time(text: str) -> datetime | None:
     found = _TIME.match(text.strip())
     if found is None:
         return None
-    parts = [int(part) if part else 0 for part in found.groups()]
+    year, month, day, hour, minute, second = (int(part) if part else 0 for part in found.groups())
     try:
-        return datetime(*parts)  # type: ignore[misc]
+        return datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
 

@@ -73,6 +73,8 @@ class _Ledger:
         self.purchases: list[rules.Purchase] = []
         self.refunds: list[rules.Refund] = []
         self.skipped: Counter[str] = Counter()
+        self.closed: dict[str, rules.Purchase] = {}
+        """Order numbers of orders not counted (closed), so their refunds are not reported."""
         self.neutral = 0
 
     def row(self, number: int, line: int, row: dict[str, str]) -> None:
@@ -100,6 +102,8 @@ class _Ledger:
             return
         if not rules.counted(status):
             self.skipped[f"status {status[:20]}"] += 1
+            for key in rules.order_keys(row):
+                self.closed[key] = rules.Purchase(number, "", "", "", "", amount, amount, ())
             return
         category, raw = rules.category_of(row, self.source)
         self.purchases.append(
@@ -116,15 +120,20 @@ class _Ledger:
         )
 
     def _pair_refunds(self) -> tuple[int, Decimal, int, Decimal]:
-        """Add each refund to its purchase; (paired, amount, unmatched, amount)."""
+        """Add each refund to its purchase; (paired, amount, unmatched, amount).
+
+        A refund of an order that was closed (not counted) is neither.
+        """
         index: dict[str, rules.Purchase] = {}
-        for purchase in self.purchases:
-            for key in purchase.keys:
-                index.setdefault(key, purchase)
+        for counted in self.purchases:
+            for key in counted.keys:
+                index.setdefault(key, counted)
         paired = unmatched = 0
         paired_sum = unmatched_sum = Decimal(0)
         for refund in self.refunds:
             purchase = _match(refund.keys, index)
+            if purchase is None and _match(refund.keys, self.closed) is not None:
+                continue
             if purchase is None:
                 unmatched += 1
                 unmatched_sum += refund.amount
@@ -135,6 +144,12 @@ class _Ledger:
         return paired, paired_sum, unmatched, unmatched_sum
 
     def finish(self, header: list[str]) -> ParsedImport:
+        self.categorised = self.source != "alipay" or "交易分类" in header
+        if not self.categorised:
+            self.parsed.note(
+                "this layout of the bill has no categories: every transaction is counted as other",
+                "这种格式的账单没有交易分类：所有交易都计为其他",
+            )
         paired, paired_sum, unmatched, unmatched_sum = self._pair_refunds()
         totals: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
         counts: Counter[tuple[str, str, str]] = Counter()
@@ -152,7 +167,11 @@ class _Ledger:
             totals[key] += net
             counts[key] += 1
             first_row.setdefault(key, purchase.row)
-            if purchase.category == "other" and purchase.raw_category not in rules.PLAIN_OTHER:
+            if (
+                purchase.category == "other"
+                and purchase.raw_category not in rules.PLAIN_OTHER
+                and self.categorised
+            ):
                 unknown[purchase.raw_category or "(none)"] += 1
         self._notes(header, paired, paired_sum, unmatched, unmatched_sum, refunded_in_full)
         shown, more, rest = listed(unknown, self.limits.max_listed_names)

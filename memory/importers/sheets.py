@@ -71,7 +71,7 @@ def _bounded_copy(stream: IO[bytes], limits: ImportLimits, app: str | None) -> I
         copy.close()
         raise
     copy.seek(0)
-    return copy  # type: ignore[return-value]
+    return copy
 
 
 def sheet_rows(stream: IO[bytes], limits: ImportLimits, app: str | None) -> list[list[str]]:
