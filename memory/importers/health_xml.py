@@ -124,6 +124,8 @@ def read_health_xml(raw: IO[bytes], start: Start, end: End, *, max_text_chars: i
 
     def on_start(tag: str, attributes: dict[str, str]) -> None:
         bounds.mark()
+        if attributes and max(map(len, attributes.values())) > max_text_chars:
+            bounds.too_long()
         start(tag, attributes)
 
     def on_end(tag: str) -> None:

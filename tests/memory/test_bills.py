@@ -23,7 +23,16 @@ from memory.importers import (
 from tests.memory.bill_files import locked_zip, wechat_xlsx
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-PERSONAL = ("李雷", "lilei", "韩梅梅", "hanmeimei", "王小明", "wangxm", "阿强", "20880012345678900156")
+PERSONAL = (
+    "李雷",
+    "lilei",
+    "韩梅梅",
+    "hanmeimei",
+    "王小明",
+    "wangxm",
+    "阿强",
+    "20880012345678900156",
+)
 """Names, accounts and e-mails in the fixtures' preambles and trailers."""
 
 Totals = dict[tuple[str, str, str], Decimal]
