@@ -57,7 +57,7 @@ def _read(name: str, **options: object) -> ParsedImport:
     return parse_import(io.BytesIO((FIXTURES / name).read_bytes()), name, **options)  # type: ignore[arg-type]
 
 
-def D(text: str) -> Decimal:  # noqa: N802
+def D(text: str) -> Decimal:
     return Decimal(text)
 
 

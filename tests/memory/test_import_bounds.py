@@ -57,12 +57,14 @@ def _peak_growth(path: Path) -> tuple[int, str]:
 def _whitespace_bomb(path: Path, spaces: int = GIB) -> None:
     """An export.xml of `spaces` spaces inside <HealthData>, deflated into about 1 MB."""
     block = b" " * (1 << 20)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open("apple_health_export/export.xml", "w", force_zip64=True) as member:
-            member.write(b'<?xml version="1.0"?>\n<HealthData locale="en_US">')
-            for _ in range(spaces // len(block)):
-                member.write(block)
-            member.write(b"</HealthData>\n")
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("apple_health_export/export.xml", "w", force_zip64=True) as member,
+    ):
+        member.write(b'<?xml version="1.0"?>\n<HealthData locale="en_US">')
+        for _ in range(spaces // len(block)):
+            member.write(block)
+        member.write(b"</HealthData>\n")
 
 
 def _lie_about_sizes(path: Path, claimed: int) -> None:
