@@ -78,7 +78,7 @@ class ImportFormatError(ValueError):
             )
         en, zh = APP_NAMES[self.app]
         if language == "zh":
-            return f"这个{zh}无法导入：{text}。"
+            return f"这个{' ' if zh[0].isascii() else ''}{zh}无法导入：{text}。"
         return f"This {en} cannot be imported: {text}."
 
 
