@@ -124,7 +124,7 @@ KNOWN_COLUMNS = {name for names in ROLES.values() for name in names} | {
 _TIME = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
 )
-_PARTIAL_REFUND = re.compile(r"已退款\s*[(（]?\s*[¥￥]?\s*([\d,]+(?:\.\d+)?)")
+_PARTIAL_REFUND = re.compile(r"退款\s*[(（]?\s*[¥￥]\s*([\d,]+(?:\.\d+)?)")
 MAX_AMOUNT = Decimal("1e10")
 
 
@@ -225,30 +225,29 @@ def category_of(row: dict[str, str], source: str) -> tuple[str, str]:
 
 def is_refund(row: dict[str, str], source: str) -> bool:
     """A row that gives back (part of) a purchase rather than being income."""
+    if row.get("direction", "").strip() == "支出":
+        return False  # money out is a purchase, refunded or not (see `refunded_in_row`)
     status = row.get("status", "")
     if source == "alipay":
-        return (
-            "退款成功" in status
-            or row.get("category", "") == "退款"
-            or (row.get("kind", "") == "退款")
-        )
-    kind = row.get("kind", "")
-    return "退款" in kind and row.get("direction", "") != "支出"
+        return "退款成功" in status or "退款" in (row.get("category", ""), row.get("kind", ""))
+    return "退款" in row.get("kind", "")
 
 
 def refunded_in_row(row: dict[str, str], amount: Decimal, source: str) -> Decimal:
     """What the row itself says was refunded of it (a column or, for WeChat Pay, its status)."""
+    status = row.get("status", "")
     if source == "alipay":
         column = parse_amount(row.get("refunded", "") or "0")
+        if not column and "退款成功" in status:
+            return amount  # a purchase marked refunded, with no amount given: in full
         return min(column or Decimal(0), amount)
-    status = row.get("status", "")
     if any(word in status for word in FULL_REFUND_STATUS):
         return amount
     partial = _PARTIAL_REFUND.search(status)
     if partial:
         value = parse_amount(partial.group(1))
         return min(value or Decimal(0), amount)
-    if status.startswith("已退款"):
+    if "退款" in status:
         return amount
     return Decimal(0)
 
@@ -259,7 +258,7 @@ def counted(status: str) -> bool:
         not status
         or any(word in status for word in COUNTED_STATUS)
         or any(word in status for word in FULL_REFUND_STATUS)
-        or "已退款" in status
+        or "退款" in status
     )
 
 

@@ -15,7 +15,7 @@ from typing import IO, Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from memory.datatypes import SCHEMAS, DataType
-from memory.importers.base import ImportFormatError, ParsedImport, Progress
+from memory.importers.base import ImportFormatError, Message, ParsedImport, Progress
 from memory.importers.limits import ImportLimits
 from memory.importers.records import LIST_FIELDS, check_rows
 from memory.importers.text import csv_rows, open_text
@@ -92,7 +92,7 @@ def preview_csv(stream: IO[bytes], data_type: DataType = "health") -> CsvPreview
     rows = csv_rows(open_text(stream))
     header = [cell.strip() for cell in next(rows, [])]
     if not any(header):
-        raise ImportFormatError("the CSV has no header row")
+        raise ImportFormatError(Message("the CSV has no header row", "CSV 没有表头"))
     sample = []
     for cells in rows:
         sample.append(cells[: len(header)])
@@ -145,7 +145,10 @@ def parse_mapped_csv(
     header = [cell.strip() for cell in next(rows, [])]
     missing = [column for column in mapping.columns if column not in header]
     if missing:
-        raise ImportFormatError(f"the CSV has no column {', '.join(missing)}")
+        names = ", ".join(name[:40] for name in missing[:20])
+        raise ImportFormatError(
+            Message(f"the CSV has no column {names}", f"CSV 中没有这些列：{names}")
+        )
     parsed = ParsedImport(format="csv")
     unmapped = [name[:40] for name in header if name and name not in mapping.columns]
     if unmapped:

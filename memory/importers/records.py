@@ -46,7 +46,10 @@ def _parse_json(stream: IO[bytes], progress: Progress | None, limits: ImportLimi
     size = stream_size(stream)
     if size is not None and size > MAX_JSON_BYTES:
         raise ImportFormatError(
-            f"a JSON file may have at most {MAX_JSON_BYTES >> 20} MB; use CSV for more"
+            Message(
+                f"a JSON file may have at most {MAX_JSON_BYTES >> 20} MB; use CSV for more",
+                f"JSON 文件最大 {MAX_JSON_BYTES >> 20} MB；更多数据请用 CSV",
+            )
         )
     content = stream.read(MAX_JSON_BYTES + 1)
     if progress is not None:
@@ -54,15 +57,29 @@ def _parse_json(stream: IO[bytes], progress: Progress | None, limits: ImportLimi
     try:
         data = json.loads(content.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise ImportFormatError("the JSON is not UTF-8 text") from exc
+        raise ImportFormatError(
+            Message("the JSON is not UTF-8 text", "JSON 不是 UTF-8 文本")
+        ) from exc
     except json.JSONDecodeError as exc:
-        raise ImportFormatError(f"the JSON is invalid (line {exc.lineno}: {exc.msg})") from exc
+        raise ImportFormatError(
+            Message(
+                f"the JSON is invalid (line {exc.lineno}: {exc.msg})",
+                f"JSON 格式有误（第 {exc.lineno} 行：{exc.msg}）",
+            )
+        ) from exc
     except RecursionError as exc:
-        raise ImportFormatError("the JSON is nested too deeply") from exc
+        raise ImportFormatError(Message("the JSON is nested too deeply", "JSON 嵌套太深")) from exc
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        raise ImportFormatError(f"the JSON has a value that cannot be read ({exc})") from exc
+        raise ImportFormatError(
+            Message(
+                f"the JSON has a value that cannot be read ({exc})",
+                f"JSON 中有无法读取的值（{exc}）",
+            )
+        ) from exc
     if not isinstance(data, list):
-        raise ImportFormatError("the JSON must be a list of records")
+        raise ImportFormatError(
+            Message("the JSON must be a list of records", "JSON 必须是记录的列表")
+        )
     check_rows(len(data), limits)
     parsed = ParsedImport(format="records")
     for number, row in enumerate(data, start=1):
@@ -78,8 +95,12 @@ def _parse_csv(stream: IO[bytes], progress: Progress | None, limits: ImportLimit
     header = [cell.strip() for cell in next(rows, [])]
     if "data_type" not in header:
         raise ImportFormatError(
-            "the CSV needs a header row with a data_type column; for another layout, import it "
-            "as any CSV (format=csv) and match its columns to fields"
+            Message(
+                "the CSV needs a header row with a data_type column; for another layout, import "
+                "it as any CSV (format=csv) and match its columns to fields",
+                "CSV 需要含 data_type 列的表头；其他格式请作为任意 CSV 导入（format=csv），"
+                "并把各列对应到字段",
+            )
         )
     parsed = ParsedImport(format="records")
     note_columns(parsed, [name for name in header if name and name not in KNOWN_COLUMNS], limits)
