@@ -23,6 +23,8 @@ from memory.importers.base import ImportFormatError, Message
 APP = "apple_health"
 ROOT = b"HealthData"
 CHUNK = 1 << 18
+MAX_DEPTH = 64
+"""Elements nest at most this deep (an export nests four or five)."""
 MAX_PROLOGUE = 1 << 20
 """The XML declaration and the DTD come before the root within this many bytes (about 10 KB)."""
 
@@ -88,6 +90,7 @@ class _Bounds:
         self.max_chars = max_chars
         self.text = 0
         self.last_event = 0
+        self.depth = 0
 
     def mark(self) -> None:
         self.text = 0
@@ -124,12 +127,19 @@ def read_health_xml(raw: IO[bytes], start: Start, end: End, *, max_text_chars: i
 
     def on_start(tag: str, attributes: dict[str, str]) -> None:
         bounds.mark()
+        bounds.depth += 1
+        if bounds.depth > MAX_DEPTH:
+            _refuse(
+                f"its elements nest more than {MAX_DEPTH} deep; a real export nests five",
+                f"其中元素嵌套超过 {MAX_DEPTH} 层，真正的导出文件只有五层",
+            )
         if attributes and max(map(len, attributes.values())) > max_text_chars:
             bounds.too_long()
         start(tag, attributes)
 
     def on_end(tag: str) -> None:
         bounds.mark()
+        bounds.depth -= 1
         end(tag)
 
     parser.StartElementHandler = on_start

@@ -177,6 +177,11 @@ def test_long_texts_are_refused_before_they_are_held(body: str) -> None:
         parse_import(io.BytesIO(_health(body)), "export.xml")
 
 
+def test_deep_nesting_is_refused() -> None:
+    with pytest.raises(ImportFormatError, match="nest more than 64 deep"):
+        parse_import(io.BytesIO(_health("<a>" * 100_000)), "export.xml")
+
+
 def test_dates_out_of_range_are_row_errors() -> None:
     body = (
         '<Record type="HKQuantityTypeIdentifierStepCount" unit="count" sourceName="x" '
