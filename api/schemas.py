@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
@@ -310,23 +310,45 @@ class RejectedRow(BaseModel):
     errors: list[str]
 
 
+class ImportSummaryOut(BaseModel):
+    """What an import brings: the app, the span of dates, the records by kind, money in and out."""
+
+    first: date | None
+    """The earliest record's day (a bill's month starts on the 1st)."""
+    last: date | None
+    records: int
+    kinds: dict[str, int]
+    """Records by kind: `days`, `blood_pressure`, `glucose`, `workouts`, `finance`, or a data
+    type."""
+    money: dict[str, dict[str, float]]
+    """Currency → `income` and `expenses`, summed to the cent (refunds already netted)."""
+
+
 class ImportReport(BaseModel):
-    """What an import did. Accepted rows are written together or not at all."""
+    """What an import did (or, with `dry_run`, would do).
+
+    Accepted rows are written together or not at all.
+    """
 
     accepted: int
     rejected: list[RejectedRow]
     """Refused rows with their reasons (the first 1,000; `rejected_total` counts them all)."""
     written: bool
-    """False when nothing was written (strict mode with rejected rows, or nothing valid)."""
+    """False when nothing was written (a dry run, strict mode with rejected rows, nothing valid)."""
     ids: list[int]
     """The ids of the records written."""
     format: str = "records"
     """The importer used: `records`, `apple_health`, `alipay`, `wechat_pay` or `csv`."""
     rejected_total: int = 0
     notes: list[str] = []
-    """What was read but not imported: unknown columns or entry types, rows not counted."""
+    """What was read but not imported, and why (unknown columns or types, neutral rows, refunds
+    netted, units refused), in the language asked for."""
     replaced: int = 0
     """Records of a former import of the same app (same day, month or reading) replaced."""
+    dry_run: bool = False
+    """The file was read and checked, and nothing was written (a preview)."""
+    summary: ImportSummaryOut | None = None
+    """The records accepted, in figures (a preview shows it before anything is written)."""
 
 
 class ImportProgress(BaseModel):
@@ -343,6 +365,11 @@ class ImportFailure(BaseModel):
 
     status: int
     detail: str
+    """What is wrong and what to do, naming the app the file was found to be."""
+    app: str | None = None
+    """What the file was found to be (`apple_health`, `alipay`, `wechat_pay`, ...), if known."""
+    code: Literal["password_required", "password_wrong"] | None = None
+    """Set when a locked ZIP needs its password (sent with the file, never kept)."""
 
 
 class CsvPreviewOut(BaseModel):

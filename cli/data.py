@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -55,8 +56,8 @@ def import_data(
         typer.Argument(
             exists=True,
             dir_okay=False,
-            help="Our .csv/.json layout, Apple Health export.xml/.zip, an Alipay or WeChat Pay "
-            "bill CSV, or any CSV with --map.",
+            help="Our .csv/.json layout, an Apple Health export (.xml or .zip), an Alipay or "
+            "WeChat Pay bill (.csv, .xlsx or their .zip), or any CSV with --map.",
         ),
     ],
     user: UserOption = "me",
@@ -74,6 +75,16 @@ def import_data(
         ),
     ] = None,
     data_type: Annotated[str, typer.Option("--type", help="The data type --map fills.")] = "health",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="The password of a locked ZIP (asked for when needed and not given); never kept.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option(help="Read and check the file, show what it would bring, write nothing.")
+    ] = False,
+    lang: Annotated[str, typer.Option(help="zh or en: the language of notes and errors.")] = "en",
 ) -> None:
     """Import records from a file (docs/data-and-advice.md lists the formats).
 
@@ -86,8 +97,12 @@ def import_data(
         FORMATS,
         ColumnMapping,
         ImportFormatError,
+        ImportLimits,
+        ParsedImport,
+        PasswordRequiredError,
         parse_import,
         split_by_consent,
+        summarize,
     )
 
     if format not in FORMATS:
@@ -102,23 +117,40 @@ def import_data(
             )
         except (ValueError, TypeError) as exc:
             raise typer.BadParameter(str(exc), param_hint="--map") from exc
-    services = build_services(get_settings(), inline_jobs=True)
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("use zh or en", param_hint="--lang")
+    settings = get_settings()
+    services = build_services(settings, inline_jobs=True)
     try:
         user_id = services.accounts.local(user).id
-        with progress_bar() as progress, file.open("rb") as stream:
-            task = progress.add_task(f"Reading {file.name}", total=file.stat().st_size)
-            try:
+
+        def read(password: str | None) -> ParsedImport:
+            with progress_bar() as progress, file.open("rb") as stream:
+                task = progress.add_task(f"Reading {file.name}", total=file.stat().st_size)
                 parsed = parse_import(
                     stream,
                     file.name,
                     format=format,
                     mapping=mapping,
                     progress=lambda done, total: progress.update(task, completed=done, total=total),
+                    password=password,
+                    limits=ImportLimits.from_settings(settings),
                 )
+                progress.update(task, completed=progress.tasks[task].total)
+            return parsed
+
+        while True:
+            try:
+                parsed = read(password)
+                break
+            except PasswordRequiredError as exc:
+                if password is not None or not sys.stdin.isatty():
+                    console.print(f"[red]{exc.in_(lang)}[/] (--password)")
+                    raise typer.Exit(1) from exc
+                password = typer.prompt("Password of the ZIP", hide_input=True)
             except ImportFormatError as exc:
-                console.print(f"[red]Cannot import {file}:[/] {exc}")
+                console.print(f"[red]{exc.in_(lang)}[/]")
                 raise typer.Exit(1) from exc
-            progress.update(task, completed=progress.tasks[task].total)
         accepted, rejected = split_by_consent(
             parsed,
             services.user_data.consents.granted(user_id),
@@ -130,8 +162,22 @@ def import_data(
         if hidden:
             console.print(f"[yellow]... and {hidden} more rejected rows[/]")
         for note in parsed.notes:
-            console.print(f"[dim]{note}[/]")
+            console.print(f"[dim]{note.in_(lang)}[/]")
         total_rejected = len(rejected) + hidden
+        summary = summarize(accepted)
+        span = f", {summary.first} to {summary.last}" if summary.first else ""
+        kinds = ", ".join(f"{n} {kind}" for kind, n in summary.kinds.items())
+        money = "; ".join(
+            f"{currency} "
+            + ", ".join(
+                f"{name} {sums[name]:,.2f}" for name in ("income", "expenses") if name in sums
+            )
+            for currency, sums in summary.money.items()
+        )
+        console.print(f"{parsed.format}: {summary.records} records ({kinds}){span}. {money}")
+        if dry_run:
+            console.print(f"Dry run: nothing written ({total_rejected} rejected).")
+            return
         if not accepted or (strict and rejected):
             console.print(f"Nothing written ({len(accepted)} valid, {total_rejected} rejected).")
             raise typer.Exit(1 if rejected else 0)

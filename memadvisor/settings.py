@@ -215,6 +215,32 @@ class Settings(BaseSettings):
     """Largest upload to `POST /api/user-data/import` and its preview (bytes, the whole request);
     larger gets 413 before it is read. An Apple Health export.xml can be about 1 GB; imports are
     read as a stream, never held in memory."""
+    import_max_records: int = Field(default=50_000, ge=1)
+    """Most records one import may bring (bytes are not the only bound): rows of a CSV or JSON
+    file, transactions of a bill, and an Apple Health export's days, blood pressure and glucose
+    readings and workouts. A larger file is refused whole with a 400 that says to split it (or,
+    for Apple Health, to raise this limit); nothing is written."""
+    import_max_unpacked_bytes: int = Field(default=4 * 1_073_741_824, ge=1024)
+    """Most bytes a compressed upload (a ZIP, an `.xlsx`) may unpack to. Checked on the archive's
+    own directory before anything is inflated, and again while inflating whatever the directory
+    claims: a zip bomb is refused at once, with its memory never held."""
+    import_max_unpack_ratio: int = Field(default=100, ge=2)
+    """Most a compressed file may grow, unpacked size over packed size. Real Apple Health and
+    bill archives unpack about 10 to 30 times; a zip bomb (1 MB of zeros or spaces becoming
+    1 GB) grows about a thousand times and is refused before it is inflated."""
+    import_max_zip_entries: int = Field(default=100_000, ge=1)
+    """Most files an uploaded ZIP may list (an Apple Health archive holds one route file per
+    outdoor workout); counted from the archive's end record before its directory is read."""
+    import_max_sheet_bytes: int = Field(default=64 * 1_048_576, ge=1024)
+    """Most bytes a spreadsheet (a WeChat Pay `.xlsx` bill) may unpack to: a sheet is read whole,
+    so it is held to far less than a streamed export."""
+    import_max_text_chars: int = Field(default=65_536, ge=256)
+    """Longest text an XML export may hold in one place (an element's text, an attribute, a run
+    of spaces between elements); Apple Health writes short attributes, so a longer one is a
+    damaged or hostile file, refused before it is buffered."""
+    import_max_listed_names: int = Field(default=20, ge=1)
+    """Most names an import's notes list one by one (unknown record types, columns, categories);
+    the rest are counted in one line, so a reply stays small whatever the file holds."""
     password_min_score: int = Field(default=2, ge=0, le=4)
     """Least zxcvbn strength score (0-4) of a new password; 2 refuses common passwords, keyboard
     walks and names with a year."""

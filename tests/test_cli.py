@@ -153,6 +153,24 @@ def test_import_reads_apple_health_with_a_bar_and_maps_any_csv(tmp_path: Path) -
     assert wrong.exit_code == 2 and "has no field blood" in wrong.output
 
 
+def test_import_a_locked_bill_with_its_password_as_a_dry_run_then_for_real(tmp_path: Path) -> None:
+    from tests.memory.bill_files import locked_zip, wechat_xlsx
+
+    bill = tmp_path / "微信支付账单.zip"
+    bill.write_bytes(locked_zip("微信支付账单(20250101-20250331).xlsx", wechat_xlsx(), "428571"))
+    assert runner.invoke(app, ["consent", "finance", "--user", "erin"]).exit_code == 0
+    locked = runner.invoke(app, ["import", str(bill), "--user", "erin", "--lang", "zh"])
+    assert locked.exit_code == 1 and "这个微信支付账单无法导入" in locked.output
+    args = ["import", str(bill), "--user", "erin", "--password", "428571"]
+    preview = runner.invoke(app, [*args, "--dry-run"])
+    assert preview.exit_code == 0, preview.output
+    assert "wechat_pay: 6 records (6 finance), 2025-01-01 to 2025-03-01." in preview.output
+    assert "income 500.00, expenses 224.70" in " ".join(preview.output.split())
+    assert "Dry run: nothing written" in preview.output and "428571" not in preview.output
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0 and "Imported 6 records" in result.output
+
+
 def test_finetune_export_without_consenting_users_and_adapters_listing(tmp_path: Path) -> None:
     assert runner.invoke(app, ["consent", "model_training", "--user", "ann"]).exit_code == 0
     out = tmp_path / "export"

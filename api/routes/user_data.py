@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile, status
-from pydantic import BaseModel, ValidationError
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, SecretStr, ValidationError
+from sse_starlette import EventSourceResponse
 
 from agent.analysis.charts import user_charts
 from agent.analysis.guidelines import pick_guidelines
 from agent.services import Services
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
+from api.import_job import ImportFailedError, ImportJob, ImportOptions
 from api.language import response_language
 from api.openapi import sse_content
 from api.schemas import (
@@ -26,21 +28,16 @@ from api.schemas import (
     ImportProgress,
     ImportReport,
     Offset,
-    RejectedRow,
     RowId,
     UserDataIn,
     UserDataOut,
 )
 from memory.records.datatypes import DATA_TYPES, SCHEMAS, UNITS, DataType, NewRecord, error_messages
 from memory.records.importers import (
-    MAX_REPORTED_ROWS,
     ColumnMapping,
     ImportFormat,
     ImportFormatError,
-    Progress,
-    parse_import,
     preview_csv,
-    split_by_consent,
 )
 from memory.records.userdata import ConsentRequiredError
 from memory.storage.models import UserData, utcnow
@@ -177,8 +174,8 @@ _IMPORT_DOC: dict[int | str, dict[str, Any]] = {
         ),
         "content": {"application/json": {}, **sse_content(["progress", "report", "error"])},
     },
-    400: {"model": ErrorOut},
-    403: {"model": ErrorOut},
+    400: {"model": ImportFailure},
+    403: {"model": ImportFailure},
     413: {"model": ErrorOut},
 }
 
@@ -194,13 +191,21 @@ async def import_records(
     file: UploadFile,
     user: CurrentUser,
     services: ServicesDep,
+    language: Annotated[Language, Depends(response_language)],
     strict: Annotated[bool, Query(description="Write nothing if any row is rejected.")] = False,
+    dry_run: Annotated[
+        bool,
+        Query(
+            description="Read and check the file and answer what it would bring (`summary`, "
+            "notes, rejected rows), writing nothing: the import's preview."
+        ),
+    ] = False,
     format: Annotated[
         ImportFormat,
         Query(
-            description="`records` (our CSV/JSON layout), `apple_health` (export.xml or .zip), "
-            "`alipay`, `wechat_pay` (bill CSVs), `csv` (any CSV, with `mapping`); `auto` "
-            "detects it from the file."
+            description="`records` (our CSV/JSON layout), `apple_health` (export.xml or its "
+            "ZIP), `alipay`, `wechat_pay` (bills as CSV, `.xlsx` or their ZIP), `csv` (any CSV, "
+            "with `mapping`); `auto` finds it from the file's content."
         ),
     ] = "auto",
     mapping: Annotated[
@@ -210,13 +215,22 @@ async def import_records(
             description='For `csv`: JSON `{"data_type": ..., "columns": {column: field}}`.',
         ),
     ] = None,
-) -> ImportReport | EventSourceResponse:
-    """Import a file of records; the docs' "Data and advice" page lists the formats.
+    password: Annotated[
+        SecretStr | None,
+        Form(
+            max_length=200,
+            description="The password of a locked ZIP (WeChat Pay and Alipay send one with a "
+            "bill). Used to open the file for this request only: never stored nor logged.",
+        ),
+    ] = None,
+) -> ImportReport | EventSourceResponse | JSONResponse:
+    """Import a file of records, or preview it (`dry_run`); see the docs' "Data and advice" page.
 
     Valid rows are written together (all or none); each rejected row is reported with its reasons.
-    Rows whose type lacks your consent are rejected. A newer export of the same app replaces the
-    days, months and readings a former one brought. Ask for `text/event-stream` to follow the
-    progress of a large file.
+    Rows whose type lacks your consent are not written. A newer export of the same app replaces
+    the days, months and readings a former one brought. Ask for `text/event-stream` to follow the
+    progress of a large file. Errors and notes are in the language asked for (`lang`, or the
+    browser's).
     """
     # The whole request was already held to this limit as it arrived (api/body_limit.py).
     limit = services.settings.max_import_bytes
@@ -226,12 +240,13 @@ async def import_records(
             detail=f"The file is larger than {limit / 1_048_576:g} MB; split it.",
         )
     column_mapping = _mapping(mapping) if mapping is not None or format == "csv" else None
-    job = _Import(services, user.id, file, format, column_mapping, strict)
+    options = ImportOptions(format, column_mapping, strict, dry_run, password, language)
+    job = ImportJob(services, user.id, file, options, lambda: _after_new_data(services, user.id))
     if "text/event-stream" not in request.headers.get("accept", ""):
         try:
             return await job.run()
-        except _ImportFailedError as exc:
-            raise HTTPException(exc.status, detail=exc.detail) from exc
+        except ImportFailedError as exc:
+            return JSONResponse(exc.failure.model_dump(), status_code=exc.failure.status)
     return EventSourceResponse(job.events(), ping=15)
 
 
@@ -243,6 +258,7 @@ async def import_records(
 async def preview_import(
     file: UploadFile,
     user: CurrentUser,
+    language: Annotated[Language, Depends(response_language)],
     type: Annotated[DataType, Query(description="The data type to guess a mapping for.")] = (
         "health"
     ),
@@ -251,7 +267,7 @@ async def preview_import(
     try:
         preview = await asyncio.to_thread(preview_csv, file.file, type)
     except ImportFormatError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=f"Cannot read: {exc}.") from exc
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=exc.in_(language)) from exc
     return CsvPreviewOut(
         columns=preview.columns,
         rows=preview.rows,
@@ -275,99 +291,3 @@ def _mapping(raw: str | None) -> ColumnMapping:
             status.HTTP_400_BAD_REQUEST,
             detail="The column mapping is invalid: " + "; ".join(error_messages(exc)),
         ) from exc
-
-
-class _ImportFailedError(Exception):
-    def __init__(self, status_code: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status_code
-        self.detail = detail
-
-
-class _Import:
-    """One import: read in a worker thread (off the event loop), then write, reporting progress."""
-
-    def __init__(
-        self,
-        services: Services,
-        user_id: int,
-        file: UploadFile,
-        format: ImportFormat,
-        mapping: ColumnMapping | None,
-        strict: bool,
-    ) -> None:
-        self._services = services
-        self._user_id = user_id
-        self._file = file
-        self._format = format
-        self._mapping = mapping
-        self._strict = strict
-
-    async def run(
-        self, reading: Progress | None = None, writing: Callable[[int], None] | None = None
-    ) -> ImportReport:
-        """Read, check consent, write; _ImportFailedError for a file that cannot be imported."""
-        try:
-            parsed = await asyncio.to_thread(
-                parse_import,
-                self._file.file,
-                self._file.filename or "",
-                format=self._format,
-                mapping=self._mapping,
-                progress=reading,
-            )
-        except ImportFormatError as exc:
-            raise _ImportFailedError(status.HTTP_400_BAD_REQUEST, f"Cannot import: {exc}.") from exc
-        allowed = await asyncio.to_thread(self._services.user_data.consents.granted, self._user_id)
-        accepted, rejected = split_by_consent(parsed, allowed)
-        report = ImportReport(
-            accepted=len(accepted),
-            rejected=[RejectedRow(row=n, errors=e) for n, e in rejected[:MAX_REPORTED_ROWS]],
-            rejected_total=len(rejected) - len(parsed.rejected) + parsed.rejected_total,
-            written=False,
-            ids=[],
-            format=parsed.format,
-            notes=parsed.notes,
-        )
-        if not accepted or (self._strict and rejected):
-            return report
-        if writing is not None:
-            writing(len(accepted))
-        try:
-            rows, replaced = await asyncio.to_thread(
-                self._services.user_data.import_many, self._user_id, accepted
-            )
-        except ConsentRequiredError as exc:  # consent withdrawn while the file was read
-            raise _ImportFailedError(status.HTTP_403_FORBIDDEN, str(exc)) from exc
-        _after_new_data(self._services, self._user_id)
-        report.written, report.ids, report.replaced = True, [row.id for row in rows], replaced
-        report.accepted = len(rows)
-        return report
-
-    async def events(self) -> AsyncIterator[ServerSentEvent]:
-        """`progress` events while the file is read and written, then `report` or `error`."""
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[ImportProgress] = asyncio.Queue()
-
-        def reading(done: int, total: int | None) -> None:
-            event = ImportProgress(phase="reading", done=done, total=total)
-            loop.call_soon_threadsafe(queue.put_nowait, event)
-
-        def writing(records: int) -> None:
-            queue.put_nowait(ImportProgress(phase="writing", done=0, total=records))
-
-        task = asyncio.ensure_future(self.run(reading, writing))
-        while not task.done() or not queue.empty():
-            getter = asyncio.ensure_future(queue.get())
-            await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
-            if getter.done():
-                yield ServerSentEvent(data=getter.result().model_dump_json(), event="progress")
-            else:
-                getter.cancel()
-        try:
-            report = task.result()
-        except _ImportFailedError as exc:
-            failure = ImportFailure(status=exc.status, detail=exc.detail)
-            yield ServerSentEvent(data=failure.model_dump_json(), event="error")
-            return
-        yield ServerSentEvent(data=report.model_dump_json(), event="report")

@@ -91,7 +91,8 @@ def test_hostile_imports_are_clear_400s(services: Services, name: str, content: 
             headers={"Authorization": f"Bearer {token}"},
         )
     assert response.status_code == 400, response.text
-    assert response.json()["detail"].startswith("Cannot import: ")
+    detail = response.json()["detail"]
+    assert detail.startswith("Cannot import this file: ") or " cannot be imported: " in detail
 
 
 def _fresh_user(services: Services) -> dict[str, str]:

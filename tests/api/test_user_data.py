@@ -285,7 +285,7 @@ def test_apple_health_import_streams_progress_then_reports(
     assert any(data["phase"] == "writing" for name, data in events if name == "progress")
     report = events[-1][1]
     assert report["format"] == "apple_health" and report["written"] is True
-    assert report["accepted"] == 4 and report["rejected_total"] == 2
+    assert report["accepted"] == 5 and report["rejected_total"] == 2  # 4 days/readings, 1 workout
     assert any("ActiveEnergyBurned" in note for note in report["notes"])
 
     # A newer export of the same days replaces them instead of counting them twice.
@@ -294,7 +294,7 @@ def test_apple_health_import_streams_progress_then_reports(
         files={"file": ("export.xml", content, "text/xml")},
         headers=alice,
     ).json()
-    assert again["replaced"] == 4
+    assert again["replaced"] == 5
     assert len(client.get("/api/user-data?type=health", headers=alice).json()) == 4
 
 

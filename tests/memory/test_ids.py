@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import Integer, func, select
 
 from agent.services import Services
+from memory.records.datatypes import NewRecord
 from memory.records.insights import NewInsight
-from memory.records.userdata import NewRecord
 from memory.storage.models import NEVER_REUSED, Base
 
 

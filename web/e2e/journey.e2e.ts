@@ -289,6 +289,8 @@ describe('desktop', () => {
       mimeType: 'text/csv',
       buffer: Buffer.from(lowStepsCsv()),
     })
+    // The file is checked first (nothing saved): what it brings, and that one row will be rejected.
+    await page.getByText(zh.dataImport.willReject.replace('{n}', '1')).waitFor()
     await page.getByRole('button', { name: zh.dataImport.send }).click()
     const written = zh.dataImport.written.replace('{n}', '4').replace('{rejected}', '1')
     await page.getByText(written).waitFor()
@@ -318,6 +320,12 @@ describe('desktop', () => {
       mimeType: 'text/xml',
       buffer: Buffer.from(appleHealthExport()),
     })
+    const check = page.locator('[aria-labelledby="check-title"]')
+    await check.getByText(zh.dataImport.kinds.days.replace('{n}', '13')).waitFor()
+    await check.getByText(zh.dataImport.kinds.blood_pressure.replace('{n}', '13')).waitFor()
+    expect(await check.innerText()).toContain(
+      zh.dataImport.checkTitle.replace('{app}', zh.dataImport.formats.apple_health),
+    )
     await page.getByRole('button', { name: zh.dataImport.send }).click()
     // 13 days and 13 blood pressure readings; the unknown sample type is noted, not refused.
     await page.getByText(zh.dataImport.written.replace('{n}', '26').replace('{rejected}', '0')).waitFor()
@@ -328,6 +336,10 @@ describe('desktop', () => {
       mimeType: 'text/csv',
       buffer: Buffer.from(alipayBill()),
     })
+    // The preview totals the bill before anything is saved.
+    await check.getByText(zh.dataImport.kinds.finance.replace('{n}', '7')).waitFor()
+    expect(await check.innerText()).toMatch(/收入 CNY 24,000\.00，支出 CNY 4,500\.00/)
+    await screenshot(page, 'desktop-09a-import-preview')
     await page.getByRole('button', { name: zh.dataImport.send }).click()
     await page.getByText(zh.dataImport.written.replace('{n}', '7').replace('{rejected}', '0')).waitFor()
     // The list (still filtered to finance) shows the months and categories of the bill.

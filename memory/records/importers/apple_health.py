@@ -1,11 +1,10 @@
-"""Apple Health's `export.xml` (or the `export.zip` around it), parsed as a stream.
+"""Apple Health's `export.xml` (or the `export.zip` around it), read as a stream.
 
-The Health app's export ("Export All Health Data") is one XML file, often hundreds of megabytes:
-a `HealthData` root with one `Record` element per sample (`type`, `unit`, `value`, `startDate`,
-`endDate`, `sourceName`), `Correlation` elements that group a blood pressure reading's two
-records, `Workout`s and more. It is read with `iterparse` and each element is dropped once read,
-so memory stays flat whatever the size. The DTD at the top is allowed; entities are not
-(defusedxml), so a crafted file cannot expand.
+The Health app's export ("Export All Health Data") is one XML file, often gigabytes: a
+`HealthData` root with one `Record` per sample (`type`, `unit`, `value`, `startDate`, `endDate`,
+`sourceName`), `Correlation`s that group a blood pressure reading's two records (which also stand
+on their own), `Workout`s and `ActivitySummary`s (the rings). `health_xml` hands each element over
+without building a tree, so memory stays flat whatever the size.
 
 What becomes records:
 - one health record per day (the sample's own local date) with `steps` (the largest of the
@@ -13,31 +12,37 @@ What becomes records:
   `resting_heart_rate` (the day's mean), `weight_kg` and `body_fat_pct` (the day's last), and
   `sleep_hours` (time asleep, overlapping samples merged, on the day the sleep ended);
 - one health record per blood pressure reading (systolic and diastolic of the same time) and per
-  glucose reading (mg/dL converted to mmol/L; whether it was fasting is not in the export).
-Other types are counted in the report's notes. Daily records are dated at noon of their day.
+  glucose reading (whether it was fasting is not in the export);
+- one behavior record (`exercise`) per workout (`health_workouts`).
+Every unit is converted with pint (`health_units`): a sample in a unit that does not convert is
+not imported and is noted. Other types, activity summaries and units are counted in the notes.
+Daily records are dated at noon of their day.
 """
 
 from __future__ import annotations
 
-import zipfile
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import IO, Any
-from xml.etree.ElementTree import Element, ParseError
+import io
+import math
+from collections import Counter
+from datetime import date, datetime
+from typing import IO, Any, NoReturn
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
-
-from memory.records.datatypes import MG_DL_PER_MMOL_L
+from memory.records.datatypes import DataType
 from memory.records.importers.base import (
     CountingReader,
     ImportFormatError,
+    Message,
     ParsedImport,
     Progress,
-    stream_size,
+    listed,
 )
+from memory.records.importers.health_days import Day, day_records, merge_period, parse_time
+from memory.records.importers.health_units import factor
+from memory.records.importers.health_workouts import Workout, workout_record
+from memory.records.importers.health_xml import read_health_xml
+from memory.records.importers.limits import ImportLimits
 
+APP = "apple_health"
 HK = "HKQuantityTypeIdentifier"
 STEPS = f"{HK}StepCount"
 HEART = f"{HK}HeartRate"
@@ -48,210 +53,325 @@ GLUCOSE = f"{HK}BloodGlucose"
 WEIGHT = f"{HK}BodyMass"
 BODY_FAT = f"{HK}BodyFatPercentage"
 SLEEP = "HKCategoryTypeIdentifierSleepAnalysis"
-WANTED = {STEPS, HEART, RESTING, SYSTOLIC, DIASTOLIC, GLUCOSE, WEIGHT, BODY_FAT, SLEEP}
-POUND_KG = 0.45359237
-DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
-
-
-@dataclass
-class _Day:
-    first_row: int
-    zone: Any
-    steps: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    heart: list[float] = field(default_factory=list)
-    resting: list[float] = field(default_factory=list)
-    weight: tuple[datetime, float] | None = None
-    body_fat: tuple[datetime, float] | None = None
-    sleep: list[tuple[datetime, datetime]] = field(default_factory=list)
+TARGET_UNITS = {
+    STEPS: "count",
+    HEART: "count/min",
+    RESTING: "count/min",
+    SYSTOLIC: "mmHg",
+    DIASTOLIC: "mmHg",
+    GLUCOSE: "mmol/L",
+    WEIGHT: "kg",
+    BODY_FAT: "percent",
+}
+"""The pint unit each imported type is stored in."""
+QUIET = {
+    "HealthData",
+    "ExportDate",
+    "Me",
+    "MetadataEntry",
+    "HeartRateVariabilityMetadataList",
+    "InstantaneousBeatsPerMinute",
+    "WorkoutEvent",
+    "WorkoutRoute",
+    "FileReference",
+    "WorkoutActivity",
+    "WorkoutStatistics",
+    "Correlation",
+}
+"""Elements read for their parent or not data of their own: never reported as not imported."""
+SOURCES_PER_DAY = 16
+"""Step sources compared per day (a phone, a watch, an app or two); more are not counted."""
+HELD_PER_RECORD = 20
+"""Sleep periods and step sources held while reading, per record allowed (`max_records`)."""
+MAX_NAME_CHARS = 100
+MAX_TYPES = 10_000
+"""Distinct unknown types counted by name; more are counted together."""
 
 
 class _Reader:
-    """Collects the samples of one export, day by day."""
+    """Collects the samples of one export, day by day, within the limits."""
 
-    def __init__(self) -> None:
-        self.parsed = ParsedImport(format="apple_health")
-        self.days: dict[date, _Day] = {}
+    def __init__(self, limits: ImportLimits) -> None:
+        self.limits = limits
+        self.parsed = ParsedImport(format=APP)
+        self.days: dict[date, Day] = {}
         self.pressure: dict[datetime, dict[str, Any]] = {}
         self.glucose: dict[datetime, tuple[int, float]] = {}
+        self.workouts: list[Workout] = []
+        self.workout: Workout | None = None
         self.skipped: Counter[str] = Counter()
+        self.bad_units: Counter[str] = Counter()
+        self.summaries = 0
+        self.extra_sources = 0
+        self.held = 0
         self.row = 0
+        self.depth = 0
 
-    def day(self, when: datetime) -> _Day:
+    # --- the stream ---------------------------------------------------------------------------
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        self.depth += 1
+        if self.depth == 1 and tag != "HealthData":
+            raise ImportFormatError(
+                Message(
+                    f"this XML is not an Apple Health export (its root is <{tag[:60]}>)",
+                    f"这个 XML 不是 Apple 健康的导出文件（根元素是 <{tag[:60]}>）",
+                )
+            )
+        if tag == "Record":
+            self.row += 1
+            self.record(attributes)
+        elif tag == "Workout":
+            self.row += 1
+            self.workout_start(attributes)
+        elif tag == "WorkoutStatistics" and self.workout is not None:
+            self.workout.statistic(attributes)
+        elif tag == "ActivitySummary":
+            self.summaries += 1
+        elif self.depth == 2 and tag not in QUIET:
+            self.skip(tag)
+
+    def end(self, tag: str) -> None:
+        self.depth -= 1
+        if tag == "Workout" and self.workout is not None:
+            self.workouts.append(self.workout)
+            self.workout = None
+
+    # --- bounds -------------------------------------------------------------------------------
+
+    def count(self, held: int = 0) -> None:
+        """Count one more record kept (and `held` periods or sources), refusing past the limits."""
+        records = len(self.days) + len(self.pressure) + len(self.glucose) + len(self.workouts)
+        self.held += held
+        if records > self.limits.max_records:
+            self.too_many(
+                f"more than {self.limits.max_records:,} days, readings and workouts",
+                f"超过 {self.limits.max_records:,} 个日记录、读数和锻炼",
+            )
+        if self.held > HELD_PER_RECORD * self.limits.max_records:
+            self.too_many(
+                f"more than {self.held - 1:,} separate sleep periods and step sources",
+                f"超过 {self.held - 1:,} 段分开的睡眠和计步来源",
+            )
+
+    def too_many(self, en: str, zh: str) -> NoReturn:
+        raise ImportFormatError(
+            Message(
+                f"it holds {en}, the most one import brings (MEMADVISOR_IMPORT_MAX_RECORDS); "
+                "nothing was imported. Ask the server's administrator to raise the limit",
+                f"其中有{zh}，超出单次导入的上限（MEMADVISOR_IMPORT_MAX_RECORDS），"
+                "未导入任何内容；请服务器管理员提高上限",
+            ),
+            app=APP,
+        )
+
+    def skip(self, kind: str) -> None:
+        if len(kind) > MAX_NAME_CHARS:
+            kind = "(unreadable type)"
+        elif kind not in self.skipped and len(self.skipped) >= MAX_TYPES:
+            kind = "(other types)"
+        self.skipped[kind] += 1
+
+    def reject(self, kind: str, problem: str) -> None:
+        self.parsed.reject(self.row, [f"{_short(kind)}: {problem}"])
+
+    # --- samples ------------------------------------------------------------------------------
+
+    def day(self, when: datetime) -> Day:
         """The day of a sample, in the sample's own time zone."""
         key = when.date()
-        if key not in self.days:
-            self.days[key] = _Day(first_row=self.row, zone=when.tzinfo)
-        return self.days[key]
+        found = self.days.get(key)
+        if found is None:
+            found = self.days[key] = Day(first_row=self.row, zone=when.tzinfo)
+            self.count()
+        return found
 
-    def record(self, element: Element) -> None:
-        self.row += 1
-        kind = element.get("type", "")
-        if kind not in WANTED:
-            self.skipped[kind or "(no type)"] += 1
+    def record(self, attributes: dict[str, str]) -> None:
+        kind = attributes.get("type", "")
+        if kind not in TARGET_UNITS and kind != SLEEP:
+            self.skip(kind or "(no type)")
             return
-        try:
-            start = datetime.strptime(element.get("startDate") or "", DATE_FORMAT)
-            end = datetime.strptime(
-                element.get("endDate") or element.get("startDate") or "", DATE_FORMAT
-            )
-        except ValueError:
-            self.parsed.reject(
-                self.row,
-                [f"{kind}: startDate/endDate is not a date like 2026-11-20 08:00:00 +0800"],
-            )
+        start = parse_time(attributes.get("startDate", ""))
+        end = parse_time(attributes.get("endDate", "")) if "endDate" in attributes else start
+        if start is None or end is None:
+            self.reject(kind, "startDate/endDate is not a date like 2026-11-20 08:00:00 +0800")
             return
         if kind == SLEEP:
-            if "Asleep" in element.get("value", ""):
-                self.day(end).sleep.append((start, end))
+            if "Asleep" in attributes.get("value", "") and end > start:
+                day = self.day(end)
+                self.count(merge_period(day.sleep, int(start.timestamp()), int(end.timestamp())))
             return
+        raw = attributes.get("value", "")
         try:
-            value = float(element.get("value", ""))
+            value = float(raw)
         except ValueError:
-            self.parsed.reject(
-                self.row, [f"{kind}: value {element.get('value')!r} is not a number"]
-            )
+            self.reject(kind, f"value {raw[:40]!r} is not a number")
             return
-        unit = element.get("unit", "")
+        if not math.isfinite(value):
+            self.reject(kind, f"value {raw[:40]!r} is not a finite number")
+            return
+        unit = attributes.get("unit", "")
+        if kind == BODY_FAT and unit == "%":
+            scale: float | None = 100.0 if value <= 1 else 1.0  # HealthKit's % is a fraction
+        else:
+            scale = factor(unit, TARGET_UNITS[kind])
+        if scale is None:
+            self.bad_units[f"{_short(kind)}\t{unit[:40]}"] += 1
+            return
+        self.sample(kind, value * scale, start, attributes.get("sourceName", "")[:MAX_NAME_CHARS])
+
+    def sample(self, kind: str, value: float, start: datetime, source: str) -> None:
         if kind == STEPS:
-            self.day(start).steps[element.get("sourceName", "")] += value
-        elif kind == HEART:
-            self.day(start).heart.append(value)
-        elif kind == RESTING:
-            self.day(start).resting.append(value)
+            day = self.day(start)
+            if source not in day.steps and len(day.steps) >= SOURCES_PER_DAY:
+                self.extra_sources += 1
+                return
+            if source not in day.steps:
+                self.count(1)
+            day.steps[source] += value
+        elif kind in (HEART, RESTING):
+            sums = self.day(start).heart if kind == HEART else self.day(start).resting
+            sums[0] += value
+            sums[1] += 1
         elif kind in (WEIGHT, BODY_FAT):
-            if kind == WEIGHT:
-                value = value * POUND_KG if unit == "lb" else value / 1000 if unit == "g" else value
-            elif unit == "%" and value <= 1:
-                value *= 100  # Health stores body fat as a fraction with unit "%"
             day = self.day(start)
             attr = "weight" if kind == WEIGHT else "body_fat"
             latest = getattr(day, attr)
             if latest is None or start >= latest[0]:
                 setattr(day, attr, (start, value))
         elif kind in (SYSTOLIC, DIASTOLIC):
-            reading = self.pressure.setdefault(start, {"row": self.row})
+            reading = self.pressure.get(start)
+            if reading is None:
+                reading = self.pressure[start] = {"row": self.row}
+                self.count()
             reading["systolic_bp" if kind == SYSTOLIC else "diastolic_bp"] = round(value)
         elif kind == GLUCOSE:
-            mmol = value if unit.startswith("mmol") else value / MG_DL_PER_MMOL_L
-            self.glucose[start] = (self.row, round(mmol, 1))
+            if start not in self.glucose:
+                self.glucose[start] = (self.row, 0.0)
+                self.count()
+            self.glucose[start] = (self.row, round(value, 1))
+
+    def workout_start(self, attributes: dict[str, str]) -> None:
+        start = parse_time(attributes.get("startDate", ""))
+        end = parse_time(attributes.get("endDate", ""))
+        if start is None or end is None:
+            self.reject("Workout", "startDate/endDate is not a date like 2026-11-20 08:00:00 +0800")
+            return
+        self.workout = Workout(self.row, start, end, dict(attributes))
+        self.count()
+
+    # --- the records --------------------------------------------------------------------------
 
     def finish(self) -> ParsedImport:
-        parsed = self.parsed
-        for when in sorted(self.days):
-            day = self.days[when]
-            data: dict[str, Any] = {"source": "apple_health"}
-            if day.steps:
-                data["steps"] = round(max(day.steps.values()))
-            if day.heart:
-                data["heart_rate"] = round(sum(day.heart) / len(day.heart))
-            if day.resting:
-                data["resting_heart_rate"] = round(sum(day.resting) / len(day.resting))
-            if day.weight:
-                data["weight_kg"] = round(day.weight[1], 2)
-            if day.body_fat:
-                data["body_fat_pct"] = round(day.body_fat[1], 1)
-            if day.sleep:
-                data["sleep_hours"] = round(_asleep_hours(day.sleep), 2)
-            if len(data) > 1:
-                noon = datetime.combine(when, time(12), tzinfo=day.zone)
-                self._add(day.first_row, data, noon, f"{when} (day)")
+        """The records, the refused readings and the notes."""
+        for row, data, when, label in day_records(self.days):
+            self._add(row, "health", data, when, label)
         for when, reading in sorted(self.pressure.items()):
             row = reading.pop("row")
+            label = f"{when:%Y-%m-%d %H:%M}"
             if len(reading) != 2:
-                parsed.reject(
-                    row,
-                    [
-                        f"{when:%Y-%m-%d %H:%M}: a blood pressure reading needs both systolic "
-                        "and diastolic"
-                    ],
+                self.parsed.reject(
+                    row, [f"{label}: a blood pressure reading needs both systolic and diastolic"]
                 )
                 continue
-            self._add(row, {**reading, "source": "apple_health"}, when, f"{when:%Y-%m-%d %H:%M}")
+            self._add(row, "health", {**reading, "source": APP}, when, label)
         for when, (row, mmol) in sorted(self.glucose.items()):
             self._add(
                 row,
-                {"glucose_mmol_l": mmol, "source": "apple_health"},
+                "health",
+                {"glucose_mmol_l": mmol, "source": APP},
                 when,
                 f"{when:%Y-%m-%d %H:%M}",
             )
-        for kind, n in self.skipped.most_common():
-            short = kind.removeprefix(HK).removeprefix("HKCategoryTypeIdentifier")
-            parsed.notes.append(f"not imported: {short} ({n} samples)")
-        return parsed
+        bad_units: list[str] = []
+        for workout in self.workouts:
+            data = workout_record(workout, bad_units)
+            self._add(
+                workout.row,
+                "behavior",
+                data,
+                workout.start,
+                f"workout {workout.start:%Y-%m-%d %H:%M}",
+            )
+        for unit in bad_units:
+            self.bad_units[f"Workout\t{unit[:40]}"] += 1
+        self._notes()
+        return self.parsed
 
-    def _add(self, row: int, data: dict[str, Any], when: datetime, what: str) -> None:
+    def _notes(self) -> None:
+        parsed, limit = self.parsed, self.limits.max_listed_names
+        if self.workouts:
+            n = len(self.workouts)
+            parsed.note(
+                f"{n} workouts imported as exercise (behavior records)",
+                f"{n} 次锻炼导入为运动（行为记录）",
+            )
+        if self.summaries:
+            n = self.summaries
+            parsed.note(
+                f"not imported: {n} activity summaries (the rings); their steps, energy and "
+                "workouts come from the samples",
+                f"未导入：{n} 条活动圆环汇总；步数、能量和锻炼已从各条样本中读取",
+            )
+        if self.extra_sources:
+            n = self.extra_sources
+            parsed.note(
+                f"not counted: {n} step samples from more than {SOURCES_PER_DAY} sources in a day",
+                f"未计入：{n} 条步数样本（同一天超过 {SOURCES_PER_DAY} 个来源）",
+            )
+        shown, more, rest = listed(self.bad_units, limit)
+        for key, n in shown:
+            kind, unit = key.split("\t", 1)
+            parsed.note(
+                f"not imported: {kind} in unit {unit or '(none)'!r} ({n} samples), which does not "
+                "convert to the unit MemAdvisor stores",
+                f"未导入：单位为 {unit or '（无）'!r} 的 {kind}（{n} 条），"
+                "无法换算为 MemAdvisor 存储的单位",
+            )
+        if more:
+            parsed.note(
+                f"not imported: {rest} samples in {more} other units that do not convert",
+                f"未导入：另外 {more} 种无法换算的单位的 {rest} 条样本",
+            )
+        shown, more, rest = listed(self.skipped, limit)
+        for kind, n in shown:
+            parsed.note(
+                f"not imported: {_short(kind)} ({n} samples)", f"未导入：{_short(kind)}（{n} 条）"
+            )
+        if more:
+            parsed.note(
+                f"not imported: {more} more types ({rest} samples)",
+                f"未导入：另外 {more} 种类型（{rest} 条）",
+            )
+
+    def _add(
+        self, row: int, data_type: DataType, data: dict[str, Any], when: datetime, what: str
+    ) -> None:
         before = self.parsed.rejected_total
-        self.parsed.add(row, "health", data, recorded_at=when)
+        self.parsed.add(row, data_type, data, recorded_at=when)
         if self.parsed.rejected_total > before and self.parsed.rejected:
             number, errors = self.parsed.rejected[-1]
             self.parsed.rejected[-1] = (number, [f"{what}: {error}" for error in errors])
 
 
-def _asleep_hours(spans: list[tuple[datetime, datetime]]) -> float:
-    """Hours covered by the spans, overlaps counted once (a phone and a watch both log sleep)."""
-    total = timedelta()
-    current_start, current_end = None, None
-    for start, end in sorted(spans):
-        if current_end is None or start > current_end:
-            if current_end is not None and current_start is not None:
-                total += current_end - current_start
-            current_start, current_end = start, end
-        else:
-            current_end = max(current_end, end)
-    if current_end is not None and current_start is not None:
-        total += current_end - current_start
-    return total.total_seconds() / 3600
+def _short(kind: str) -> str:
+    return kind.removeprefix(HK).removeprefix("HKCategoryTypeIdentifier")[:MAX_NAME_CHARS]
 
 
-def parse_apple_health(stream: IO[bytes], progress: Progress | None = None) -> ParsedImport:
-    """Read an `export.xml`, or an `export.zip` with one inside; see the module docstring."""
-    start = stream.tell()
-    is_zip = stream.read(4) == b"PK\x03\x04"
-    stream.seek(start)
-    if is_zip:
-        try:
-            archive = zipfile.ZipFile(stream)
-        except zipfile.BadZipFile as exc:
-            raise ImportFormatError("the ZIP file is damaged") from exc
-        name = next((n for n in archive.namelist() if n.endswith("export.xml")), None)
-        if name is None:
-            raise ImportFormatError("the ZIP file has no export.xml (export it again from Health)")
-        with archive.open(name) as member:
-            return _parse_xml(member, archive.getinfo(name).file_size, progress)
-    return _parse_xml(stream, stream_size(stream), progress)
-
-
-def _parse_xml(raw: IO[bytes], total: int | None, progress: Progress | None) -> ParsedImport:
-    reader = _Reader()
-    depth = 0
-    root: Element | None = None
-    seen_root = False
-    counting = CountingReader(raw, total, progress)
-    try:
-        for event, element in iterparse(counting, events=("start", "end"), forbid_dtd=False):
-            if event == "start":
-                depth += 1
-                if depth == 1:
-                    root, seen_root = element, True
-                    if element.tag != "HealthData":
-                        raise ImportFormatError(
-                            f"this XML is not an Apple Health export (its root is <{element.tag}>, "
-                            "not <HealthData>)"
-                        )
-                continue
-            depth -= 1
-            if element.tag == "Record":
-                reader.record(element)
-            if depth == 1 and root is not None:
-                root.clear()  # drop what has been read
-    except ParseError as exc:
-        line, column = exc.position
-        raise ImportFormatError(
-            f"export.xml is not well-formed at line {line}, column {column} "
-            f"({str(exc).split(':')[0]}); nothing was imported. Export it again from the Health app"
-        ) from exc
-    except DefusedXmlException as exc:
-        raise ImportFormatError(f"export.xml declares entities, which are refused ({exc})") from exc
-    if not seen_root:
-        raise ImportFormatError("the file is empty")
+def parse_apple_health(
+    stream: IO[bytes],
+    total: int | None,
+    progress: Progress | None = None,
+    limits: ImportLimits | None = None,
+) -> ParsedImport:
+    """Read an `export.xml` stream (`total` bytes if known); see the module docstring."""
+    limits = limits or ImportLimits()
+    reader = _Reader(limits)
+    counting = CountingReader(stream, total, progress, limit=limits.max_unpacked_bytes, app=APP)
+    read_health_xml(
+        io.BufferedReader(counting, buffer_size=1 << 18),
+        reader.start,
+        reader.end,
+        max_text_chars=limits.max_text_chars,
+    )
     return reader.finish()

@@ -15,8 +15,9 @@ from typing import IO, Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from memory.records.datatypes import SCHEMAS, DataType
-from memory.records.importers.base import ImportFormatError, ParsedImport, Progress
-from memory.records.importers.records import LIST_FIELDS, MAX_ROWS
+from memory.records.importers.base import ImportFormatError, Message, ParsedImport, Progress
+from memory.records.importers.limits import ImportLimits
+from memory.records.importers.records import LIST_FIELDS, check_rows
 from memory.records.importers.text import csv_rows, open_text
 
 PREVIEW_ROWS = 5
@@ -91,7 +92,7 @@ def preview_csv(stream: IO[bytes], data_type: DataType = "health") -> CsvPreview
     rows = csv_rows(open_text(stream))
     header = [cell.strip() for cell in next(rows, [])]
     if not any(header):
-        raise ImportFormatError("the CSV has no header row")
+        raise ImportFormatError(Message("the CSV has no header row", "CSV 没有表头"))
     sample = []
     for cells in rows:
         sample.append(cells[: len(header)])
@@ -133,26 +134,35 @@ def parse_when(text: str) -> datetime:
 
 
 def parse_mapped_csv(
-    stream: IO[bytes], mapping: ColumnMapping, progress: Progress | None = None
+    stream: IO[bytes],
+    mapping: ColumnMapping,
+    progress: Progress | None = None,
+    limits: ImportLimits | None = None,
 ) -> ParsedImport:
     """Every row of the CSV as a record of `mapping.data_type` (row 1 is the first data row)."""
+    limits = limits or ImportLimits()
     rows = csv_rows(open_text(stream, progress))
     header = [cell.strip() for cell in next(rows, [])]
     missing = [column for column in mapping.columns if column not in header]
     if missing:
-        raise ImportFormatError(f"the CSV has no column {', '.join(missing)}")
+        names = ", ".join(name[:40] for name in missing[:20])
+        raise ImportFormatError(
+            Message(f"the CSV has no column {names}", f"CSV 中没有这些列：{names}")
+        )
     parsed = ParsedImport(format="csv")
-    unmapped = [name for name in header if name and name not in mapping.columns]
+    unmapped = [name[:40] for name in header if name and name not in mapping.columns]
     if unmapped:
-        parsed.notes.append(f"columns not imported (not mapped): {', '.join(unmapped)}")
+        shown = ", ".join(unmapped[: limits.max_listed_names])
+        if len(unmapped) > limits.max_listed_names:
+            shown += f" (+{len(unmapped) - limits.max_listed_names})"
+        parsed.note(f"columns not imported (not mapped): {shown}", f"未导入的列（未对应）：{shown}")
     positions = {header.index(column): field for column, field in mapping.columns.items()}
     number = 0
     for cells in rows:
         if not any(cell.strip() for cell in cells):
             continue
         number += 1
-        if number > MAX_ROWS:
-            raise ImportFormatError(f"at most {MAX_ROWS} rows per import; split the file")
+        check_rows(number, limits)
         data: dict[str, Any] = {}
         recorded_at = None
         problem = None

@@ -13,11 +13,17 @@ from datetime import datetime
 from typing import IO, Any
 
 from memory.records.datatypes import DATA_TYPES, SCHEMAS, check_recorded_at
-from memory.records.importers.base import ImportFormatError, ParsedImport, Progress, stream_size
+from memory.records.importers.base import (
+    ImportFormatError,
+    Message,
+    ParsedImport,
+    Progress,
+    stream_size,
+)
+from memory.records.importers.limits import ImportLimits
 from memory.records.importers.text import csv_rows, open_text
 
 LIST_FIELDS = {"courses", "goals"}
-MAX_ROWS = 50_000
 MAX_JSON_BYTES = 20 * 1024 * 1024
 """A JSON file is parsed whole, so it is kept small; CSV is read row by row."""
 KNOWN_COLUMNS = {"data_type", "recorded_at"} | {
@@ -26,23 +32,30 @@ KNOWN_COLUMNS = {"data_type", "recorded_at"} | {
 
 
 def parse_records(
-    stream: IO[bytes], filename: str, progress: Progress | None = None
+    stream: IO[bytes],
+    filename: str,
+    progress: Progress | None = None,
+    limits: ImportLimits | None = None,
 ) -> ParsedImport:
     """Validate every row of a CSV or JSON file in our layout (row 1 is the first data row)."""
+    limits = limits or ImportLimits()
     start = stream.tell()
     head = stream.read(512)
     stream.seek(start)
     is_json = filename.lower().endswith(".json") or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"["
     if is_json:
-        return _parse_json(stream, progress)
-    return _parse_csv(stream, progress)
+        return _parse_json(stream, progress, limits)
+    return _parse_csv(stream, progress, limits)
 
 
-def _parse_json(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
+def _parse_json(stream: IO[bytes], progress: Progress | None, limits: ImportLimits) -> ParsedImport:
     size = stream_size(stream)
     if size is not None and size > MAX_JSON_BYTES:
         raise ImportFormatError(
-            f"a JSON file may have at most {MAX_JSON_BYTES >> 20} MB; use CSV for more"
+            Message(
+                f"a JSON file may have at most {MAX_JSON_BYTES >> 20} MB; use CSV for more",
+                f"JSON 文件最大 {MAX_JSON_BYTES >> 20} MB；更多数据请用 CSV",
+            )
         )
     content = stream.read(MAX_JSON_BYTES + 1)
     if progress is not None:
@@ -50,16 +63,30 @@ def _parse_json(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
     try:
         data = json.loads(content.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise ImportFormatError("the JSON is not UTF-8 text") from exc
+        raise ImportFormatError(
+            Message("the JSON is not UTF-8 text", "JSON 不是 UTF-8 文本")
+        ) from exc
     except json.JSONDecodeError as exc:
-        raise ImportFormatError(f"the JSON is invalid (line {exc.lineno}: {exc.msg})") from exc
+        raise ImportFormatError(
+            Message(
+                f"the JSON is invalid (line {exc.lineno}: {exc.msg})",
+                f"JSON 格式有误（第 {exc.lineno} 行：{exc.msg}）",
+            )
+        ) from exc
     except RecursionError as exc:
-        raise ImportFormatError("the JSON is nested too deeply") from exc
+        raise ImportFormatError(Message("the JSON is nested too deeply", "JSON 嵌套太深")) from exc
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        raise ImportFormatError(f"the JSON has a value that cannot be read ({exc})") from exc
+        raise ImportFormatError(
+            Message(
+                f"the JSON has a value that cannot be read ({exc})",
+                f"JSON 中有无法读取的值（{exc}）",
+            )
+        ) from exc
     if not isinstance(data, list):
-        raise ImportFormatError("the JSON must be a list of records")
-    _check_rows(len(data))
+        raise ImportFormatError(
+            Message("the JSON must be a list of records", "JSON 必须是记录的列表")
+        )
+    check_rows(len(data), limits)
     parsed = ParsedImport(format="records")
     for number, row in enumerate(data, start=1):
         if not isinstance(row, dict):
@@ -69,24 +96,26 @@ def _parse_json(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
     return parsed
 
 
-def _parse_csv(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
+def _parse_csv(stream: IO[bytes], progress: Progress | None, limits: ImportLimits) -> ParsedImport:
     rows = csv_rows(open_text(stream, progress))
     header = [cell.strip() for cell in next(rows, [])]
     if "data_type" not in header:
         raise ImportFormatError(
-            "the CSV needs a header row with a data_type column; for another layout, import it "
-            "as any CSV (format=csv) and match its columns to fields"
+            Message(
+                "the CSV needs a header row with a data_type column; for another layout, import "
+                "it as any CSV (format=csv) and match its columns to fields",
+                "CSV 需要含 data_type 列的表头；其他格式请作为任意 CSV 导入（format=csv），"
+                "并把各列对应到字段",
+            )
         )
     parsed = ParsedImport(format="records")
-    unknown = [name for name in header if name and name not in KNOWN_COLUMNS]
-    if unknown:
-        parsed.notes.append(f"columns not imported (unknown): {', '.join(unknown)}")
+    note_columns(parsed, [name for name in header if name and name not in KNOWN_COLUMNS], limits)
     number = 0
     for cells in rows:
         if not any(cell.strip() for cell in cells):
             continue  # blank line
         number += 1
-        _check_rows(number)
+        check_rows(number, limits)
         row: dict[str, Any] = {"data": {}}
         for name, value in zip(header, cells, strict=False):
             value = value.strip()
@@ -102,9 +131,27 @@ def _parse_csv(stream: IO[bytes], progress: Progress | None) -> ParsedImport:
     return parsed
 
 
-def _check_rows(count: int) -> None:
-    if count > MAX_ROWS:
-        raise ImportFormatError(f"at most {MAX_ROWS} rows per import; split the file")
+def note_columns(parsed: ParsedImport, names: list[str], limits: ImportLimits) -> None:
+    """Note the columns not imported, the first few by name and the rest counted."""
+    if not names:
+        return
+    shown = ", ".join(name[:40] for name in names[: limits.max_listed_names])
+    if len(names) > limits.max_listed_names:
+        shown += f" (+{len(names) - limits.max_listed_names})"
+    parsed.note(f"columns not imported (unknown): {shown}", f"未导入的列（未知）：{shown}")
+
+
+def check_rows(count: int, limits: ImportLimits) -> None:
+    """Refuse a file with more rows than one import brings."""
+    if count > limits.max_records:
+        raise ImportFormatError(
+            Message(
+                f"at most {limits.max_records:,} rows per import "
+                "(MEMADVISOR_IMPORT_MAX_RECORDS); split the file",
+                f"每次最多导入 {limits.max_records:,} 行（MEMADVISOR_IMPORT_MAX_RECORDS），"
+                "请拆分文件",
+            )
+        )
 
 
 def _validate_row(

@@ -8,7 +8,13 @@ import io
 from collections.abc import Iterator
 from typing import IO
 
-from memory.records.importers.base import CountingReader, ImportFormatError, Progress, stream_size
+from memory.records.importers.base import (
+    CountingReader,
+    ImportFormatError,
+    Message,
+    Progress,
+    stream_size,
+)
 
 SNIFF_BYTES = 64 * 1024
 
@@ -39,7 +45,7 @@ def open_text(stream: IO[bytes], progress: Progress | None = None) -> IO[str]:
     return io.TextIOWrapper(buffered, encoding=encoding, errors="strict", newline="")
 
 
-def csv_rows(text: IO[str]) -> Iterator[list[str]]:
+def csv_rows(text: IO[str], app: str | None = None) -> Iterator[list[str]]:
     """CSV rows as lists of cells; a file that is not text or not CSV is an ImportFormatError.
 
     Python's csv module refuses cells longer than 131,072 characters, no record is that long.
@@ -48,8 +54,18 @@ def csv_rows(text: IO[str]) -> Iterator[list[str]]:
     try:
         yield from reader
     except csv.Error as exc:
-        raise ImportFormatError(f"line {reader.line_num} is not valid CSV ({exc})") from exc
+        raise ImportFormatError(
+            Message(
+                f"line {reader.line_num} is not valid CSV ({exc})",
+                f"第 {reader.line_num} 行不是有效的 CSV（{exc}）",
+            ),
+            app=app,
+        ) from exc
     except UnicodeDecodeError as exc:
         raise ImportFormatError(
-            "the file is not text in UTF-8 or GBK (is it a spreadsheet? save it as CSV)"
+            Message(
+                "the file is not text in UTF-8 or GBK (is it a spreadsheet? save it as CSV)",
+                "文件不是 UTF-8 或 GBK 编码的文本（是电子表格吗？请另存为 CSV）",
+            ),
+            app=app,
         ) from exc

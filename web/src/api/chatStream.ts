@@ -2,7 +2,7 @@
 // EventSource cannot POST, so the body is parsed with eventsource-parser's stream.
 import { EventSourceParserStream } from 'eventsource-parser/stream'
 import { ApiError } from './errors'
-import type { ChatEvent, ChatFinal, ImportProgress, ImportReport } from './types'
+import type { ChatEvent, ChatFinal, ImportFailure, ImportProgress, ImportReport } from './types'
 
 const INTERRUPTED = 'The connection closed before the answer was complete; please try again.'
 
@@ -108,9 +108,9 @@ export async function readImportEvents(
       } else if (message.event === 'report') {
         return parseJson(message.data, 'report') as ImportReport
       } else if (message.event === 'error') {
-        const failure = parseJson(message.data, 'error') as { status?: number; detail?: string }
+        const failure = parseJson(message.data, 'error') as ImportFailure
         const detail = failure.detail || 'The import failed.'
-        throw new ApiError('http', detail, failure.status ?? 0, { detail })
+        throw new ApiError('http', detail, failure.status ?? 0, { ...failure, detail })
       }
     }
   } finally {

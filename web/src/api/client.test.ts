@@ -159,6 +159,28 @@ describe('createApi', () => {
     await expect(api.importUserData(file)).rejects.toMatchObject({ status: 400, message: 'Cannot import: broken.' })
   })
 
+  it('previews an import as a dry run, the password in the form body only', async () => {
+    const report = { accepted: 6, rejected: [], written: false, ids: [], dry_run: true }
+    const { api, requests } = fakeApi([sseResponse([sseEvent('report', report)])])
+    const file = new File(['PK'], 'bill.zip')
+    await expect(
+      api.importUserData(file, { dry_run: true, lang: 'zh' }, { password: 'S3cret' }),
+    ).resolves.toEqual(report)
+    const url = new URL(requests[0]!.url)
+    expect(url.searchParams.get('dry_run')).toBe('true')
+    expect(url.searchParams.get('lang')).toBe('zh')
+    expect(url.search).not.toContain('S3cret')
+    const form = await requests[0]!.formData()
+    expect(form.get('password')).toBe('S3cret')
+  })
+
+  it('keeps the code of a failed import, so the card can ask for the password', async () => {
+    const failure = { status: 400, detail: 'This WeChat Pay bill cannot be imported: locked.', app: 'wechat_pay', code: 'password_required' }
+    const { api } = fakeApi([sseResponse([sseEvent('error', failure)])])
+    const error = await api.importUserData(new File(['PK'], 'bill.zip')).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ status: 400, message: failure.detail, body: { code: 'password_required', app: 'wechat_pay' } })
+  })
+
   it('asks for recommendations in the reader\'s language', async () => {
     const { api, requests } = fakeApi([jsonResponse(200, {})])
     await api.getRecommendations({ lang: 'zh', refresh: true })

@@ -252,13 +252,19 @@ export function createApi(options: ApiOptions = {}) {
 
     /**
      * Imports a file of records (our CSV/JSON, Apple Health, Alipay, WeChat Pay, or any CSV with a
-     * `mapping`); rejected rows come back with their reasons. `onProgress` hears how far the server
-     * has read (bytes, then records being written): the answer streams as Server-Sent Events.
+     * `mapping`); rejected rows come back with their reasons. With `dry_run` it only previews what
+     * the file would bring (`summary`), writing nothing. `password` opens a locked ZIP and is sent
+     * in the form body only. `onProgress` hears how far the server has read (bytes, then records
+     * being written): the answer streams as Server-Sent Events.
      */
     async importUserData(
       file: File,
-      query: { strict?: boolean; format?: ImportFormat } = {},
-      options: { mapping?: ColumnMapping; onProgress?: (progress: ImportProgress) => void } = {},
+      query: { strict?: boolean; format?: ImportFormat; dry_run?: boolean; lang?: ContentLanguage } = {},
+      options: {
+        mapping?: ColumnMapping
+        password?: string
+        onProgress?: (progress: ImportProgress) => void
+      } = {},
     ): Promise<ImportReport> {
       const pending = client.POST('/api/user-data/import', {
         params: { query },
@@ -270,6 +276,7 @@ export function createApi(options: ApiOptions = {}) {
           const form = new FormData()
           form.append('file', body.file as unknown as File)
           if (options.mapping) form.append('mapping', JSON.stringify(options.mapping))
+          if (options.password) form.append('password', options.password)
           return form
         },
       })

@@ -393,12 +393,13 @@ export interface paths {
         put?: never;
         /**
          * Import Records
-         * @description Import a file of records; the docs' "Data and advice" page lists the formats.
+         * @description Import a file of records, or preview it (`dry_run`); see the docs for the formats.
          *
          *     Valid rows are written together (all or none); each rejected row is reported with its reasons.
-         *     Rows whose type lacks your consent are rejected. A newer export of the same app replaces the
-         *     days, months and readings a former one brought. Ask for `text/event-stream` to follow the
-         *     progress of a large file.
+         *     Rows whose type lacks your consent are not written. A newer export of the same app replaces
+         *     the days, months and readings a former one brought. Ask for `text/event-stream` to follow the
+         *     progress of a large file. Errors and notes are in the language asked for (`lang`, or the
+         *     browser's).
          */
         post: operations["import_records_api_user_data_import_post"];
         delete?: never;
@@ -829,6 +830,11 @@ export interface components {
              * @description For `csv`: JSON `{"data_type": ..., "columns": {column: field}}`.
              */
             mapping?: string | null;
+            /**
+             * Password
+             * @description The password of a locked ZIP (WeChat Pay and Alipay send one with a bill). Used to open the file for this request only: never stored nor logged.
+             */
+            password?: string | null;
         };
         /** Body_preview_import_api_user_data_import_preview_post */
         Body_preview_import_api_user_data_import_preview_post: {
@@ -836,15 +842,45 @@ export interface components {
             file: string;
         };
         /**
-         * Chart
-         * @description A trend chart of one metric: its unit, series, bands, reference lines and insight markers.
+         * ChartBand
+         * @description A guideline range drawn behind the series (`category` names it; open ends are null).
          */
-        Chart: {
-            /**
-             * Key
-             * @description `steps`, `sleep_hours`, `blood_pressure`, `glucose`, `bmi`, `study_week`, `finance_month`,
-             *     `expense_categories`, `custom:NAME`, ...
-             */
+        ChartBand: {
+            /** Low */
+            low: number | null;
+            /** High */
+            high: number | null;
+            /** Category */
+            category: string;
+            /** Severity */
+            severity: string;
+        };
+        /**
+         * ChartMarker
+         * @description An insight, at the latest record it cites on this chart.
+         */
+        ChartMarker: {
+            /** Insight Id */
+            insight_id: number;
+            /** Key */
+            key: string;
+            /** Severity */
+            severity: string;
+            /** Text */
+            text: string;
+            /** T */
+            t: string;
+            /** V */
+            v: number;
+            /** Ids */
+            ids: number[];
+        };
+        /**
+         * ChartOut
+         * @description A trend chart of one metric.
+         */
+        ChartOut: {
+            /** Key */
             key: string;
             /**
              * Data Type
@@ -862,17 +898,11 @@ export interface components {
             series: components["schemas"]["ChartSeries"][];
             /** Bands */
             bands: components["schemas"]["ChartBand"][];
-            /**
-             * Lines
-             * @description Horizontal reference lines: `{"value", "label"}` (a goal, a diastolic threshold).
-             */
+            /** Lines */
             lines: {
                 [key: string]: unknown;
             }[];
-            /**
-             * Events
-             * @description Dated events (an exam): `{"t", "label", "ids"}`.
-             */
+            /** Events */
             events: {
                 [key: string]: unknown;
             }[];
@@ -882,48 +912,8 @@ export interface components {
             markers: components["schemas"]["ChartMarker"][];
         };
         /**
-         * ChartBand
-         * @description A guideline range drawn behind the series (`category` names it; open ends are null).
-         */
-        ChartBand: {
-            /** Low */
-            low: number | null;
-            /** High */
-            high: number | null;
-            /**
-             * Category
-             * @description What the range means: a key the client translates.
-             */
-            category: string;
-            /** Severity */
-            severity: string;
-        };
-        /**
-         * ChartMarker
-         * @description An insight, drawn at the latest record it cites on this chart.
-         */
-        ChartMarker: {
-            /** Insight Id */
-            insight_id: number;
-            /** Key */
-            key: string;
-            /** Severity */
-            severity: string;
-            /** Text */
-            text: string;
-            /** T */
-            t: string;
-            /** V */
-            v: number;
-            /**
-             * Ids
-             * @description Every record the insight cites.
-             */
-            ids: number[];
-        };
-        /**
          * ChartPoint
-         * @description A value at a time (`t`: an ISO day, week start, month or time) and the records behind it.
+         * @description A value at a time (`t`: an ISO day, week start, month or time) and its records.
          */
         ChartPoint: {
             /** T */
@@ -956,7 +946,7 @@ export interface components {
              */
             guidelines: "international" | "china";
             /** Charts */
-            charts: components["schemas"]["Chart"][];
+            charts: components["schemas"]["ChartOut"][];
         };
         /**
          * ChatIn
@@ -1443,8 +1433,24 @@ export interface components {
             fasting?: boolean | null;
         };
         /**
+         * ImportFailure
+         * @description The import stopped: the status an ordinary answer would have had, and why.
+         */
+        ImportFailure: {
+            /** Status */
+            status: number;
+            /** Detail */
+            detail: string;
+            /** App */
+            app?: string | null;
+            /** Code */
+            code?: ("password_required" | "password_wrong") | null;
+        };
+        /**
          * ImportReport
-         * @description What an import did. Accepted rows are written together or not at all.
+         * @description What an import did (or, with `dry_run`, would do).
+         *
+         *     Accepted rows are written together or not at all.
          */
         ImportReport: {
             /** Accepted */
@@ -1475,6 +1481,34 @@ export interface components {
              * @default 0
              */
             replaced: number;
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run: boolean;
+            summary?: components["schemas"]["ImportSummaryOut"] | null;
+        };
+        /**
+         * ImportSummaryOut
+         * @description What an import brings: the app, the span of dates, the records by kind, money in and out.
+         */
+        ImportSummaryOut: {
+            /** First */
+            first: string | null;
+            /** Last */
+            last: string | null;
+            /** Records */
+            records: number;
+            /** Kinds */
+            kinds: {
+                [key: string]: number;
+            };
+            /** Money */
+            money: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
         };
         /**
          * InsightOut
@@ -2034,16 +2068,6 @@ export interface components {
             done: number;
             /** Total */
             total: number | null;
-        };
-        /**
-         * ImportFailure
-         * @description The import stopped: the status an ordinary answer would have had, and why.
-         */
-        ImportFailure: {
-            /** Status */
-            status: number;
-            /** Detail */
-            detail: string;
         };
     };
     responses: never;
@@ -2872,10 +2896,16 @@ export interface operations {
             query?: {
                 /** @description Write nothing if any row is rejected. */
                 strict?: boolean;
-                /** @description `records` (our CSV/JSON layout), `apple_health` (export.xml or .zip), `alipay`, `wechat_pay` (bill CSVs), `csv` (any CSV, with `mapping`); `auto` detects it from the file. */
+                /** @description Read and check the file and answer what it would bring (`summary`, notes, rejected rows), writing nothing: the import's preview. */
+                dry_run?: boolean;
+                /** @description `records` (our CSV/JSON layout), `apple_health` (export.xml or its ZIP), `alipay`, `wechat_pay` (bills as CSV, `.xlsx` or their ZIP), `csv` (any CSV, with `mapping`); `auto` finds it from the file's content. */
                 format?: "auto" | "records" | "apple_health" | "alipay" | "wechat_pay" | "csv";
+                /** @description `zh` or `en`; default from the browser. */
+                lang?: ("zh" | "en") | null;
             };
-            header?: never;
+            header?: {
+                "accept-language"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2906,7 +2936,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ImportFailure"];
                 };
             };
             /** @description Forbidden */
@@ -2915,7 +2945,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ImportFailure"];
                 };
             };
             /** @description Request Entity Too Large */
@@ -2943,8 +2973,12 @@ export interface operations {
             query?: {
                 /** @description The data type to guess a mapping for. */
                 type?: "health" | "finance" | "education" | "behavior" | "custom";
+                /** @description `zh` or `en`; default from the browser. */
+                lang?: ("zh" | "en") | null;
             };
-            header?: never;
+            header?: {
+                "accept-language"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };

@@ -48,6 +48,9 @@ export type UserDataRequest =
 export type UserDataRecord = Schemas['UserDataOut']
 export type ImportReport = Schemas['ImportReport']
 export type ImportProgress = Schemas['ImportProgress']
+/** Why an import stopped; `code` asks for the password of a locked ZIP. */
+export type ImportFailure = Schemas['ImportFailure']
+export type ImportSummary = Schemas['ImportSummaryOut']
 export type ImportFormat = NonNullable<
   NonNullable<paths['/api/user-data/import']['post']['parameters']['query']>['format']
 >
