@@ -37,6 +37,7 @@ from agent.tokens import make_budget
 from agent.upkeep import analyse_everyone, reconcile, refresh_profiles
 from memadvisor import metrics
 from memadvisor.settings import Settings
+from memory.access_tokens import AccessTokens
 from memory.accounts import Accounts, Profile
 from memory.audit import AuditLog
 from memory.auth_sessions import AuthSessions
@@ -69,6 +70,8 @@ class Services:
     sessions: sessionmaker[Session]
     accounts: Accounts
     auth_sessions: AuthSessions
+    access_tokens: AccessTokens
+    """Personal access tokens of other programs (MCP clients)."""
     audit: AuditLog
     history: ChatHistory
     memory: MemoryStore
@@ -289,6 +292,7 @@ def build_services(
         accounts=Accounts(sessions),
         audit=AuditLog(sessions),
         auth_sessions=AuthSessions(sessions, lifetime=timedelta(days=settings.refresh_token_days)),
+        access_tokens=AccessTokens(sessions),
         history=ChatHistory(sessions),
         memory=memory,
         privacy=PrivacyService(sessions=sessions, memory=memory),

@@ -27,6 +27,7 @@ from memory.datatypes import (
     NotBool,
     check_recorded_at,
 )
+from memory.userdata import NewRecord
 from memory.usernames import display_username
 
 MAX_MESSAGE_CHARS = 8000
@@ -288,6 +289,12 @@ UserDataIn = Annotated[
     Field(discriminator="data_type"),
 ]
 """One record; `data_type` picks the schema its `data` must follow."""
+
+
+def new_record(body: UserDataIn) -> NewRecord:
+    """The record to store from what a client sent (fields left empty are not stored)."""
+    data = body.data.model_dump(mode="json", exclude_none=True)
+    return NewRecord(body.data_type, data, body.recorded_at)
 
 
 class UserDataOut(BaseModel):

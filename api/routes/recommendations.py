@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from agent.context import Context
+from agent.graph import RecommendGraph
+from agent.services import Services
 from agent.structured import StructuredOutputError
 from api.audit import audited
 from api.deps import CurrentUser, RecommendGraphDep, ServicesDep
@@ -37,15 +39,27 @@ async def get_recommendations(
     insights, memories, profile or consents change; computing anew takes the model a while.
     """
     try:
-        result = await graph.ainvoke(
-            {"language": language, "refresh": refresh}, context=Context(user_id=user.id)
-        )
+        return await recommend(graph, services, user.id, language, refresh=refresh)
     except StructuredOutputError as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail="The model could not produce valid advice this time; please try again.",
-        ) from exc
-    row = await asyncio.to_thread(services.advisor.get, user.id, result["recommendation_id"])
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=UNAVAILABLE) from exc
+
+
+UNAVAILABLE = "The model could not produce valid advice this time; please try again."
+
+
+async def recommend(
+    graph: RecommendGraph,
+    services: Services,
+    user_id: int,
+    language: Language,
+    *,
+    refresh: bool = False,
+) -> RecommendationsOut:
+    """Run the recommend graph for the user (StructuredOutputError when the model fails)."""
+    result = await graph.ainvoke(
+        {"language": language, "refresh": refresh}, context=Context(user_id=user_id)
+    )
+    row = await asyncio.to_thread(services.advisor.get, user_id, result["recommendation_id"])
     assert row is not None  # just stored for this user
     return RecommendationsOut(
         id=row.id,

@@ -13,6 +13,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from agent.analysis.guidelines import pick_guidelines
 from agent.charts import user_charts
+from agent.remembering import add_records, after_new_data
 from agent.services import Services
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
@@ -31,6 +32,7 @@ from api.schemas import (
     RowId,
     UserDataIn,
     UserDataOut,
+    new_record,
 )
 from memory.datatypes import DATA_TYPES, SCHEMAS, UNITS, DataType, error_messages
 from memory.importers import (
@@ -44,19 +46,13 @@ from memory.importers import (
     split_by_consent,
 )
 from memory.models import UserData, utcnow
-from memory.userdata import ConsentRequiredError, NewRecord
+from memory.userdata import ConsentRequiredError
 from prompts.language import Language
 
 router = APIRouter(prefix="/user-data", tags=["user-data"])
 
 STREAM_EVENTS: list[type[BaseModel]] = [ImportProgress, ImportFailure]
 """Shapes of the import's event stream, published in the OpenAPI components for typed clients."""
-
-
-def _after_new_data(services: Services, user_id: int) -> None:
-    """Index the new records' memories and rerun the analysis, off the request's path."""
-    services.jobs.enqueue("index_memories")
-    services.jobs.enqueue("analyse_user", user_id=user_id)
 
 
 def _forbidden(exc: ConsentRequiredError) -> HTTPException:
@@ -71,14 +67,10 @@ def _forbidden(exc: ConsentRequiredError) -> HTTPException:
 )
 async def add_record(body: UserDataIn, user: CurrentUser, services: ServicesDep) -> UserDataOut:
     """Store one record (its type must have your consent); it becomes searchable in chat."""
-    record = NewRecord(
-        body.data_type, body.data.model_dump(mode="json", exclude_none=True), body.recorded_at
-    )
     try:
-        [row] = await asyncio.to_thread(services.user_data.add_many, user.id, [record])
+        [row] = await asyncio.to_thread(add_records, services, user.id, [new_record(body)])
     except ConsentRequiredError as exc:
         raise _forbidden(exc) from exc
-    _after_new_data(services, user.id)
     return UserDataOut.model_validate(row)
 
 
@@ -340,7 +332,7 @@ class _Import:
             )
         except ConsentRequiredError as exc:  # consent withdrawn while the file was read
             raise _ImportFailedError(status.HTTP_403_FORBIDDEN, str(exc)) from exc
-        _after_new_data(self._services, self._user_id)
+        after_new_data(self._services, self._user_id)
         report.written, report.ids, report.replaced = True, [row.id for row in rows], replaced
         report.accepted = len(rows)
         return report
