@@ -33,6 +33,7 @@ from api.routes import (
     profile,
     recommendations,
     system,
+    tokens,
     user_data,
 )
 from api.routes.chat import SERVER_STOPPED
@@ -132,6 +133,7 @@ def create_app(
     for module in (
         auth,
         me,
+        tokens,
         chat,
         conversations,
         memories,

@@ -21,6 +21,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from mcp.server.auth.middleware.auth_context import auth_context_var, get_access_token
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
@@ -41,8 +42,10 @@ from memory.access_tokens import SCOPES, TokenGrant, TokenRefusedError
 
 PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource" + PATH
+UNAUTHORIZED = -32001
+"""JSON-RPC error code (server-defined range) of a request without a valid token."""
 FORBIDDEN = -32003
-"""JSON-RPC error code (server-defined range) of a tool call the token's scope does not allow."""
+"""JSON-RPC error code of a tool call the token's scope does not allow."""
 
 
 def resource_url(request: Request) -> str:
@@ -98,21 +101,26 @@ class McpHttp:
             await refusal(scope, receive, send)
             return
         token = _bearer(request.headers)
-        if token is None:
-            await _unauthorized(request, None, _NO_TOKEN)(scope, receive, send)
-            return
-        try:
-            grant = await asyncio.to_thread(self._services.access_tokens.verify, token)
-        except TokenRefusedError as exc:
-            detail = _JWT if token.startswith("eyJ") and exc.reason == "unknown" else str(exc)
-            await _unauthorized(request, "invalid_token", detail)(scope, receive, send)
-            return
-        if not grant.allows("read_write") and request.method == "POST":
+        grant: TokenGrant | None = None
+        error, detail = None, _NO_TOKEN
+        if token is not None:
+            try:
+                grant = await asyncio.to_thread(self._services.access_tokens.verify, token)
+            except TokenRefusedError as exc:
+                jwt = token.startswith("eyJ") and exc.reason == "unknown"
+                error, detail = "invalid_token", _JWT if jwt else str(exc)
+        message: Any = None
+        if request.method == "POST" and (grant is None or not grant.allows("read_write")):
+            # The JSON-RPC message decides the scope it needs, and carries the id of the error.
             body = await _read_body(receive)
             receive = _replay(body, receive)
-            if (denied := _insufficient_scope(request, body)) is not None:
-                await denied(scope, receive, send)
-                return
+            message = _json(body)
+        if grant is None or token is None:
+            await _unauthorized(request, message, error, detail)(scope, receive, send)
+            return
+        if (denied := _insufficient_scope(request, message, grant)) is not None:
+            await denied(scope, receive, send)
+            return
         user = _authenticated(grant, token, request)
         scope["user"], scope["auth"] = user, AuthCredentials([grant.scope])
         # Tool handlers read the caller from this context variable (the SDK carries it over).
@@ -149,41 +157,51 @@ def _challenge(request: Request, **params: str) -> str:
     return "Bearer " + ", ".join(f'{key}="{value}"' for key, value in pairs.items())
 
 
-def _unauthorized(request: Request, error: str | None, detail: str) -> Response:
+def _rpc_error(message: Any, code: int, detail: str) -> dict[str, Any]:
+    """A JSON-RPC error answering `message` (MCP clients show its text), else a plain detail."""
+    if isinstance(message, dict) and "id" in message and "method" in message:
+        return {"jsonrpc": "2.0", "id": message["id"], "error": {"code": code, "message": detail}}
+    return {"detail": detail}
+
+
+def _unauthorized(request: Request, message: Any, error: str | None, detail: str) -> Response:
     """401; RFC 6750: no error code when the request carried no token at all."""
     params = {"error": error, "error_description": detail} if error else {}
     return JSONResponse(
-        {"detail": detail},
+        _rpc_error(message, UNAUTHORIZED, detail),
         status_code=401,
         headers={"WWW-Authenticate": _challenge(request, **params)},
     )
 
 
-def _insufficient_scope(request: Request, body: bytes) -> Response | None:
+def _insufficient_scope(request: Request, message: Any, grant: TokenGrant) -> Response | None:
     """403 for a `tools/call` of a tool that needs more than the token allows, else None."""
-    try:
-        message = json.loads(body)
-    except ValueError:
-        return None  # the transport answers malformed JSON itself
     if not isinstance(message, dict) or message.get("method") != "tools/call":
         return None
     params = message.get("params")
     tool = params.get("name") if isinstance(params, dict) else None
-    if not isinstance(tool, str) or needed_scope(tool) != "read_write":
+    needed = needed_scope(tool) if isinstance(tool, str) else None
+    if needed is None or grant.allows(needed):
         return None
-    error = {"code": FORBIDDEN, "message": READ_ONLY}
-    return JSONResponse(
-        {"jsonrpc": "2.0", "id": message.get("id"), "error": error},
-        status_code=403,
-        headers={
-            "WWW-Authenticate": _challenge(
-                request,
-                error="insufficient_scope",
-                scope="read_write",
-                error_description="This token may only read.",
-            )
-        },
+    challenge = _challenge(
+        request,
+        error="insufficient_scope",
+        scope=needed,
+        error_description="This token may only read.",
     )
+    return JSONResponse(
+        _rpc_error(message, FORBIDDEN, READ_ONLY),
+        status_code=403,
+        headers={"WWW-Authenticate": challenge},
+    )
+
+
+def _json(body: bytes) -> Any:
+    """The parsed body, or None when it is not JSON (the transport answers that itself)."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
 
 
 async def _read_body(receive: Receive) -> bytes:
