@@ -154,7 +154,13 @@ def _bearer(headers: Headers) -> str | None:
 
 def _challenge(request: Request, **params: str) -> str:
     pairs = {**params, "resource_metadata": str(request.base_url).rstrip("/") + METADATA_PATH}
-    return "Bearer " + ", ".join(f'{key}="{value}"' for key, value in pairs.items())
+    return "Bearer " + ", ".join(f'{key}="{_quotable(value)}"' for key, value in pairs.items())
+
+
+def _quotable(value: str) -> str:
+    """A header's quoted-string: printable ASCII without quotes or backslashes (RFC 6750 3)."""
+    value = value.replace("→", "->").replace('"', "'")
+    return "".join(c for c in value if " " <= c <= "~" and c != "\\")
 
 
 def _rpc_error(message: Any, code: int, detail: str) -> dict[str, Any]:
