@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from cli.app import UserOption, app, console, local_user
 from memadvisor.settings import get_settings
@@ -73,18 +73,19 @@ def list_tokens(user: UserOption = "me") -> None:
         rows = services.access_tokens.list(local_user(services, user))
     finally:
         services.close()
-    table = Table("id", "name", "scope", "token", "created", "last used", "expires")
-    for row in rows:
-        table.add_row(
-            row.id,
-            row.name,
-            row.scope,
-            f"…{row.hint}",
-            f"{row.created_at:%Y-%m-%d %H:%M}",
-            f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never",
-            f"{row.expires_at:%Y-%m-%d %H:%M}" if row.expires_at else "never",
+    if not rows:
+        console.print(f"{user} has no access tokens.", highlight=False)
+    for row in rows:  # one line each, never wrapped: the id is what `token revoke` takes
+        console.print(
+            f"{row.id}  {row.scope:<10}  …{row.hint}  created {_when(row.created_at)}  "
+            f"last used {_when(row.last_used_at)}  expires {_when(row.expires_at)}  {row.name}",
+            highlight=False,
+            soft_wrap=True,
         )
-    console.print(table)
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "never"
 
 
 @token_app.command("revoke")
