@@ -1,4 +1,4 @@
-"""Personal access tokens through `/api/me/tokens`: shown once, stored as a hash, revocable, erased."""
+"""Personal access tokens via `/api/me/tokens`: shown once, kept as a hash, revocable, erased."""
 
 from __future__ import annotations
 
