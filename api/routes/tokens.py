@@ -23,7 +23,7 @@ from memory.access_tokens import TokenScope, TooManyTokensError
 router = APIRouter(prefix="/me/tokens", tags=["me"])
 
 
-class TokenCreate(BaseModel):
+class AccessTokenCreate(BaseModel):
     """A new token: what it is for, what it may do, and for how long."""
 
     model_config = ConfigDict(extra="forbid")
@@ -36,7 +36,7 @@ class TokenCreate(BaseModel):
     """Days until it stops working; omitted: until revoked."""
 
 
-class TokenOut(BaseModel):
+class AccessTokenOut(BaseModel):
     """A token as listed: never the token itself."""
 
     model_config = ConfigDict(from_attributes=True)
@@ -51,7 +51,7 @@ class TokenOut(BaseModel):
     last_used_at: datetime | None
 
 
-class TokenCreated(TokenOut):
+class AccessTokenCreated(AccessTokenOut):
     """The new token, with the token itself: shown this once, never again."""
 
     token: str
@@ -66,7 +66,9 @@ TokenId = Annotated[str, Path(min_length=1, max_length=32)]
     responses={409: {"model": ErrorOut}},
     dependencies=[audited("write", "access_tokens")],
 )
-async def create_token(body: TokenCreate, user: CurrentUser, services: ServicesDep) -> TokenCreated:
+async def create_token(
+    body: AccessTokenCreate, user: CurrentUser, services: ServicesDep
+) -> AccessTokenCreated:
     """Make a token for an MCP client; copy it now, it is not shown again."""
     try:
         issued = await asyncio.to_thread(
@@ -76,15 +78,15 @@ async def create_token(body: TokenCreate, user: CurrentUser, services: ServicesD
         )
     except TooManyTokensError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
-    listed = TokenOut.model_validate(issued.row)
-    return TokenCreated(**listed.model_dump(), token=issued.token)
+    listed = AccessTokenOut.model_validate(issued.row)
+    return AccessTokenCreated(**listed.model_dump(), token=issued.token)
 
 
 @router.get("", dependencies=[audited("read", "access_tokens")])
-async def list_tokens(user: CurrentUser, services: ServicesDep) -> list[TokenOut]:
+async def list_tokens(user: CurrentUser, services: ServicesDep) -> list[AccessTokenOut]:
     """Your tokens that were not revoked (expired ones too), newest first."""
     rows = await asyncio.to_thread(services.access_tokens.list, user.id)
-    return [TokenOut.model_validate(row) for row in rows]
+    return [AccessTokenOut.model_validate(row) for row in rows]
 
 
 @router.delete(
