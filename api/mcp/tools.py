@@ -9,9 +9,10 @@ audit entries.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -19,6 +20,8 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from agent.graph import RecommendGraph
+from agent.llm import LLMUnavailableError
+from agent.model_queue import ModelBusyError
 from agent.remembering import add_records, forget_memory, remember_said, usable_memories
 from agent.services import Services
 from agent.structured import StructuredOutputError
@@ -37,6 +40,7 @@ from memory.access_tokens import TokenGrant, TokenScope
 from memory.audit import Action, Resource
 from memory.store import Memory
 from memory.userdata import ConsentRequiredError
+from memory.vectors import VectorStoreUnavailableError
 from prompts.language import Language
 
 INSTRUCTIONS = (
@@ -302,6 +306,24 @@ class MemoryTools:
         )
 
 
+UNAVAILABLE_SEARCH = "Memory search is unavailable for a moment; please try again."
+
+
+def _anticipating(tool: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """The tool, with the failures the REST API answers with 503 told to the model in words."""
+
+    @functools.wraps(tool)
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await tool(*args, **kwargs)
+        except (ModelBusyError, LLMUnavailableError) as exc:
+            raise ToolError(str(exc)) from exc
+        except VectorStoreUnavailableError as exc:
+            raise ToolError(UNAVAILABLE_SEARCH) from exc
+
+    return call
+
+
 def build_server(
     services: Services, recommend_graph: RecommendGraph, identify: Identify
 ) -> MCPServer:
@@ -315,7 +337,6 @@ def build_server(
     )
     tools = MemoryTools(services, recommend_graph, identify)
     for name, spec in TOOLS.items():
-        server.add_tool(
-            getattr(tools, name), name=name, title=spec.title, annotations=spec.annotations
-        )
+        tool = _anticipating(getattr(tools, name))
+        server.add_tool(tool, name=name, title=spec.title, annotations=spec.annotations)
     return server

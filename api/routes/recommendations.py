@@ -19,6 +19,8 @@ from prompts.language import Language
 
 router = APIRouter(prefix="/recommendations", tags=["recommendations"])
 
+UNAVAILABLE = "The model could not produce valid advice this time; please try again."
+
 
 @router.get(
     "",
@@ -42,9 +44,6 @@ async def get_recommendations(
         return await recommend(graph, services, user.id, language, refresh=refresh)
     except StructuredOutputError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=UNAVAILABLE) from exc
-
-
-UNAVAILABLE = "The model could not produce valid advice this time; please try again."
 
 
 async def recommend(

@@ -17,9 +17,10 @@ from sqlalchemy import update
 
 from agent.services import Services
 from api.main import create_app
-from api.mcp.tools import READ_ONLY, TOOLS
+from api.mcp.tools import READ_ONLY, TOOLS, UNAVAILABLE_SEARCH
 from memory.access_tokens import TokenScope
 from memory.models import PersonalAccessToken, utcnow
+from memory.vectors import VectorStoreUnavailableError
 from tests.accounts import sign_up
 from tests.mcp_client import MODES, connect, error_text, serving, structured
 
@@ -252,3 +253,15 @@ def test_the_rest_api_still_works_beside_mcp_and_takes_no_access_token(
         pat = {"Authorization": f"Bearer {token}"}
         assert client.get("/api/memories", headers=pat).status_code == 401
         assert client.post("/api/me/tokens", json={"name": "x"}, headers=pat).status_code == 401
+
+
+async def test_a_store_that_is_down_is_told_in_words_not_as_a_crash(
+    services: Services, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(*args: object, **kwargs: object) -> None:
+        raise VectorStoreUnavailableError("chroma is down")
+
+    monkeypatch.setattr(services.memory, "search", down)
+    async with connect(base_url, make_token(services, "alice")) as client:
+        failed = await client.call_tool("search_memories", {"query": "anything"})
+    assert UNAVAILABLE_SEARCH in error_text(failed)
