@@ -32,9 +32,9 @@ def remember_said(
 
     The one path for what the user says, whichever door it came through (a chat turn, an MCP
     client's `add_memory`): what runs after a message (understanding it, consolidating facts)
-    is enqueued here, so every door gets it. Only the SQL row is written here (keyword search finds it at once); the vector copy and the
-    facts drawn from it are background jobs, so the caller is never held up by the model or by
-    embedding.
+    is enqueued here, so every door gets it. Only the SQL row is written now (keyword search
+    finds it at once); the vector copy and the facts drawn from it are background jobs, so the
+    caller is never held up by the model or by embedding.
     """
     memory_id = services.memory.add(
         user_id,
