@@ -120,8 +120,9 @@ async def test_another_users_token_never_reaches_the_first_users_memory(
     assert services.memory.get(alice_id, mine["id"]) is not None
 
 
+@pytest.mark.parametrize("mode", MODES)
 async def test_a_read_only_token_reads_but_every_write_is_refused(
-    services: Services, base_url: str
+    services: Services, base_url: str, mode: str
 ) -> None:
     alice = services.accounts.local("alice").id
     services.user_data.consents.set(alice, {"health": True})
@@ -133,7 +134,7 @@ async def test_a_read_only_token_reads_but_every_write_is_refused(
         "add_record": {"record": BLOOD_PRESSURE},
     }
     assert set(writes) == {name for name, spec in TOOLS.items() if spec.needs == "read_write"}
-    async with connect(base_url, token) as client:
+    async with connect(base_url, token, mode) as client:
         found = structured(await client.call_tool("search_memories", {"query": "Hangzhou"}))
         assert [m["id"] for m in found["memories"]] == [kept]
         for tool, arguments in writes.items():
