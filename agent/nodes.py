@@ -18,6 +18,7 @@ from agent.context import Context
 from agent.model.capabilities import switch_command
 from agent.model.queue import report_queue_status
 from agent.model.repetition import without_repeats
+from agent.remembering import remember_said, usable_memories
 from agent.services import Services
 from agent.state import RecommendState, State
 from memadvisor import metrics
@@ -50,11 +51,8 @@ class ChatNodes:
             asyncio.to_thread(self._search, ctx.user_id, state["message"], 2 * k),
             asyncio.to_thread(self.services.user_data.consents.granted, ctx.user_id),
         )
-        memories = found or []
         # Records of a type whose consent was withdrawn are no longer used.
-        memories = [
-            m for m in memories if m.kind != "data" or m.metadata.get("data_type") in allowed
-        ][:k]
+        memories = usable_memories(found or [], allowed)[:k]
         recent = []
         if ctx.conversation_id:
             recent = await asyncio.to_thread(
@@ -190,7 +188,7 @@ class ChatNodes:
         return await asyncio.to_thread(self._save_turn, state, runtime.context)
 
     def _save_turn(self, state: State, ctx: Context) -> dict[str, Any]:
-        history, memory = self.services.history, self.services.memory
+        history = self.services.history
         if ctx.turn_id is None or ctx.conversation_id is None:
             begun = history.begin_turn(ctx.user_id, ctx.conversation_id, state["message"])
             turn_id, conversation_id = begun.id, begun.conversation_id
@@ -206,22 +204,17 @@ class ChatNodes:
             answered_by=state.get("answered_by", "model"),
             memories_used=[{"id": m.id, "score": m.score} for m in state.get("memories", [])],
         )
-        memory_id = memory.add(
+        remember_said(
+            self.services,
             ctx.user_id,
             turn.input_text,
-            kind="turn",
-            created_at=turn.created_at,
+            said_at=turn.created_at,
             source_id=str(turn.id),
             metadata={"conversation_id": turn.conversation_id},
             thread=turn.conversation_id,
-            index=False,
         )
-        jobs = self.services.jobs
-        jobs.enqueue("index_memories", ids=[memory_id])
-        if self.services.consolidates:
-            jobs.enqueue("consolidate_memory", user_id=ctx.user_id, memory_id=memory_id)
         if self.services.profiler.due(ctx.user_id):
-            jobs.enqueue("summarize_profile", user_id=ctx.user_id)
+            self.services.jobs.enqueue("summarize_profile", user_id=ctx.user_id)
         return {"turn_id": turn.id, "conversation_id": turn.conversation_id}
 
 

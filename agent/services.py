@@ -41,6 +41,7 @@ from memadvisor import metrics
 from memadvisor.settings import Settings
 from memory.accounts.audit import AuditLog
 from memory.accounts.auth_sessions import AuthSessions
+from memory.accounts.tokens import AccessTokens
 from memory.accounts.users import Accounts, Profile
 from memory.conversations.feedback import FeedbackStore
 from memory.conversations.history import ChatHistory
@@ -72,6 +73,8 @@ class Services:
     sessions: sessionmaker[Session]
     accounts: Accounts
     auth_sessions: AuthSessions
+    access_tokens: AccessTokens
+    """Personal access tokens of other programs (MCP clients)."""
     audit: AuditLog
     history: ChatHistory
     memory: MemoryStore
@@ -294,6 +297,7 @@ def build_services(
         accounts=Accounts(sessions),
         audit=AuditLog(sessions),
         auth_sessions=AuthSessions(sessions, lifetime=timedelta(days=settings.refresh_token_days)),
+        access_tokens=AccessTokens(sessions),
         history=ChatHistory(sessions),
         memory=memory,
         privacy=PrivacyService(sessions=sessions, memory=memory),

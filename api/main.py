@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agent.graph import compile_graph, compile_recommend_graph
@@ -17,6 +18,8 @@ from api.cors import add_cors
 from api.errors import install_error_handlers
 from api.headers import add_security_headers
 from api.langserve_routes import add_advisor_routes
+from api.mcp import http as mcp_http
+from api.mcp.http import McpHttp
 from api.metrics import add_metrics
 from api.openapi import publish_schemas
 from api.ratelimit import LoginThrottle, RateLimits, make_storage
@@ -30,6 +33,7 @@ from api.routes import (
     profile,
     recommendations,
     system,
+    tokens,
     user_data,
 )
 from api.routes.chat import SERVER_STOPPED
@@ -77,9 +81,13 @@ def create_app(
             logger.warning("marked failed %d turns left unanswered by an earlier run", orphans)
         if freeze_after_start or (freeze_after_start is None and own):
             freeze_startup_objects()
+        # One MCP server per run of the app: its transport's task group lives in this lifespan.
+        app.state.mcp = McpHttp(current, app.state.recommend_graph)
         try:
-            yield
+            async with app.state.mcp.running():
+                yield
         finally:
+            app.state.mcp = None
             # uvicorn has waited for (or cancelled) the requests in flight; whatever they left
             # pending will never be answered now.
             if stopped := await asyncio.to_thread(
@@ -119,11 +127,13 @@ def create_app(
     app.state.login_throttle = LoginThrottle(storage, resolved)
     app.state.rate_limits = RateLimits(storage, resolved)
     app.state.turns_in_flight = set()
+    app.state.mcp = None
 
     api = APIRouter(prefix="/api")
     for module in (
         auth,
         me,
+        tokens,
         chat,
         conversations,
         memories,
@@ -141,6 +151,13 @@ def create_app(
         return {"status": "ok"}
 
     app.include_router(api)
+    app.router.routes.append(Route(mcp_http.PATH, endpoint=mcp_http.Endpoint()))
+    app.add_api_route(
+        mcp_http.METADATA_PATH,
+        mcp_http.protected_resource_metadata,
+        methods=["GET"],
+        include_in_schema=False,
+    )
     add_advisor_routes(app, playground=docs)
     publish_schemas(app, [*chat.STREAM_EVENTS.values(), *user_data.STREAM_EVENTS])
 

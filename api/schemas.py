@@ -26,6 +26,7 @@ from memory.records.datatypes import (
     EducationRecord,
     FinanceRecord,
     HealthRecord,
+    NewRecord,
     NotBool,
     check_recorded_at,
 )
@@ -289,6 +290,12 @@ UserDataIn = Annotated[
     Field(discriminator="data_type"),
 ]
 """One record; `data_type` picks the schema its `data` must follow."""
+
+
+def new_record(body: UserDataIn) -> NewRecord:
+    """The record to store from what a client sent (fields left empty are not stored)."""
+    data = body.data.model_dump(mode="json", exclude_none=True)
+    return NewRecord(body.data_type, data, body.recorded_at)
 
 
 class UserDataOut(BaseModel):

@@ -5,7 +5,7 @@ Importing a command module registers its commands on the shared app.
 
 from __future__ import annotations
 
-from cli import chatting, data, doctor, eval, feedback, finetune, maintenance, serving
+from cli import chatting, data, doctor, eval, feedback, finetune, maintenance, serving, tokens
 from cli.app import app
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "finetune",
     "maintenance",
     "serving",
+    "tokens",
 ]
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from memory.storage.models import (
     MemoryClock,
     MemoryRow,
     MemoryTombstone,
+    PersonalAccessToken,
     Recommendation,
     RefreshToken,
     TrainingExample,
@@ -53,6 +54,7 @@ USER_TABLES: dict[str, type[Base]] = {
     "training_set_users": TrainingSetUser,
     "auth_sessions": AuthSession,
     "refresh_tokens": RefreshToken,
+    "access_tokens": PersonalAccessToken,
     "audit_log": AuditEntry,
 }
 """Tables with a `user_id` column, in the order export lists them (erasure runs it backwards, so
@@ -62,6 +64,7 @@ PRIVATE_COLUMNS = {
     "users": {"password_hash"},
     "memories": {"terms", "people"},
     "refresh_tokens": {"token_hash"},
+    "access_tokens": {"token_hash"},
 }
 """Columns left out of an export: secrets, and derived search data."""
 

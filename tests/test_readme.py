@@ -79,8 +79,8 @@ def test_the_benchmarks_page_renders_every_benchmark_from_its_results() -> None:
     assert "No results of" not in page
 
 
-# Variables of the test suite, not of the application.
-TEST_VARIABLES = {"MEMADVISOR_TEST_MYSQL"}
+# Variables of the test suite and of single CLI commands, not settings of the application.
+TEST_VARIABLES = {"MEMADVISOR_TEST_MYSQL", "MEMADVISOR_TEST_POSTGRES", "MEMADVISOR_TOKEN"}
 
 
 @pytest.mark.parametrize("path", [README, *PAGES], ids=lambda p: p.name)

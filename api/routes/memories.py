@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from agent.remembering import forget_memory
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
 from api.schemas import ErrorOut, MemoryChangeOut, MemoryOut, MemoryUpdate, Offset
@@ -39,10 +40,8 @@ async def list_memories(
 )
 async def delete_memory(memory_id: str, user: CurrentUser, services: ServicesDep) -> None:
     """Forget one memory, everywhere it is stored."""
-    shown = await asyncio.to_thread(services.memory.shown_to_model, user.id, memory_id)
-    if not await asyncio.to_thread(services.memory.delete, user.id, memory_id):
+    if not await asyncio.to_thread(forget_memory, services, user.id, memory_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="No such memory.")
-    metrics.memory_corrected("delete", shown_to_model=shown)
 
 
 @router.patch(

@@ -30,7 +30,8 @@ def insight_out(row: UserInsight, language: Language) -> InsightOut:
     return out
 
 
-def _profile(services: Services, user_id: int, language: Language) -> ProfileOut:
+def read_profile(services: Services, user_id: int, language: Language) -> ProfileOut:
+    """The profile as every door shows it: insights only of types the user still consents to."""
     profile = services.accounts.profile(user_id)
     allowed = services.user_data.consents.granted(user_id)
     insights = services.insights.list(user_id, set(allowed))
@@ -50,7 +51,7 @@ async def get_profile(
     user: CurrentUser, services: ServicesDep, language: LanguageDep
 ) -> ProfileOut:
     """Your summary, preferences and current insights."""
-    return await asyncio.to_thread(_profile, services, user.id, language)
+    return await asyncio.to_thread(read_profile, services, user.id, language)
 
 
 @router.put("", dependencies=[audited("write", "profile")])
@@ -69,7 +70,7 @@ async def update_profile(
             preferences=body.preferences,
             by_user=True,
         )
-    return await asyncio.to_thread(_profile, services, user.id, language)
+    return await asyncio.to_thread(read_profile, services, user.id, language)
 
 
 @router.post(
@@ -88,4 +89,4 @@ async def refresh_profile(
             detail="The model could not write a valid profile this time; nothing was changed. "
             "Please try again.",
         ) from exc
-    return await asyncio.to_thread(_profile, services, user.id, language)
+    return await asyncio.to_thread(read_profile, services, user.id, language)

@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from agent.context import Context
+from agent.graph import RecommendGraph
 from agent.model.structured import StructuredOutputError
+from agent.services import Services
 from api.audit import audited
 from api.deps import CurrentUser, RecommendGraphDep, ServicesDep
 from api.language import response_language
@@ -16,6 +18,8 @@ from api.schemas import ErrorOut, RecommendationsOut
 from prompts.language import Language
 
 router = APIRouter(prefix="/recommendations", tags=["recommendations"])
+
+UNAVAILABLE = "The model could not produce valid advice this time; please try again."
 
 
 @router.get(
@@ -37,15 +41,24 @@ async def get_recommendations(
     insights, memories, profile or consents change; computing anew takes the model a while.
     """
     try:
-        result = await graph.ainvoke(
-            {"language": language, "refresh": refresh}, context=Context(user_id=user.id)
-        )
+        return await recommend(graph, services, user.id, language, refresh=refresh)
     except StructuredOutputError as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail="The model could not produce valid advice this time; please try again.",
-        ) from exc
-    row = await asyncio.to_thread(services.advisor.get, user.id, result["recommendation_id"])
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=UNAVAILABLE) from exc
+
+
+async def recommend(
+    graph: RecommendGraph,
+    services: Services,
+    user_id: int,
+    language: Language,
+    *,
+    refresh: bool = False,
+) -> RecommendationsOut:
+    """Run the recommend graph for the user (StructuredOutputError when the model fails)."""
+    result = await graph.ainvoke(
+        {"language": language, "refresh": refresh}, context=Context(user_id=user_id)
+    )
+    row = await asyncio.to_thread(services.advisor.get, user_id, result["recommendation_id"])
     assert row is not None  # just stored for this user
     return RecommendationsOut(
         id=row.id,

@@ -14,6 +14,7 @@ from sse_starlette import EventSourceResponse
 
 from agent.analysis.charts import user_charts
 from agent.analysis.guidelines import pick_guidelines
+from agent.remembering import add_records, after_new_data
 from agent.services import Services
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
@@ -31,8 +32,9 @@ from api.schemas import (
     RowId,
     UserDataIn,
     UserDataOut,
+    new_record,
 )
-from memory.records.datatypes import DATA_TYPES, SCHEMAS, UNITS, DataType, NewRecord, error_messages
+from memory.records.datatypes import DATA_TYPES, SCHEMAS, UNITS, DataType, error_messages
 from memory.records.importers import (
     ColumnMapping,
     ImportFormat,
@@ -49,12 +51,6 @@ STREAM_EVENTS: list[type[BaseModel]] = [ImportProgress, ImportFailure]
 """Shapes of the import's event stream, published in the OpenAPI components for typed clients."""
 
 
-def _after_new_data(services: Services, user_id: int) -> None:
-    """Index the new records' memories and rerun the analysis, off the request's path."""
-    services.jobs.enqueue("index_memories")
-    services.jobs.enqueue("analyse_user", user_id=user_id)
-
-
 def _forbidden(exc: ConsentRequiredError) -> HTTPException:
     return HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc))
 
@@ -67,14 +63,10 @@ def _forbidden(exc: ConsentRequiredError) -> HTTPException:
 )
 async def add_record(body: UserDataIn, user: CurrentUser, services: ServicesDep) -> UserDataOut:
     """Store one record (its type must have your consent); it becomes searchable in chat."""
-    record = NewRecord(
-        body.data_type, body.data.model_dump(mode="json", exclude_none=True), body.recorded_at
-    )
     try:
-        [row] = await asyncio.to_thread(services.user_data.add_many, user.id, [record])
+        [row] = await asyncio.to_thread(add_records, services, user.id, [new_record(body)])
     except ConsentRequiredError as exc:
         raise _forbidden(exc) from exc
-    _after_new_data(services, user.id)
     return UserDataOut.model_validate(row)
 
 
@@ -241,7 +233,7 @@ async def import_records(
         )
     column_mapping = _mapping(mapping) if mapping is not None or format == "csv" else None
     options = ImportOptions(format, column_mapping, strict, dry_run, password, language)
-    job = ImportJob(services, user.id, file, options, lambda: _after_new_data(services, user.id))
+    job = ImportJob(services, user.id, file, options, lambda: after_new_data(services, user.id))
     if "text/event-stream" not in request.headers.get("accept", ""):
         try:
             return await job.run()

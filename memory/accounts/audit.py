@@ -25,6 +25,7 @@ Resource = Literal[
     "user_data",
     "insights",
     "session",
+    "access_tokens",
     "consent",
     "recommendations",
     "feedback",

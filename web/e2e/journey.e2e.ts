@@ -637,6 +637,20 @@ describe('phone', () => {
     await screenshot(page, 'phone-11-privacy')
     expect(await accessibilityProblems(page)).toEqual([])
 
+    // A token for another assistant: shown once, listed without it, revoked.
+    await page.getByLabel(zh.accessTokens.name).fill('Claude Desktop')
+    await page.getByRole('button', { name: zh.accessTokens.create }).click()
+    const shown = await page.getByTestId('new-token').innerText()
+    expect(shown).toMatch(/^memadvisor_pat_/)
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
+    expect(await accessibilityProblems(page)).toEqual([])
+    await screenshot(page, 'phone-11c-access-token')
+    await page.getByRole('button', { name: zh.accessTokens.done }).click()
+    expect(await page.locator('.access-tokens').innerText()).not.toContain(shown)
+    await page.getByRole('button', { name: zh.accessTokens.revokeNamed.replace('{name}', 'Claude Desktop') }).click()
+    await page.locator('.el-message-box').getByRole('button', { name: zh.accessTokens.revoke }).click()
+    await page.getByText(zh.accessTokens.empty).waitFor()
+
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: zh.privacy.exportButton }).click(),

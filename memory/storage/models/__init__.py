@@ -13,7 +13,14 @@ records, training) and imported from here, so `Base.metadata` always holds every
 
 from __future__ import annotations
 
-from memory.storage.models.accounts import AuditEntry, AuthSession, RefreshToken, User, UserProfile
+from memory.storage.models.accounts import (
+    AuditEntry,
+    AuthSession,
+    PersonalAccessToken,
+    RefreshToken,
+    User,
+    UserProfile,
+)
 from memory.storage.models.base import NEVER_REUSED, Base, UTCDateTime, new_id, utcnow
 from memory.storage.models.conversations import (
     Conversation,
@@ -45,6 +52,7 @@ __all__ = [
     "MemoryRow",
     "MemoryTombstone",
     "ModelAdapter",
+    "PersonalAccessToken",
     "Recommendation",
     "RefreshToken",
     "RetrievalEvaluation",

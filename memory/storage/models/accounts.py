@@ -104,3 +104,28 @@ class AuditEntry(Base):
     client: Mapped[str | None] = mapped_column(String(64))
     """The client address the request came from, when known."""
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PersonalAccessToken(Base):
+    """A token the user made for another program (an MCP client), stored only as a SHA-256 hash.
+
+    It names its user and what it may do (`scope`); revoking sets `revoked_at`, erasure deletes it.
+    """
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    """What the user called it, e.g. the program it is for."""
+    scope: Mapped[str] = mapped_column(String(16))
+    """`read`, or `read_write`."""
+    hint: Mapped[str] = mapped_column(String(8))
+    """The token's last characters, so the user can tell which one a program holds."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """None: valid until revoked."""
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When it last let a request in (updated at most once a minute)."""
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

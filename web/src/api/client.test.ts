@@ -247,4 +247,41 @@ describe('createApi', () => {
       await expect(api.streamChat({ message: 'hello' })).rejects.toMatchObject({ name: 'AbortError' })
     })
   })
+
+  describe('access tokens', () => {
+    const token = {
+      id: 'b2',
+      name: 'Claude Desktop',
+      scope: 'read_write',
+      hint: 'Zq9_',
+      created_at: '2026-12-06T10:00:00Z',
+      expires_at: null,
+      last_used_at: null,
+    }
+
+    it('creates, lists and revokes through /api/me/tokens', async () => {
+      const { api, requests } = fakeApi([
+        jsonResponse(201, { ...token, token: 'memadvisor_pat_abcZq9_' }),
+        jsonResponse(200, [token]),
+        new Response(null, { status: 204 }),
+      ])
+      const made = await api.createAccessToken({ name: 'Claude Desktop', scope: 'read_write', expires_in_days: 90 })
+      expect(made.token).toBe('memadvisor_pat_abcZq9_')
+      expect(requests[0]!.method).toBe('POST')
+      expect(new URL(requests[0]!.url).pathname).toBe('/api/me/tokens')
+      expect(await requests[0]!.json()).toEqual({ name: 'Claude Desktop', scope: 'read_write', expires_in_days: 90 })
+
+      await expect(api.listAccessTokens()).resolves.toEqual([token])
+      await api.revokeAccessToken('b2')
+      expect(requests[2]!.method).toBe('DELETE')
+      expect(new URL(requests[2]!.url).pathname).toBe('/api/me/tokens/b2')
+    })
+
+    it('rejects with the server sentence when the user holds too many', async () => {
+      const detail = 'You already have 50 access tokens; revoke one you no longer use.'
+      const { api } = fakeApi([jsonResponse(409, { detail })])
+      const error = await api.createAccessToken({ name: 'one more', scope: 'read' }).catch((e) => e)
+      expect(error).toMatchObject({ kind: 'http', status: 409, message: detail })
+    })
+  })
 })

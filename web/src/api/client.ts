@@ -6,6 +6,9 @@ import { readChatEvents, readImportEvents } from './chatStream'
 import { ApiError, httpError, isAbortError } from './errors'
 import type { paths } from './schema'
 import type {
+  AccessToken,
+  AccessTokenCreated,
+  AccessTokenRequest,
   AuditEntry,
   ChatEvent,
   ChatRequest,
@@ -329,6 +332,24 @@ export function createApi(options: ApiOptions = {}) {
     /** Who read, wrote, deleted or exported the user's data, newest first. */
     async auditLog(query: { limit?: number; offset?: number } = {}): Promise<AuditEntry[]> {
       return (await call(client.GET('/api/me/audit', { params: { query } }))).data
+    },
+
+    /** The user's personal access tokens (for MCP clients), newest first; never the tokens. */
+    async listAccessTokens(): Promise<AccessToken[]> {
+      return (await call(client.GET('/api/me/tokens'))).data
+    },
+
+    /** Makes a token; the answer is the only place the token itself ever appears. */
+    async createAccessToken(body: AccessTokenRequest): Promise<AccessTokenCreated> {
+      return (await call(client.POST('/api/me/tokens', { body }))).data
+    },
+
+    /** Revokes a token: every program holding it loses access at once. */
+    async revokeAccessToken(tokenId: string): Promise<void> {
+      const pending = client.DELETE('/api/me/tokens/{token_id}', {
+        params: { path: { token_id: tokenId } },
+      })
+      await call(pending)
     },
 
     /** Everything the server holds about the signed-in user, as one JSON document. */

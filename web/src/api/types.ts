@@ -75,6 +75,13 @@ export type Preferences = Schemas['Preferences']
 export type Insight = Schemas['InsightOut']
 export type MemoryChange = Schemas['MemoryChangeOut']
 export type AuditEntry = Schemas['AuditEntryOut']
+
+/** A personal access token as listed (never the token itself). */
+export type AccessToken = Schemas['AccessTokenOut']
+/** A new token: the only answer that holds the token itself. */
+export type AccessTokenCreated = Schemas['AccessTokenCreated']
+export type AccessTokenRequest = Schemas['AccessTokenCreate']
+export type AccessTokenScope = AccessToken['scope']
 /** What is running: the model, what it can do, the stores (`GET /api/system`, no sign-in). */
 export type SystemInfo = Schemas['SystemOut']
 
