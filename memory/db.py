@@ -35,7 +35,8 @@ def make_engine(url: str, *, keyring: Keyring | None = None) -> Engine:
         if "charset" not in parsed.query:
             parsed = parsed.update_query_dict({"charset": "utf8mb4"})
         kwargs.update(pool_pre_ping=True, pool_recycle=1800, pool_size=10, max_overflow=20)
-    engine = create_engine(parsed, **kwargs)
+    # An error's text never carries the statement's values (what users confide).
+    engine = create_engine(parsed, hide_parameters=True, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if keyring is not None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile, status
@@ -21,6 +22,7 @@ from api.openapi import sse_content
 from api.schemas import (
     ChartOut,
     ChartsOut,
+    ClientTime,
     CsvPreviewOut,
     ErrorOut,
     ImportFailure,
@@ -46,6 +48,8 @@ from memory.importers import (
 from memory.models import UserData, utcnow
 from memory.userdata import ConsentRequiredError, NewRecord
 from prompts.language import Language
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/user-data", tags=["user-data"])
 
@@ -87,13 +91,13 @@ async def list_records(
     user: CurrentUser,
     services: ServicesDep,
     type: Annotated[DataType | None, Query(description="Only this type.")] = None,
-    since: Annotated[datetime | None, Query(description="Only records from this time on.")] = None,
+    since: Annotated[
+        ClientTime | None, Query(description="Only records from this time on (naive: UTC).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[UserDataOut]:
     """Your records, newest first."""
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
     rows = await asyncio.to_thread(
         services.user_data.list, user.id, data_type=type, since=since, limit=limit, offset=offset
     )
@@ -335,15 +339,22 @@ class _Import:
         if writing is not None:
             writing(len(accepted))
         try:
-            rows, replaced = await asyncio.to_thread(
-                self._services.user_data.import_many, self._user_id, accepted
-            )
+            rows, replaced = await asyncio.to_thread(self._write, accepted)
         except ConsentRequiredError as exc:  # consent withdrawn while the file was read
             raise _ImportFailedError(status.HTTP_403_FORBIDDEN, str(exc)) from exc
-        _after_new_data(self._services, self._user_id)
         report.written, report.ids, report.replaced = True, [row.id for row in rows], replaced
         report.accepted = len(rows)
         return report
+
+    def _write(self, records: list[NewRecord]) -> tuple[list[UserData], int]:
+        """Write the records and start the jobs they need.
+
+        One thread does both, so a write that has begun completes even if the request is
+        cancelled (its client left).
+        """
+        rows, replaced = self._services.user_data.import_many(self._user_id, records)
+        _after_new_data(self._services, self._user_id)
+        return rows, replaced
 
     async def events(self) -> AsyncIterator[ServerSentEvent]:
         """`progress` events while the file is read and written, then `report` or `error`."""
@@ -357,14 +368,23 @@ class _Import:
         def writing(records: int) -> None:
             queue.put_nowait(ImportProgress(phase="writing", done=0, total=records))
 
-        task = asyncio.ensure_future(self.run(reading, writing))
-        while not task.done() or not queue.empty():
-            getter = asyncio.ensure_future(queue.get())
-            await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
-            if getter.done():
-                yield ServerSentEvent(data=getter.result().model_dump_json(), event="progress")
-            else:
+        task = asyncio.create_task(self.run(reading, writing))
+        getter: asyncio.Task[ImportProgress] | None = None
+        try:
+            while not task.done() or not queue.empty():
+                getter = asyncio.create_task(queue.get())
+                await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+                if getter.done():
+                    yield ServerSentEvent(data=getter.result().model_dump_json(), event="progress")
+                else:
+                    getter.cancel()
+        finally:
+            # End every task: one left pending is logged as an ERROR when it is collected.
+            if getter is not None:
                 getter.cancel()
+            if not task.done():  # the client left; a write already begun still completes
+                logger.info("an import stream was left by its client; the import stops")
+                task.cancel()
         try:
             report = task.result()
         except _ImportFailedError as exc:

@@ -54,7 +54,7 @@ def test_stream_a_chat_then_see_both_turns_in_history_and_memories(
 
     memories = client.get("/api/memories", headers=alice).json()
     assert {m["text"] for m in memories} == {"My dog is called Bao", "What is my dog called?"}
-    found = client.get("/api/memories", headers=alice, params={"query": "dog's name"}).json()
+    found = client.post("/api/memories/search", headers=alice, json={"query": "dog's name"}).json()
     assert found[0]["score"] > 0
 
 

@@ -49,9 +49,9 @@ def test_no_plaintext_in_any_file_and_search_still_finds_it(
         assert client.post("/api/chat/stream", headers=alice, json={"message": message}).is_success
 
     # Found by meaning and by keyword, in both languages, through the encrypted columns.
-    by_word = client.get("/api/memories", headers=alice, params={"query": "sertraline"}).json()
+    by_word = client.post("/api/memories/search", headers=alice, json={"query": "sertraline"}).json()
     assert by_word[0]["text"] == ENGLISH
-    by_word = client.get("/api/memories", headers=alice, params={"query": "乙肝"}).json()
+    by_word = client.post("/api/memories/search", headers=alice, json={"query": "乙肝"}).json()
     assert by_word[0]["text"] == CHINESE
     conversations = client.get("/api/conversations", headers=alice).json()
     assert {c["title"] for c in conversations} == {CHINESE, ENGLISH}
