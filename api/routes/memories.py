@@ -31,7 +31,7 @@ SEARCH_MOVED = (
 @router.get(
     "",
     dependencies=[audited("read", "memories")],
-    responses={400: {"model": ErrorOut, "description": "A `query` was given (see below)."}},
+    responses={400: {"model": ErrorOut, "description": "A search text in `query` (see there)."}},
 )
 async def list_memories(
     user: CurrentUser,
