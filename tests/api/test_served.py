@@ -7,6 +7,7 @@ One server for the module (it loads the bundled model), with one-second header a
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -17,7 +18,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import app as cli
+from memadvisor.settings import get_settings
+from tests.chroma_server import ChromaServer
 from tests.ports import free_port, stop_process, wait_for_http
 from tests.raw_http import send_slowly
 
@@ -160,3 +165,66 @@ def test_dropped_streams_leave_one_info_line_each_and_no_error(served: Served) -
     ]
     assert not [line for line in lines if "ERROR" in line or "destroyed" in line], lines
     assert len([line for line in lines if "chat turn" in line]) <= dropped, lines
+
+
+def test_serve_with_workers_keeps_its_settings_and_sums_their_metrics(tmp_path: Path) -> None:
+    """`memadvisor serve --workers 2`: two processes on one port, each with serve's header
+    deadline and no `server` header, sharing the database, the keys and a metrics folder."""
+    with ChromaServer(tmp_path / "chroma") as chroma:
+        port = free_port()
+        env = {
+            **os.environ,
+            "MEMADVISOR_DATA_DIR": str(tmp_path / "data"),
+            "MEMADVISOR_WEB_DIST": str(tmp_path / "no-dist"),
+            "MEMADVISOR_CHROMA_URL": chroma.url,
+            "MEMADVISOR_HEADER_TIMEOUT_SECONDS": "1",
+            "HF_HUB_OFFLINE": "1",
+        }
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        log = tmp_path / "server.log"
+        with log.open("wb") as output:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", "2"],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            assert wait_for_http(f"{url}/api/health", server, timeout=300), log.read_text()
+            deadline = time.monotonic() + 300
+            while log.read_text().count("Application startup complete") < 2:
+                assert time.monotonic() < deadline and server.poll() is None, log.read_text()
+                time.sleep(1)
+            assert len(set(re.findall(r"Started server process \[(\d+)\]", log.read_text()))) == 2
+
+            assert send_slowly(port, [b"GET /api/health HTTP/1.1\r\nhost: x\r\n"]).status == 408
+            served = Served(url, port, tmp_path / "data", log)
+            with httpx.Client(base_url=url, headers=served.sign_up("alice")) as client:
+                for _ in range(20):  # signed up by one process, served by both
+                    answer = client.get("/api/me")
+                    assert answer.status_code == 200 and "server" not in answer.headers
+                scraped = httpx.get(f"{url}/metrics").text
+            counted = re.search(
+                r'memadvisor_http_request_duration_seconds_count\{handler="/api/me",'
+                r'method="GET",status="200"\} (\S+)',
+                scraped,
+            )
+            assert counted and float(counted.group(1)) == 20  # both processes' requests
+        finally:
+            stop_process(server, timeout=60)
+        assert "ERROR" not in log.read_text()
+
+
+def test_serve_with_workers_refuses_the_embedded_chroma(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEMADVISOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("MEMADVISOR_CHROMA_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["serve", "--workers", "2"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2 and "MEMADVISOR_CHROMA_URL" in result.output
