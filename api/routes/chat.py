@@ -214,7 +214,6 @@ async def _events(
             yield _event("error", ChatError(message=SERVER_STOPPED))
         except asyncio.CancelledError:
             # The client stopped the stream, or the server stops: keep the message, note why.
-            logger.info("chat turn %s: the stream ended early (%s)", turn_id, state.stop_reason())
             if not saved:
                 fail = services.history.fail_turn
                 await asyncio.shield(asyncio.to_thread(fail, turn_id, state.stop_reason()))

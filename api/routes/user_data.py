@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from typing import Annotated, Any
@@ -48,8 +47,6 @@ from memory.importers import (
 from memory.models import UserData, utcnow
 from memory.userdata import ConsentRequiredError, NewRecord
 from prompts.language import Language
-
-logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/user-data", tags=["user-data"])
 
@@ -383,7 +380,6 @@ class _Import:
             if getter is not None:
                 getter.cancel()
             if not task.done():  # the client left; a write already begun still completes
-                logger.info("an import stream was left by its client; the import stops")
                 task.cancel()
         try:
             report = task.result()
