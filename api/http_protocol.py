@@ -114,9 +114,15 @@ class BoundedHeadersProtocol(HttpToolsProtocol):
             self.transport.close()
 
     def _refuse(self, status: int, message: str) -> None:
-        """Answer `status` and close, as uvicorn answers a request it cannot parse."""
+        """Answer `status` and close, as uvicorn answers a request it cannot parse.
+
+        While the answer to an earlier request of the connection is still being sent, only close.
+        """
         self._stop_clock()
         self._reading_headers = False
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.transport.close()
+            return
         body = message.encode("ascii")
         head = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
