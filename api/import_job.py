@@ -33,7 +33,9 @@ from memory.records.importers import (
     split_by_consent,
     summarize,
 )
+from memory.records.datatypes import NewRecord
 from memory.records.userdata import ConsentRequiredError
+from memory.storage.models import UserData
 from prompts.language import Language
 
 logger = logging.getLogger(__name__)
@@ -129,17 +131,24 @@ class ImportJob:
         if writing is not None:
             writing(len(accepted))
         try:
-            rows, replaced = await asyncio.to_thread(
-                self._services.user_data.import_many, self._user_id, accepted
-            )
+            rows, replaced = await asyncio.to_thread(self._write, accepted)
         except ConsentRequiredError as exc:  # consent withdrawn while the file was read
             raise ImportFailedError(
                 ImportFailure(status=status.HTTP_403_FORBIDDEN, detail=str(exc))
             ) from exc
-        self._written()
         report.written, report.ids, report.replaced = True, [row.id for row in rows], replaced
         report.accepted = len(rows)
         return report
+
+    def _write(self, records: list[NewRecord]) -> tuple[list[UserData], int]:
+        """Write the records and start the jobs they need.
+
+        One thread does both, so a write that has begun completes even if the request is
+        cancelled (its client left).
+        """
+        rows, replaced = self._services.user_data.import_many(self._user_id, records)
+        self._written()
+        return rows, replaced
 
     async def events(self) -> AsyncIterator[ServerSentEvent]:
         """`progress` events while the file is read and written, then `report` or `error`."""

@@ -13,6 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agent.graph import compile_graph, compile_recommend_graph
 from agent.services import Services, build_services
+from api.access_log import hide_query_strings
 from api.body_limit import BodyLimitMiddleware
 from api.cors import add_cors
 from api.errors import install_error_handlers
@@ -97,6 +98,7 @@ def create_app(
             if own:
                 current.close()
 
+    hide_query_strings()
     docs = resolved.serves_docs
     app = FastAPI(
         title="MemAdvisor",
@@ -113,6 +115,8 @@ def create_app(
         BodyLimitMiddleware,
         max_bytes=resolved.max_body_bytes,
         max_import_bytes=resolved.max_import_bytes,
+        timeout_seconds=resolved.body_timeout_seconds,
+        min_bytes_per_second=resolved.body_min_bytes_per_second,
     )
     add_cors(app, resolved.cors_origins)
     if resolved.metrics:

@@ -28,6 +28,7 @@ from memory.records.datatypes import (
     HealthRecord,
     NewRecord,
     NotBool,
+    as_utc,
     check_recorded_at,
 )
 
@@ -36,6 +37,8 @@ MAX_ROW_ID = 2**63 - 1
 """Largest id a SQL integer column holds; larger ones are refused at the edge, not by the driver."""
 
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
+ClientTime = Annotated[datetime, AfterValidator(as_utc)]
+"""A time a client sends, as aware UTC; one UTC cannot hold is a 422, never a 500."""
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 Username = Annotated[
@@ -550,6 +553,15 @@ class MemoryUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: Message
+
+
+class MemorySearch(BaseModel):
+    """A search of your memories by meaning; sent in the body, so the text stays out of logs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
 
 
 class MemoryChangeOut(BaseModel):

@@ -30,11 +30,13 @@ UserOption = Annotated[str, typer.Option("--user", "-u", help="The local user to
 
 
 @app.callback()
-def _setup() -> None:
+def _setup(context: typer.Context) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no library may reach for a model hub
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    # `generate-keys` makes the keys production settings require: it runs without settings.
+    keys = context.invoked_subcommand == "generate-keys"
     logging.basicConfig(
-        level=get_settings().log_level.upper(),
+        level="INFO" if keys else get_settings().log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is enough

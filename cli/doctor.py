@@ -15,6 +15,7 @@ import typer
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
+from rich.markup import escape
 
 from agent.model.capabilities import Capabilities, capabilities, switch_command
 from agent.model.errors import LLMUnavailableError
@@ -41,6 +42,8 @@ class Check:
     status: Status
     detail: str
     fix: str = ""
+    loud: bool = False
+    """Printed in red: a danger, not an inconvenience."""
 
 
 def check_database(settings: Settings) -> Check:
@@ -191,6 +194,36 @@ def check_redis(settings: Settings) -> Check:
     return Check("Redis for Celery", "ok", where)
 
 
+def check_sign_in(settings: Settings) -> Check:
+    """Tokens are signed with a secret of this installation, and every request signs in.
+
+    Development allows the public default secret and a user that needs no token; anyone who can
+    reach such a server can act as any account (with the secret, a token valid for ten years).
+    """
+    from memadvisor.settings import DEFAULT_SECRET_KEY
+
+    name = "sign-in"
+    if settings.secret_key == DEFAULT_SECRET_KEY:
+        return Check(
+            name,
+            "warn",
+            "MEMADVISOR_SECRET_KEY is the public development default: anyone who can reach this "
+            "server can sign a token for any account, valid for as long as they like",
+            "fine on your own machine only; before anyone else can reach it, put the keys of "
+            "`memadvisor generate-keys` in .env (and MEMADVISOR_ENV=production)",
+            loud=True,
+        )
+    if settings.dev_user:
+        return Check(
+            name,
+            "warn",
+            f"MEMADVISOR_DEV_USER: every request without a token acts as {settings.dev_user!r}",
+            "fine on your own machine only; unset it before anyone else can reach the server",
+            loud=True,
+        )
+    return Check(name, "ok", "tokens are signed with this installation's own secret")
+
+
 def _error(exc: Exception) -> str:
     return f"{type(exc).__name__}: {str(exc)[:120]}"
 
@@ -200,7 +233,7 @@ def run_checks(
 ) -> list[Check]:
     """Every check, in order; the round trips only when the model is there."""
     caps = capabilities(settings)
-    checks = [check_database(settings), check_vector_store(settings)]
+    checks = [check_sign_in(settings), check_database(settings), check_vector_store(settings)]
     model = check_model(settings, caps)
     checks.append(model)
     if model.status == "ok":
@@ -215,10 +248,13 @@ def run_checks(
 
 @app.command()
 def doctor() -> None:
-    """Check the set-up (database, vector store, model, JSON, Chinese, Redis); print each fix."""
+    """Check the set-up (sign-in, database, vector store, model, Redis...); print each fix."""
     checks = run_checks(get_settings())
     for check in checks:
-        line = f"{MARKS[check.status]} {check.name}: {check.detail}"
+        detail = escape(check.detail)
+        line = f"{MARKS[check.status]} {check.name}: " + (
+            f"[bold red]{detail}[/]" if check.loud else detail
+        )
         console.print(line, highlight=False, soft_wrap=True)
         if check.fix:
             console.print(f"    fix: {check.fix}", highlight=False, markup=False, soft_wrap=True)

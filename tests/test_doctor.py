@@ -15,11 +15,13 @@ from cli.doctor import (
     check_json,
     check_model,
     check_redis,
+    check_sign_in,
     check_vector_store,
 )
 from cli.main import app as cli
 from memadvisor.settings import Settings
 from memory.storage.db import upgrade
+from memadvisor.settings import DEFAULT_SECRET_KEY, Settings
 from tests.fakes.models import scripted
 from tests.jobs.servers import RedisServer
 from tests.ports import free_port
@@ -89,6 +91,17 @@ def test_chinese_round_trip_fluent_gibberish_and_declared_english_only(
     assert demo.status == "warn" and "MEMADVISOR_LLM_PROVIDER=ollama" in demo.fix
 
 
+def test_the_development_secret_and_user_are_loud_warnings(settings: Settings) -> None:
+    """With the public default secret anyone can mint a token for any account, for ten years."""
+    public = check_sign_in(settings.model_copy(update={"secret_key": DEFAULT_SECRET_KEY}))
+    assert public.status == "warn" and public.loud
+    assert "sign a token for any account" in public.detail and "generate-keys" in public.fix
+    own = settings.model_copy(update={"secret_key": "s" * 48})
+    assert check_sign_in(own).status == "ok"
+    anyone = check_sign_in(own.model_copy(update={"dev_user": "demo"}))
+    assert anyone.status == "warn" and anyone.loud and "'demo'" in anyone.detail
+
+
 def test_redis_skipped_reachable_and_down(settings: Settings, tmp_path: Path) -> None:
     assert check_redis(settings).status == "skip"
     celery = settings.model_copy(update={"jobs": "celery"})
@@ -120,3 +133,4 @@ def test_the_command_prints_each_fix_and_fails(
     assert "fix: run `memadvisor db upgrade`" in result.output
     assert "chroma run" in result.output and "does not exist" in result.output
     assert "Redis for Celery" in result.output
+    assert "public development default" in result.output  # the settings' default secret

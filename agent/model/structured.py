@@ -175,7 +175,9 @@ def generate(
                         AIMessage(text[:4000]),
                         HumanMessage(RETRY.get(language, RETRY["en"]).format(error=error)),
                     ]
-                    raise _InvalidAnswer(error) from exc
+                    # Not chained: the error's text quotes the answer, which may quote the
+                    # user, and would be logged with the job's traceback. `error` says enough.
+                    raise _InvalidAnswer(error) from None
     except RetryError as exc:
         last = exc.last_attempt.exception()
         raise StructuredOutputError(

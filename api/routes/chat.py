@@ -240,14 +240,16 @@ async def _events(
         except Exception as exc:
             if await asyncio.to_thread(services.history.get_turn, context.user_id, turn_id) is None:
                 # Not a fault: the account or the conversation was deleted while it was answered.
-                logger.info("chat turn %s ended: deleted while it was answered (%r)", turn_id, exc)
+                name = type(exc).__name__  # never its text: it may quote the message
+                logger.info("chat turn %s ended: deleted while it was answered (%s)", turn_id, name)
                 yield _event("error", ChatError(message=DELETED))
                 return
             logger.exception("chat turn %s failed", turn_id)
-            await state.fail(repr(exc))
             reason = (
                 str(exc) if isinstance(exc, LLMUnavailableError) else "The model failed to answer."
             )
+            # The reason the user is shown, not the exception's text: the row is not encrypted.
+            await state.fail(reason)
             yield _event(
                 "error", ChatError(message=f"{reason} Your message was saved; please try again.")
             )
@@ -280,12 +282,12 @@ async def _within_grace(
         await asyncio.sleep(state.services.settings.shutdown_grace_seconds)
 
     turn, deadline = asyncio.create_task(pump()), asyncio.create_task(grace_over())
+    item: asyncio.Task[tuple[str, Any]] | None = None
     try:
         while True:
-            item = asyncio.ensure_future(inbox.get())
+            item = asyncio.create_task(inbox.get())
             await asyncio.wait({item, deadline}, return_when=asyncio.FIRST_COMPLETED)
             if not item.done():
-                item.cancel()
                 raise ServerStoppingError
             kind, value = item.result()
             if kind == "end":
@@ -294,8 +296,11 @@ async def _within_grace(
                 raise value
             yield value
     finally:
-        turn.cancel()  # a client that left, or the grace is over: the model stops too
-        deadline.cancel()
+        # A client that left, or the grace is over: the model stops too. Every task is ended
+        # here; one left pending (the wait on the inbox) was logged as an ERROR when collected.
+        for task in (turn, deadline, item):
+            if task is not None:
+                task.cancel()
 
 
 SERVER_STOPPED = "The server stopped before the answer was complete; please send it again."

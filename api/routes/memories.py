@@ -10,25 +10,57 @@ from fastapi import APIRouter, HTTPException, Query, status
 from agent.remembering import forget_memory
 from api.audit import audited
 from api.deps import CurrentUser, ServicesDep
-from api.schemas import ErrorOut, MemoryChangeOut, MemoryOut, MemoryUpdate, Offset
+from api.schemas import (
+    ErrorOut,
+    MemoryChangeOut,
+    MemoryOut,
+    MemorySearch,
+    MemoryUpdate,
+    Offset,
+)
 from memadvisor import metrics
 
 router = APIRouter(prefix="/memories", tags=["memories"])
 
 
-@router.get("", dependencies=[audited("read", "memories")])
+SEARCH_MOVED = (
+    "Search with POST /api/memories/search and the text in the body: a URL's query string is "
+    "written to access logs."
+)
+
+
+@router.get(
+    "",
+    dependencies=[audited("read", "memories")],
+    responses={400: {"model": ErrorOut, "description": "A search text in `query` (see there)."}},
+)
 async def list_memories(
     user: CurrentUser,
     services: ServicesDep,
-    query: Annotated[str | None, Query(max_length=1000)] = None,
+    query: Annotated[
+        str | None,
+        Query(
+            max_length=1000,
+            deprecated=True,
+            description="Removed (400): search with `POST /api/memories/search`.",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> list[MemoryOut]:
-    """Newest first; with `query`, the closest in meaning first, each with its score."""
+    """Newest first (to search, `POST /api/memories/search`)."""
     if query and query.strip():
-        found = await asyncio.to_thread(services.memory.search, user.id, query, limit)
-    else:
-        found = await asyncio.to_thread(services.memory.list, user.id, limit=limit, offset=offset)
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=SEARCH_MOVED)
+    found = await asyncio.to_thread(services.memory.list, user.id, limit=limit, offset=offset)
+    return [MemoryOut.model_validate(m) for m in found]
+
+
+@router.post("/search", dependencies=[audited("read", "memories")])
+async def search_memories(
+    body: MemorySearch, user: CurrentUser, services: ServicesDep
+) -> list[MemoryOut]:
+    """Your memories closest in meaning to `query`, best first, each with its score."""
+    found = await asyncio.to_thread(services.memory.search, user.id, body.query, body.limit)
     return [MemoryOut.model_validate(m) for m in found]
 
 

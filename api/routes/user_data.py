@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile, status
@@ -23,6 +25,7 @@ from api.language import response_language
 from api.openapi import sse_content
 from api.schemas import (
     ChartsOut,
+    ClientTime,
     CsvPreviewOut,
     ErrorOut,
     ImportFailure,
@@ -75,13 +78,13 @@ async def list_records(
     user: CurrentUser,
     services: ServicesDep,
     type: Annotated[DataType | None, Query(description="Only this type.")] = None,
-    since: Annotated[datetime | None, Query(description="Only records from this time on.")] = None,
+    since: Annotated[
+        ClientTime | None, Query(description="Only records from this time on (naive: UTC).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[UserDataOut]:
     """Your records, newest first."""
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
     rows = await asyncio.to_thread(
         services.user_data.list, user.id, data_type=type, since=since, limit=limit, offset=offset
     )

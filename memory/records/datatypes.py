@@ -283,17 +283,30 @@ UNITS: dict[str, str] = _units()
 """The unit of every measured field, by field name (`currency` and `unit` name another field)."""
 
 
+def as_utc(value: datetime) -> datetime:
+    """A client's time as aware UTC (a naive one is taken as UTC), as SQL stores it.
+
+    ValueError, not OverflowError, when UTC cannot hold it (`0001-01-01T00:00+14:00` falls in
+    year 0 there, `9999-12-31T23:59-14:00` in 10000): validators make it a 422 or a row error.
+    """
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the years 1 to 9999 once converted to UTC") from None
+
+
 def check_recorded_at(value: datetime | None) -> datetime | None:
     """A plausible measurement time as aware UTC: not in the future, not before 1900."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+    value = as_utc(value)
     if value > datetime.now(UTC) + timedelta(days=1):
         raise ValueError("must not be in the future")
     if value.year < 1900:
         raise ValueError("must be after 1900")
-    return value.astimezone(UTC)
+    return value
 
 
 def validate_record(

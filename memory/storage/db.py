@@ -41,7 +41,8 @@ def make_engine(url: str, *, keyring: Keyring | None = None) -> Engine:
             parsed = parsed.update_query_dict({"charset": "utf8mb4"})
         elif backend == "postgresql":
             kwargs["connect_args"] = {"options": "-c timezone=UTC"}
-    engine = create_engine(parsed, **kwargs)
+    # An error's text never carries the statement's values (what users confide).
+    engine = create_engine(parsed, hide_parameters=True, **kwargs)
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if keyring is not None:

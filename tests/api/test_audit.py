@@ -18,7 +18,7 @@ Register = Callable[[str], dict[str, str]]
 def test_reads_and_writes_are_logged_newest_first(client: TestClient, register: Register) -> None:
     alice, bob = register("alice"), register("bob")
     client.post("/api/chat/stream", headers=alice, json={"message": "I sleep badly"})
-    client.get("/api/memories", headers=alice, params={"query": "sleep"})
+    client.post("/api/memories/search", headers=alice, json={"query": "sleep"})
     conversation = client.get("/api/conversations", headers=alice).json()[0]["id"]
     client.get(f"/api/conversations/{conversation}", headers=alice)
     memory = client.get("/api/memories", headers=alice).json()[0]["id"]

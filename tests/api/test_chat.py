@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any, cast
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from agent.model.queue import Admission
 from agent.services import Services
+from agent.streaming import Token, TurnEvent
 from api.main import create_app
+from api.routes.chat import _TurnState, _within_grace
+from memory.storage.models import ConversationTurn
 from tests.accounts import sign_up
 from tests.api.sse import parse_sse
 from tests.fakes.models import FailingModel
@@ -54,7 +62,7 @@ def test_stream_a_chat_then_see_both_turns_in_history_and_memories(
 
     memories = client.get("/api/memories", headers=alice).json()
     assert {m["text"] for m in memories} == {"My dog is called Bao", "What is my dog called?"}
-    found = client.get("/api/memories", headers=alice, params={"query": "dog's name"}).json()
+    found = client.post("/api/memories/search", headers=alice, json={"query": "dog's name"}).json()
     assert found[0]["score"] > 0
 
 
@@ -120,7 +128,8 @@ def test_unknown_conversation_is_a_404(client: TestClient, register: Register) -
 def test_model_failure_mid_stream_sends_an_error_event_and_keeps_the_message(
     make_services: Callable[..., Services],
 ) -> None:
-    with TestClient(create_app(services=make_services(FailingModel()))) as client:
+    services = make_services(FailingModel())
+    with TestClient(create_app(services=services)) as client:
         alice = sign_up(client, "alice")
 
         events = parse_sse(client.post("/api/chat/stream", headers=alice, json={"message": "hi"}))
@@ -129,6 +138,11 @@ def test_model_failure_mid_stream_sends_an_error_event_and_keeps_the_message(
         [conversation] = client.get("/api/conversations", headers=alice).json()
         detail = client.get(f"/api/conversations/{conversation['id']}", headers=alice).json()
         assert [(m["input_text"], m["status"]) for m in detail["messages"]] == [("hi", "failed")]
+    # The reason the user was shown, not the exception's text (the column is not encrypted).
+    with services.sessions() as session:
+        assert session.scalars(select(ConversationTurn.error)).all() == [
+            "The model failed to answer."
+        ]
 
 
 def test_history_shows_the_memories_each_answer_used_until_they_are_forgotten(
@@ -164,3 +178,27 @@ def test_stream_event_shapes_are_published_in_the_openapi_schema(client: TestCli
     }
     assert set(schemas["ChatError"]["properties"]) == {"message", "retry_after"}
     assert set(schemas["ChatQueued"]["properties"]) == {"position", "estimated_wait_s"}
+
+
+def test_a_stream_left_mid_answer_ends_every_task_it_started(services: Services) -> None:
+    """The wait on the turn's inbox was left pending when a client left; collected later, it
+    logged `Task was destroyed but it is pending!` as an ERROR, once per dropped stream."""
+
+    async def answer() -> AsyncIterator[TurnEvent]:
+        yield Token("Once")
+        await asyncio.sleep(60)  # the model is still writing when the client leaves
+        yield Token("upon")
+
+    async def leave_after_the_first_token() -> set[asyncio.Task[Any]]:
+        state = _TurnState(1, services, cast(Admission, None), set(), anyio.Event())
+        stream = _within_grace(answer(), state)
+        assert await anext(stream) == Token("Once")
+        waiting = asyncio.ensure_future(anext(stream))  # for the next token
+        await asyncio.sleep(0.1)
+        waiting.cancel()  # the client disconnects: sse-starlette cancels the stream
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await asyncio.sleep(0.1)
+        return asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[operator]
+
+    assert asyncio.run(leave_after_the_first_token()) == set()

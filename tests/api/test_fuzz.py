@@ -8,7 +8,11 @@ the account or logging out in one case does not starve the next.
 from __future__ import annotations
 
 import itertools
+import json
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -19,11 +23,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import checks as core_checks
 from schemathesis.specs.openapi import checks
+from schemathesis.specs.openapi.formats import STRING_FORMATS
 
 from agent.services import Services
 from api.main import create_app
 from api.security import create_access_token
 from api.web import mount_web
+from memory.records.datatypes import DATA_TYPES
 
 _names = itertools.count()
 
@@ -135,3 +141,127 @@ def test_odd_paths_get_a_clear_4xx_or_the_page(web_only: TestClient, path: str) 
     assert response.status_code in (200, 400), path
     if response.status_code == 400:
         assert response.json()["detail"] == "The path is not valid."
+
+
+# --- times at the edges of the calendar --------------------------------------------------------
+# UTC cannot hold these (year 0 and 10000 once converted): `since` was a 500 (OverflowError).
+EDGE_TIMES = [
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "0001-01-01T00:00:00",
+    "9999-12-31T23:59:59.999999",
+    "0001-01-01T00:00:00-14:00",
+    "9999-12-31T23:59:59+14:00",
+]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _edge_files(when: str) -> list[tuple[str, bytes, dict[str, str]]]:
+    """One file per importer with `when` as every time in it: (name, content, form fields)."""
+    moment = datetime.fromisoformat(when)
+    apple = moment.strftime("%Y-%m-%d %H:%M:%S ") + (moment.strftime("%z") or "+0000")
+    local = moment.strftime("%Y-%m-%d %H:%M:%S")
+    health = (FIXTURES / "apple_health_export.xml").read_text(encoding="utf-8")
+    health = re.sub(r'(start|end|creation)Date="[^"]*"', rf'\1Date="{apple}"', health)
+    alipay = (FIXTURES / "alipay_bill.csv").read_bytes().decode("gbk")
+    wechat = (FIXTURES / "wechat_pay_bill.csv").read_text(encoding="utf-8-sig")
+    bill_time = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
+    mapping = {"mapping": json.dumps({"data_type": "health", "columns": {"t": "recorded_at"}})}
+    record = {"data_type": "health", "data": {"steps": 1}}
+    return [
+        ("records.csv", f"data_type,recorded_at,steps\nhealth,{when},4000\n".encode(), {}),
+        ("records.json", json.dumps([{**record, "recorded_at": when}]).encode(), {}),
+        ("export.xml", health.encode(), {}),
+        ("alipay.csv", re.sub(bill_time, local, alipay, flags=re.M).encode("gbk"), {}),
+        ("wechat.csv", re.sub(bill_time, local, wechat, flags=re.M).encode(), {}),
+        ("mine.csv", f"t,steps\n{when},4000\n".encode(), mapping),
+    ]
+
+
+def _utc_holds(when: str) -> bool:
+    moment = datetime.fromisoformat(when)
+    try:
+        moment.astimezone(UTC) if moment.tzinfo else moment
+    except OverflowError:
+        return False
+    return True
+
+
+def _signed_in(services: Services, name: str) -> dict[str, str]:
+    user = services.accounts.create(name, password_hash=None)
+    services.user_data.consents.set(user.id, dict.fromkeys(DATA_TYPES, True))
+    grant = services.auth_sessions.open(user.id)
+    token = create_access_token(
+        user.id, session_id=grant.session_id, secret=services.settings.secret_key, minutes=5
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("when", EDGE_TIMES)
+def test_times_utc_cannot_hold_are_422s_or_row_errors(services: Services, when: str) -> None:
+    """From a query, a body and every importer: a clear 4xx or a refused row, never a 500."""
+    headers = _signed_in(services, "edges")
+    with TestClient(create_app(services=services), raise_server_exceptions=False) as client:
+        listed = client.get("/api/user-data", params={"since": when}, headers=headers)
+        if not _utc_holds(when):
+            assert listed.status_code == 422, listed.text
+            assert "outside the years 1 to 9999" in listed.json()["message"]
+        else:
+            assert listed.status_code == 200, listed.text
+        added = client.post(
+            "/api/user-data",
+            json={"data_type": "health", "recorded_at": when, "data": {"steps": 1}},
+            headers=headers,
+        )
+        assert added.status_code == 422 and "recorded_at" in added.json()["message"], added.text
+        for name, content, form in _edge_files(when):
+            for path in ("/api/user-data/import", "/api/user-data/import/preview"):
+                answer = client.post(
+                    path, files={"file": (name, content)}, data=form, headers=headers
+                )
+                assert answer.status_code < 500, (name, path, answer.text)
+                if path.endswith("import") and answer.status_code == 200:
+                    report = answer.json()
+                    assert report["accepted"] == 0 or name.endswith(("alipay.csv", "wechat.csv"))
+
+
+def test_schemathesis_at_the_edges_of_the_calendar(
+    app_schema: schemathesis.BaseSchema, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schemathesis on the listing and import operations, its times and files drawn from the
+    edges of the calendar as well as from anywhere."""
+    # Registered for this test only (the registry is schemathesis' own, module-wide).
+    monkeypatch.setitem(STRING_FORMATS, "date-time", st.nothing())
+    times = st.sampled_from(EDGE_TIMES) | st.datetimes(timezones=st.timezones()).map(
+        datetime.isoformat
+    )
+    schemathesis.openapi.format("date-time", times)
+    files = [(name, content) for when in EDGE_TIMES for name, content, _ in _edge_files(when)]
+    operations = {
+        ("GET", "/api/user-data"),
+        ("POST", "/api/user-data"),
+        ("POST", "/api/user-data/import"),
+        ("POST", "/api/user-data/import/preview"),
+    }
+    tried = []
+    for result in app_schema.get_all_operations():
+        operation = result.ok()
+        if (operation.method.upper(), operation.path) not in operations:
+            continue
+        tried.append(operation.label)
+
+        @settings(
+            max_examples=40,
+            derandomize=True,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+        @given(case=operation.as_strategy(), file=st.sampled_from(files))
+        def fuzz(case: schemathesis.Case, file: tuple[str, bytes]) -> None:
+            if isinstance(case.body, dict) and "file" in case.body:
+                case.body = {**case.body, "file": file[1]}
+            case.call_and_validate(headers=_fresh_user(services), checks=CHECKS)
+
+        fuzz()
+    assert len(tried) == len(operations), tried

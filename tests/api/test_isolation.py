@@ -24,7 +24,7 @@ def test_bob_sees_nothing_of_alice(
 
     # Listing and searching
     assert client.get("/api/memories", headers=bob).json() == []
-    assert client.get("/api/memories", headers=bob, params={"query": SECRET}).json() == []
+    assert client.post("/api/memories/search", headers=bob, json={"query": SECRET}).json() == []
     assert client.get("/api/conversations", headers=bob).json() == []
     # Direct access by id
     assert (

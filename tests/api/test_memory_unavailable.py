@@ -93,7 +93,7 @@ def test_chat_answers_without_memories_while_chroma_is_down_then_reindex_catches
             "I work in a tea shop",
             "My dog is called Bao",
         }
-        searched = client.get("/api/memories", headers=alice, params={"query": "dog"})
+        searched = client.post("/api/memories/search", headers=alice, json={"query": "dog"})
         assert searched.status_code == 503 and "try again" in searched.json()["detail"]
         # Forgetting works too: SQL first; the orphaned vector waits for reconcile.
         assert client.delete(f"/api/memories/{hangzhou['id']}", headers=alice).status_code == 204
@@ -110,7 +110,7 @@ def test_chat_answers_without_memories_while_chroma_is_down_then_reindex_catches
         assert "Indexed 1 owed, removed 1 orphaned; the vector index holds 2." in reindexed.output
 
         assert services.memory.count_pending() == 0
-        found = client.get("/api/memories", headers=alice, params={"query": "my pet's name"})
+        found = client.post("/api/memories/search", headers=alice, json={"query": "my pet's name"})
         assert [m["text"] for m in found.json()] == ["My dog is called Bao", "I work in a tea shop"]
         assert _chat(client, alice, "What is my dog called?")["memory"] == "ok"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -49,9 +50,15 @@ def test_no_plaintext_in_any_file_and_search_still_finds_it(
         assert client.post("/api/chat/stream", headers=alice, json={"message": message}).is_success
 
     # Found by meaning and by keyword, in both languages, through the encrypted columns.
-    by_word = client.get("/api/memories", headers=alice, params={"query": "sertraline"}).json()
+    def search(text: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = client.post(
+            "/api/memories/search", headers=alice, json={"query": text}
+        ).json()
+        return found
+
+    by_word = search("sertraline")
     assert by_word[0]["text"] == ENGLISH
-    by_word = client.get("/api/memories", headers=alice, params={"query": "乙肝"}).json()
+    by_word = search("乙肝")
     assert by_word[0]["text"] == CHINESE
     conversations = client.get("/api/conversations", headers=alice).json()
     assert {c["title"] for c in conversations} == {CHINESE, ENGLISH}

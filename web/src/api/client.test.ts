@@ -95,15 +95,17 @@ describe('createApi', () => {
     await expect(api.health()).rejects.toMatchObject({ kind: 'network', status: 0 })
   })
 
-  it('passes the memory query and drops a blank search', async () => {
+  it('searches with the text in the body, never the URL, and lists on a blank search', async () => {
     const { api, requests } = fakeApi([jsonResponse(200, []), jsonResponse(200, [])])
     await api.listMemories({ query: ' 我的狗 ', limit: 10, offset: 0 })
     await api.listMemories({ query: '   ', limit: 50, offset: 50 })
-    const first = new URL(requests[0]!.url)
-    expect(first.pathname).toBe('/api/memories')
-    expect(first.searchParams.get('query')).toBe('我的狗')
-    expect(first.searchParams.get('limit')).toBe('10')
+    const first = requests[0]!
+    expect(first.method).toBe('POST')
+    expect(first.url).toBe('http://memadvisor.test/api/memories/search')
+    expect(await first.json()).toEqual({ query: '我的狗', limit: 10 })
     const second = new URL(requests[1]!.url)
+    expect(requests[1]!.method).toBe('GET')
+    expect(second.pathname).toBe('/api/memories')
     expect(second.searchParams.has('query')).toBe(false)
     expect(second.searchParams.get('offset')).toBe('50')
   })

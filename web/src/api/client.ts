@@ -191,8 +191,15 @@ export function createApi(options: ApiOptions = {}) {
       return (await call(pending)).data
     },
 
+    /** Newest first; with a non-blank `query`, the closest in meaning first (best matches only). */
     async listMemories(query: MemoryQuery = {}): Promise<Memory[]> {
-      const params = { query: { ...query, query: query.query?.trim() || undefined } }
+      const text = query.query?.trim()
+      if (text) {
+        // In the body, never the URL: a query string is written to access logs.
+        const body = { query: text, limit: query.limit ?? 50 } // 50: the server's default too
+        return (await call(client.POST('/api/memories/search', { body }))).data
+      }
+      const params = { query: { limit: query.limit, offset: query.offset } }
       return (await call(client.GET('/api/memories', { params }))).data
     },
 

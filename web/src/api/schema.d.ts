@@ -303,11 +303,31 @@ export interface paths {
         };
         /**
          * List Memories
-         * @description Newest first; with `query`, the closest in meaning first, each with its score.
+         * @description Newest first (to search, `POST /api/memories/search`).
          */
         get: operations["list_memories_api_memories_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/memories/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Search Memories
+         * @description Your memories closest in meaning to `query`, best first, each with its score.
+         */
+        post: operations["search_memories_api_memories_search_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1710,6 +1730,19 @@ export interface components {
             score?: number | null;
         };
         /**
+         * MemorySearch
+         * @description A search of your memories by meaning; sent in the body, so the text stays out of logs.
+         */
+        MemorySearch: {
+            /** Query */
+            query: string;
+            /**
+             * Limit
+             * @default 50
+             */
+            limit: number;
+        };
+        /**
          * MemoryUpdate
          * @description New text for a memory you correct.
          */
@@ -2765,6 +2798,10 @@ export interface operations {
     list_memories_api_memories_get: {
         parameters: {
             query?: {
+                /**
+                 * @deprecated
+                 * @description Removed (400): search with `POST /api/memories/search`.
+                 */
                 query?: string | null;
                 limit?: number;
                 /** @description Rows to skip. */
@@ -2775,6 +2812,48 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryOut"][];
+                };
+            };
+            /** @description A search text in `query` (see there). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    search_memories_api_memories_search_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemorySearch"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -2923,7 +3002,7 @@ export interface operations {
             query?: {
                 /** @description Only this type. */
                 type?: ("health" | "finance" | "education" | "behavior" | "custom") | null;
-                /** @description Only records from this time on. */
+                /** @description Only records from this time on (naive: UTC). */
                 since?: string | null;
                 limit?: number;
                 /** @description Rows to skip. */

@@ -24,7 +24,7 @@ export type ChatEvent =
   | { type: 'token'; text: string }
   | { type: 'final'; final: ChatFinal }
 
-/** Query of `GET /api/memories`: newest first, or best first with a `query`. */
+/** Newest first (`GET /api/memories`), or best first with a `query` (`POST /api/memories/search`). */
 export interface MemoryQuery {
   query?: string
   limit?: number

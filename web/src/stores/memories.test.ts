@@ -19,9 +19,8 @@ beforeEach(() => {
 function serveMemories() {
   const deleted: string[] = []
   const server = installFakeServer({
+    'POST /api/memories/search': () => jsonResponse(200, [memory(3, 0.91), memory(1, 0.42)]),
     'GET /api/memories': (_request, url) => {
-      const query = url.searchParams.get('query')
-      if (query) return jsonResponse(200, [memory(3, 0.91), memory(1, 0.42)])
       const offset = Number(url.searchParams.get('offset') ?? 0)
       const limit = Number(url.searchParams.get('limit') ?? 50)
       return jsonResponse(200, all.filter((m) => !deleted.includes(m.id)).slice(offset, offset + limit))
@@ -51,14 +50,17 @@ describe('memories store', () => {
     expect(store.isSearch).toBe(true)
     expect(store.items.map((m) => m.score)).toEqual([0.91, 0.42])
     expect(store.hasMore).toBe(false)
-    expect(new URL(requests[0]!.url).searchParams.get('query')).toBe('my dog')
+    const sent = requests[0]!
+    expect(sent.method).toBe('POST')
+    expect(new URL(sent.url).search).toBe('') // the text is in the body, out of access logs
+    expect(await sent.json()).toEqual({ query: 'my dog', limit: PAGE_SIZE })
   })
 
   it('keeps only the answer of the latest search when answers cross', async () => {
     let release: (() => void) | undefined
     installFakeServer({
-      'GET /api/memories': async (_request, url) => {
-        if (url.searchParams.get('query') === 'slow') {
+      'POST /api/memories/search': async (request) => {
+        if ((await request.json()).query === 'slow') {
           await new Promise<void>((resolve) => (release = resolve))
           return jsonResponse(200, [memory(99)])
         }
