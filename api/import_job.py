@@ -21,6 +21,7 @@ from sse_starlette import ServerSentEvent
 
 from agent.services import Services
 from api.schemas import ImportFailure, ImportProgress, ImportReport, ImportSummaryOut, RejectedRow
+from memory.records.datatypes import NewRecord
 from memory.records.importers import (
     MAX_REPORTED_ROWS,
     ColumnMapping,
@@ -33,7 +34,6 @@ from memory.records.importers import (
     split_by_consent,
     summarize,
 )
-from memory.records.datatypes import NewRecord
 from memory.records.userdata import ConsentRequiredError
 from memory.storage.models import UserData
 from prompts.language import Language

@@ -19,9 +19,8 @@ from cli.doctor import (
     check_vector_store,
 )
 from cli.main import app as cli
-from memadvisor.settings import Settings
-from memory.storage.db import upgrade
 from memadvisor.settings import DEFAULT_SECRET_KEY, Settings
+from memory.storage.db import upgrade
 from tests.fakes.models import scripted
 from tests.jobs.servers import RedisServer
 from tests.ports import free_port

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from typing import Annotated, Any
 
