@@ -139,6 +139,28 @@ def _check_openai(settings: Settings, timeout: float) -> None:
         )
 
 
+def model_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the model could not be asked now (down, unreachable, busy, timed out).
+
+    Such a failure passes; a caller with another way to answer (the rules) can use it.
+    """
+    from openai import APIConnectionError, APITimeoutError, InternalServerError
+
+    from agent.model_queue import ModelBusyError
+
+    unavailable = (
+        LLMUnavailableError,
+        ModelBusyError,
+        httpx.HTTPError,
+        ConnectionError,
+        TimeoutError,
+        APIConnectionError,
+        APITimeoutError,
+        InternalServerError,
+    )
+    return isinstance(exc, unavailable)
+
+
 def public_url(url: str) -> str:
     """The URL without credentials, fit for a message a user (or a log) may see."""
     parsed = httpx.URL(url)

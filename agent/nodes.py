@@ -233,7 +233,7 @@ class RecommendNodes:
         return {"insights": count}
 
     async def recommend(self, state: RecommendState, runtime: Runtime[Context]) -> dict[str, Any]:
-        """Ask the advisor; raises StructuredOutputError when the model's answer stays invalid."""
+        """Ask the advisor (the rules write the advice when the model cannot)."""
         user_id, language = runtime.context.user_id, state.get("language", "en")
         refresh = state.get("refresh", False)
         advised = await asyncio.to_thread(

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query
 
 from agent.context import Context
-from agent.structured import StructuredOutputError
 from api.audit import audited
 from api.deps import CurrentUser, RecommendGraphDep, ServicesDep
 from api.language import response_language
-from api.schemas import ErrorOut, RecommendationsOut
+from api.schemas import RecommendationsOut
 from prompts.language import Language
 
 router = APIRouter(prefix="/recommendations", tags=["recommendations"])
@@ -20,7 +19,6 @@ router = APIRouter(prefix="/recommendations", tags=["recommendations"])
 
 @router.get(
     "",
-    responses={503: {"model": ErrorOut}},
     response_model_exclude_none=True,
     dependencies=[audited("read", "recommendations")],
 )
@@ -35,16 +33,12 @@ async def get_recommendations(
 
     Runs the recommend graph (`analyse → recommend`). Served from the cache until your data,
     insights, memories, profile or consents change; computing anew takes the model a while.
+    When the model cannot write it (its answer stays invalid, or it is down or busy), the rules
+    do: `written_by` and `written_by_reason` say so.
     """
-    try:
-        result = await graph.ainvoke(
-            {"language": language, "refresh": refresh}, context=Context(user_id=user.id)
-        )
-    except StructuredOutputError as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail="The model could not produce valid advice this time; please try again.",
-        ) from exc
+    result = await graph.ainvoke(
+        {"language": language, "refresh": refresh}, context=Context(user_id=user.id)
+    )
     row = await asyncio.to_thread(services.advisor.get, user.id, result["recommendation_id"])
     assert row is not None  # just stored for this user
     return RecommendationsOut(
@@ -54,6 +48,8 @@ async def get_recommendations(
         prompt_version=row.prompt_version,
         variant=row.variant,
         model_name=row.model_name,
+        written_by=row.written_by,
+        written_by_reason=row.written_by_reason,
         created_at=row.created_at,
         cached=result["cached"],
     )
