@@ -174,6 +174,12 @@ const en: Messages<typeof zhCN> = {
     addData: 'Add my data',
     noneHere: 'No advice here for now.',
     why: 'Why: ',
+    writtenByModel: 'written by the model',
+    writtenByRules: 'written by the rules, one piece per finding in your data',
+    rulesBecause: {
+      model_invalid: "The model's answer was not valid this time, so the rules wrote this advice. “Write anew” asks the model again.",
+      model_unavailable: 'The model could not be reached or was busy, so the rules wrote this advice. The model is asked again next time.',
+    },
   },
   data: {
     title: 'My data',

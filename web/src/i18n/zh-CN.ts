@@ -168,6 +168,12 @@ export default {
     addData: '添加我的数据',
     noneHere: '这方面暂时没有建议。',
     why: '理由：',
+    writtenByModel: '由模型撰写',
+    writtenByRules: '由规则撰写：你的数据里每条发现对应一条建议',
+    rulesBecause: {
+      model_invalid: '这次模型给出的回答无效，所以这些建议由规则撰写。点“重新生成”会再请模型写一次。',
+      model_unavailable: '模型暂时无法连接或正忙，所以这些建议由规则撰写。下次会再请模型撰写。',
+    },
   },
   data: {
     title: '我的数据',
