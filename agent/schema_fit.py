@@ -9,6 +9,10 @@ its `maxItems`, strings filled with text like the prompt's, so the model's own t
 the language it will write) and counted; while it does not fit, string bounds shrink, then array
 bounds. The grammar then cannot outgrow the room. Pydantic still validates against the original
 model, whose bounds are looser.
+
+Filled with the prompt's own text alone, the estimate let two of four answers still reach the
+room: the model looped on "1.1.1." and dates, one token per character, where prose takes about
+half that. So the longest answer is counted with such a loop too.
 """
 
 from __future__ import annotations
@@ -21,18 +25,28 @@ from typing import Any
 
 from prompts.budget import TokenCounter
 
-MIN_STRING = 24
-"""Shortest `maxLength` a string is shrunk to (then arrays lose items instead)."""
+MIN_STRING = 48
+"""Shortest `maxLength` a string is shrunk to (then arrays lose items instead): a sentence."""
 MARGIN = 1.1
 """Room kept for the whitespace the grammar allows between tokens."""
 FILLER = "Keep a steady routine and write it down. 每天记录一次，坚持下去。"
+LOOP = "1.1.2026-12-04 "
+"""What the bundled model wrote when it looped inside a string, at one token per character."""
 
 
 def longest_answer_tokens(schema: dict[str, Any], counter: TokenCounter, sample: str = "") -> int:
-    """Tokens of the longest answer `schema` admits, with strings written like `sample`."""
-    instance = _maximal(schema, schema.get("$defs", {}), _filler(sample))
-    text = json.dumps(instance, ensure_ascii=False, separators=(", ", ": "))
-    return math.ceil(counter.count(text) * MARGIN) + 8
+    """Tokens of the longest answer `schema` admits.
+
+    Its strings are written both like `sample` and as a small model's loop of digits and dots
+    (about one token per character in every vocabulary seen); the longer count is taken.
+    """
+    counts = []
+    for filler in (_filler(sample), LOOP):
+        instance = _maximal(schema, schema.get("$defs", {}), filler)
+        counts.append(
+            counter.count(json.dumps(instance, ensure_ascii=False, separators=(", ", ": ")))
+        )
+    return math.ceil(max(counts) * MARGIN) + 8
 
 
 def fit_schema(

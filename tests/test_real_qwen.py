@@ -46,14 +46,13 @@ def qwen_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def qwen(make_services: Callable[..., Services], qwen_models: Path) -> Iterator[TestClient]:
-    """The app on the Qwen option, as declared (no language override), sampling greedily."""
+    """The app on the Qwen option, as declared (no language override), sampling greedily (the
+    suite's settings: temperature 0, seed 0)."""
     services = make_services(
         None,
         llamacpp_model=QWEN_OPTION,
         models_dir=qwen_models,
         llm_languages=None,
-        llm_temperature=0.0,
-        llm_seed=0,
         llm_max_tokens=96,
         recommendation_items=2,
     )
