@@ -156,9 +156,10 @@ def chat_section(models: list[str], options: argparse.Namespace) -> dict[str, An
     with tempfile.TemporaryDirectory(prefix="memadvisor-models-") as folder, ExitStack() as stack:
         clients: dict[str, tuple[TestClient, Services]] = {}
         for name in models:
-            services = build_services(
-                model_settings(name, Path(folder) / name, options.models_dir), inline_jobs=True
-            )
+            settings = model_settings(name, Path(folder) / name, options.models_dir)
+            if options.max_tokens:
+                settings = settings.model_copy(update={"llm_max_tokens": options.max_tokens})
+            services = build_services(settings, inline_jobs=True)
             stack.callback(services.close)
             client = stack.enter_context(TestClient(create_app(services=services)))
             clients[name] = (client, services)
@@ -282,6 +283,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--sections", default=",".join(SECTIONS))
     parser.add_argument("--personas", type=int, default=12, help="the first N held-out personas")
+    parser.add_argument(
+        "--max-tokens",
+        type=int,
+        default=None,
+        help="cap on a chat answer (default: the product's); language and memory show early",
+    )
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument(
