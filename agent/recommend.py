@@ -26,7 +26,7 @@ import hashlib
 import itertools
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -83,6 +83,8 @@ class Note:
     text: str
     kind: Literal["memories", "user_data", "user_insights"]
     id: int | str
+    pressing: str | None = None
+    """The dimension of a finding that calls for action (the rules have advice for it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +290,9 @@ class Advisor:
         notes: list[Note] = []
         for n, insight in enumerate(self._insights.list(user_id, set(allowed)), start=1):
             text = f"({insight.category}) {render_insight(insight.key, insight.figures, language)}"
-            notes.append(Note(f"I{n}", text, "user_insights", insight.id))
+            acts = render_advice(insight.key, insight.severity, insight.figures, language)
+            pressing = insight.category if acts is not None else None
+            notes.append(Note(f"I{n}", text, "user_insights", insight.id, pressing))
         latest = [
             self._data.list(user_id, data_type=data_type, limit=RECORDS_PER_TYPE)
             for data_type in sorted(allowed)
@@ -339,7 +343,7 @@ class Advisor:
         messages: list[BaseMessage],
     ) -> dict[str, list[dict[str, Any]]]:
         by_label = {note.label: note for note in notes}
-        schema = draft_model(dimensions, list(by_label), self._items)
+        schema = draft_model(dimensions, list(by_label), self._items, pressing(notes))
         draft = generate(
             self._llm,
             messages,
@@ -408,8 +412,14 @@ class Advisor:
             return row if row is not None and row.user_id == user_id else None
 
 
-def draft_model(dimensions: list[str], labels: list[str], items: int) -> type[BaseModel]:
-    """The schema the model must follow: sources can only be the labels it was given."""
+def draft_model(
+    dimensions: list[str], labels: list[str], items: int, pressing: Collection[str] = ()
+) -> type[BaseModel]:
+    """The schema the model must follow: sources can only be the labels it was given.
+
+    A dimension with a pressing finding gets at least one item: an empty answer was valid JSON
+    that left the user's problems unaddressed.
+    """
     label_type: Any = Literal[tuple(labels)]
     sources: Any = Annotated[list[label_type], Field(min_length=1, max_length=5)]
     item_model: Any = create_model(
@@ -420,9 +430,20 @@ def draft_model(dimensions: list[str], labels: list[str], items: int) -> type[Ba
         sources=(sources, ...),
     )
     fields: dict[str, Any] = {
-        d: (Annotated[list[item_model], Field(max_length=items)], ...) for d in dimensions
+        d: (
+            Annotated[
+                list[item_model], Field(min_length=1 if d in pressing else None, max_length=items)
+            ],
+            ...,
+        )
+        for d in dimensions
     }
     return create_model("Recommendations", __config__=ConfigDict(extra="ignore"), **fields)
+
+
+def pressing(notes: list[Note]) -> set[str]:
+    """The dimensions whose findings call for action, among the notes."""
+    return {note.pressing for note in notes if note.pressing}
 
 
 def cite_labels(

@@ -36,7 +36,7 @@ from agent.finetune.personas import (
 )
 from agent.finetune.teacher import persona_services
 from agent.llm import bundled_gguf_path
-from agent.recommend import Note, draft_model
+from agent.recommend import Note, draft_model, pressing
 from agent.schema_fit import fit_schema
 from agent.services import Services
 from agent.structured import constrained, grammar_schema, parse
@@ -62,7 +62,10 @@ def evaluate_persona(
     prompt = advice_prompt(services, user_id, persona.language)
     dimensions, messages, notes = prompt.dimensions, prompt.messages, prompt.notes
     schema = draft_model(
-        dimensions, [note.label for note in notes], services.settings.recommendation_items
+        dimensions,
+        [note.label for note in notes],
+        services.settings.recommendation_items,
+        pressing(notes),
     )
     cap = max_tokens or services.budget.json_tokens
     wanted = schema.model_json_schema()

@@ -336,3 +336,14 @@ def test_prompt_variants_are_assigned_stably_and_recorded(
 def test_unknown_prompt_variants_are_refused(make_services: Callable[..., Services]) -> None:
     with pytest.raises(ValueError, match="unknown prompt variants"):
         make_services(scripted([]), prompt_variants=["fancy"])
+
+
+def test_a_dimension_with_a_pressing_finding_must_get_advice(
+    app_with: Callable[..., tuple[TestClient, Services]],
+) -> None:
+    """Valid JSON that leaves the user's problem unaddressed is not an answer (the real Qwen
+    model once wrote every dimension empty for a user walking 2,500 steps a day)."""
+    empty = {"health": [], "finance": [], "education": []}
+    client, _ = app_with([json.dumps(empty), json.dumps(ADVICE)])
+    body = client.get("/api/recommendations?lang=en", headers=walker(client)).json()
+    assert body["written_by"] == "model" and body["health"][0]["advice"].startswith("Walk 20")
