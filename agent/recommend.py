@@ -157,8 +157,8 @@ class Advisor:
         variant = assign_variant(user_id, self._variants)
         basis = self.basis(user_id, language, variant)
         if not refresh and (cached := self._cached(user_id, basis)) is not None:
-            writer = cached.written_by or "model"
-            metrics.observe_recommendation(time.perf_counter() - start, writer=writer, cached=True)
+            seconds = time.perf_counter() - start
+            metrics.observe_recommendation(seconds, writer=cached.written_by, cached=True)
             return Advised(cached, cached=True)
         allowed = self._data.consents.granted(user_id)
         dimensions = self.dimensions(user_id, allowed)

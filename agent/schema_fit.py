@@ -105,10 +105,10 @@ def _maximal(schema: Any, defs: dict[str, Any], filler: str) -> Any:
         properties = schema.get("properties", {})
         return {name: _maximal(value, defs, filler) for name, value in properties.items()}
     if kind == "array":
-        count = schema.get("maxItems", max(1, schema.get("minItems", 0)))
+        count = int(schema.get("maxItems", max(1, schema.get("minItems", 0))) or 0)
         return [_maximal(schema.get("items", {}), defs, filler) for _ in range(count)]
     if kind == "string":
-        length = schema.get("maxLength", schema.get("minLength", 0))
+        length = int(schema.get("maxLength", schema.get("minLength", 0)) or 0)
         return (filler * (length // max(1, len(filler)) + 1))[:length]
     if kind in ("integer", "number"):
         return -1_000_000_000

@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from httpx_sse import connect_sse
 
 from agent.finetune.personas import PERSONAS_DIR, load_personas
 from agent.repetition import repeats
@@ -127,12 +126,15 @@ def ask(client: TestClient, services: Services, n: int, question: Question) -> d
     first: float | None = None
     final: dict[str, Any] = {}
     body = {"message": question.message}
-    with connect_sse(client, "POST", "/api/chat/stream", json=body, headers=headers) as source:
-        for event in source.iter_sse():
-            if event.event == "token" and first is None:
+    with client.stream("POST", "/api/chat/stream", json=body, headers=headers) as response:
+        event = ""
+        for line in response.iter_lines():  # server-sent events: `event:` then `data:` lines
+            if line.startswith("event:"):
+                event = line.removeprefix("event:").strip()
+            elif line.startswith("data:") and event == "token" and first is None:
                 first = time.perf_counter() - start
-            elif event.event == "final":
-                final = json.loads(event.data)
+            elif line.startswith("data:") and event == "final":
+                final = json.loads(line.removeprefix("data:"))
     seconds = time.perf_counter() - start
     answer = str(final.get("answer", ""))
     by_model = final.get("answered_by") == "model"
