@@ -158,7 +158,10 @@ def chat_section(models: list[str], options: argparse.Namespace) -> dict[str, An
     with tempfile.TemporaryDirectory(prefix="memadvisor-models-") as folder, ExitStack() as stack:
         clients: dict[str, tuple[TestClient, Services]] = {}
         for name in models:
-            settings = model_settings(name, Path(folder) / name, options.models_dir)
+            # Jobs run inline here, so a turn's fact extraction would count in its time.
+            settings = model_settings(
+                name, Path(folder) / name, options.models_dir, consolidate_facts=False
+            )
             if options.max_tokens:
                 settings = settings.model_copy(update={"llm_max_tokens": options.max_tokens})
             services = build_services(settings, inline_jobs=True)
