@@ -131,10 +131,13 @@ GRAMMAR_MAX_ITEMS = 10
 
 
 def grammar_schema(schema: Any) -> Any:
-    """The schema without large length bounds, for llama.cpp's grammar.
+    """The schema with bounds llama.cpp's grammar can take.
 
     llama.cpp unrolls bounds into nested rules, and a deep one crashes sampling (seen:
-    `maxLength: 2000` segfaults). Pydantic still checks every bound afterwards.
+    `maxLength: 2000` segfaults): a long string loses its bound (it ends when the model closes
+    it), a long array is held to `GRAMMAR_MAX_ITEMS` items. Dropped, an array's bound let the
+    bundled model write 200 profile goals until the answer was cut at its room; held, the
+    answer stays valid for the looser model. Pydantic still checks every bound afterwards.
     """
     if isinstance(schema, list):
         return [grammar_schema(item) for item in schema]
@@ -145,7 +148,7 @@ def grammar_schema(schema: Any) -> Any:
         if key == "maxLength" and value > GRAMMAR_MAX_LENGTH:
             continue
         if key == "maxItems" and value > GRAMMAR_MAX_ITEMS:
-            continue
+            value = GRAMMAR_MAX_ITEMS
         out[key] = grammar_schema(value)
     return out
 

@@ -55,6 +55,7 @@ def qwen(make_services: Callable[..., Services], qwen_models: Path) -> Iterator[
         llm_languages=None,
         llm_max_tokens=96,
         recommendation_items=2,
+        access_token_minutes=120,  # a busy machine's model calls outlast the default 15
     )
     with TestClient(create_app(services=services)) as client:
         client.app_state = services  # type: ignore[attr-defined]

@@ -60,3 +60,13 @@ def test_a_cut_answer_is_retried_with_a_request_for_a_shorter_one() -> None:
     model = RecordingFakeModel(messages=iter([cut, AIMessage('{"summary": "short"}')]))
     assert generate(model, [HumanMessage("hi")], Answer).summary == "short"
     assert "cut off" in model.last_prompt and "shorter" in model.last_prompt
+
+
+def test_the_grammar_holds_long_arrays_to_ten_items_and_drops_long_string_bounds() -> None:
+    from agent.profile import ProfileDraft
+    from agent.structured import GRAMMAR_MAX_ITEMS, grammar_schema
+
+    schema = grammar_schema(ProfileDraft.model_json_schema())
+    goals = schema["$defs"]["Preferences"]["properties"]["goals"]
+    assert goals["maxItems"] == GRAMMAR_MAX_ITEMS  # 30 in the model: held, not dropped
+    assert "maxLength" not in schema["properties"]["summary"]  # 2,000: too deep a rule
