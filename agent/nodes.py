@@ -15,7 +15,7 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 
 from agent.context import Context
-from agent.model.capabilities import switch_command
+from agent.model.capabilities import switch_command, switches_in_place
 from agent.model.queue import report_queue_status
 from agent.model.repetition import without_repeats
 from agent.remembering import remember_said, usable_memories
@@ -176,6 +176,7 @@ class ChatNodes:
             memories=[PromptMemory(m.text, m.created_at) for m in state.get("memories", [])],
             insights=state.get("insights", []),
             command=switch_command(self.services.settings),
+            in_place=switches_in_place(self.services.settings),
         )
         return {"answer": answer, "answered_by": "fallback", "prompt_version": FALLBACK_VERSION}
 
@@ -230,7 +231,7 @@ class RecommendNodes:
         return {"insights": count}
 
     async def recommend(self, state: RecommendState, runtime: Runtime[Context]) -> dict[str, Any]:
-        """Ask the advisor; raises StructuredOutputError when the model's answer stays invalid."""
+        """Ask the advisor (the rules write the advice when the model cannot)."""
         user_id, language = runtime.context.user_id, state.get("language", "en")
         refresh = state.get("refresh", False)
         advised = await asyncio.to_thread(

@@ -512,6 +512,14 @@ class RecommendationsOut(BaseModel):
     prompt_version: str
     variant: str | None
     model_name: str | None
+    written_by: Literal["model", "rules"]
+    """Who wrote the advice: the model, or the rules (one item per finding in your data)."""
+    written_by_reason: (
+        Literal["configured", "language", "model_invalid", "model_unavailable"] | None
+    ) = None
+    """Why the rules wrote it: the server is set up so (`configured`), the model cannot write
+    this language (`language`), its answer stayed invalid after a retry (`model_invalid`: ask
+    again with `refresh`), or it could not be asked (`model_unavailable`: down or busy)."""
     created_at: datetime
     cached: bool
     """True when served from the cache (nothing changed since it was computed)."""

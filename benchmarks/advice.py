@@ -30,9 +30,10 @@ from typing import Any, cast
 from rich.progress import Progress
 from sqlalchemy import select
 
-from agent.advice.recommend import Note, draft_model
+from agent.advice.recommend import Note, draft_model, pressing
 from agent.model.gguf import bundled_gguf_path
-from agent.model.structured import constrained, parse
+from agent.model.schema_fit import fit_schema
+from agent.model.structured import constrained, grammar_schema, parse
 from agent.services import Services
 from benchmarks.record import Start, add_results_argument, save
 from finetune.personas import (
@@ -54,26 +55,38 @@ OWNED: dict[str, type[UserData] | type[UserInsight] | type[MemoryRow]] = {
 
 
 def evaluate_persona(
-    services: Services, persona: Persona, max_tokens: int | None = None
+    services: Services, persona: Persona, max_tokens: int | None = None, grammar: bool = False
 ) -> dict[str, Any]:
     """Seed one persona, ask the model once, score the answer.
 
     The answer may be as long as the product allows a recommendation set (the prompt budget's
-    JSON room) unless `max_tokens` caps it: a cut answer is broken JSON.
+    JSON room) unless `max_tokens` caps it: a cut answer is broken JSON. `grammar=True` asks as
+    the product does for a model without an adapter: constrained to the schema, sized to the room.
     """
     user_id = seed_persona(services, persona)
     prompt = advice_prompt(services, user_id, persona.language)
     dimensions, messages, notes = prompt.dimensions, prompt.messages, prompt.notes
     schema = draft_model(
-        dimensions, [note.label for note in notes], services.settings.recommendation_items
+        dimensions,
+        [note.label for note in notes],
+        services.settings.recommendation_items,
+        pressing(notes),
     )
     cap = max_tokens or services.budget.json_tokens
-    runnable = constrained(services.llm, schema.model_json_schema(), max_tokens=cap, grammar=False)
-    text = runnable.invoke(messages).text
+    wanted = schema.model_json_schema()
+    if grammar:
+        sample = " ".join(message.text for message in messages)
+        wanted = fit_schema(grammar_schema(wanted), cap, services.budget.counter, sample)
+    runnable = constrained(services.llm, wanted, max_tokens=cap, grammar=grammar)
+    started = time.monotonic()
+    reply = runnable.invoke(messages)
+    text = reply.text
     result: dict[str, Any] = {
         "persona": persona.id,
         "language": persona.language,
         "answer": text,
+        "seconds": round(time.monotonic() - started, 2),
+        "cut": reply.response_metadata.get("finish_reason") == "length",
         "valid": True,
         "repaired": True,
     }
@@ -99,12 +112,24 @@ def evaluate_persona(
         if any(sources & right for sources in cited.get(problem.category, [])):
             addressed += 1
     result.update(problems=len(problems), addressed=addressed)
+    result["items"] = sum(len(sources) for sources in cited.values())
+    result["in_language"] = draft is not None and _in_language(draft, dimensions, persona.language)
     result["foreign"] = _foreign(
         services,
         user_id,
         [by_label[s] for d in cited.values() for s in set().union(*d)] if draft else [],
     )
     return result
+
+
+def _in_language(draft: Any, dimensions: list[str], language: str) -> bool:
+    """Whether the advice is written in the persona's language (by its share of Chinese)."""
+    text = " ".join(item.advice for d in dimensions for item in getattr(draft, d))
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return True
+    chinese = sum(1 for ch in letters if "\u4e00" <= ch <= "\u9fff") / len(letters)
+    return chinese > 0.5 if language == "zh" else chinese < 0.1
 
 
 def _labels_for(problem: UserInsight, notes: list[Note]) -> set[str]:
@@ -145,13 +170,19 @@ def _foreign(services: Services, user_id: int, notes: list[Note]) -> int:
 
 
 def run(
-    model: Path,
+    model: Path | None,
     lora: Path | None,
     personas: list[Persona],
     max_tokens: int | None = None,
     answers: Path | None = None,
+    *,
+    grammar: bool = False,
+    **settings: Any,
 ) -> dict[str, Any]:
-    """Every persona through the model; the figures as one dict (each answer to `answers`)."""
+    """Every persona through the model; the figures as one dict (each answer to `answers`).
+
+    `model`: a GGUF file; None: the one `settings` select (`llamacpp_model`).
+    """
     started = time.monotonic()
     scores = []
     with tempfile.TemporaryDirectory(prefix="memadvisor-advice-") as folder:
@@ -160,16 +191,19 @@ def run(
             llamacpp_model_path=model,
             llamacpp_lora_path=lora,
             llm_temperature=0.0,
+            llm_seed=0,
             recommender="model",
-            recommend_grammar=False,
+            recommend_grammar=grammar,
+            **settings,
         )
         try:
             with Progress(transient=True) as progress:
                 task = progress.add_task("Held-out personas", total=len(personas))
                 for persona in personas:
-                    scores.append(evaluate_persona(services, persona, max_tokens))
+                    scores.append(evaluate_persona(services, persona, max_tokens, grammar))
                     progress.advance(task)
             adapter, json_tokens = services.adapter_id, services.budget.json_tokens
+            name = services.model_name
         finally:
             services.close()
     if answers is not None:
@@ -178,7 +212,8 @@ def run(
     languages = sorted({persona.language for persona in personas})
     return {
         "benchmark": "advice",
-        "model": model.name,
+        "model": name,
+        "grammar": grammar,
         "lora": str(lora) if lora else None,
         "adapter_id": adapter,
         "max_tokens": max_tokens or json_tokens,
@@ -201,6 +236,10 @@ def _figures(scores: list[dict[str, Any]]) -> dict[str, Any]:
         "personas": len(scores),
         "valid_json": round(sum(s["valid"] for s in scores) / n, 3),
         "valid_after_repair": round(sum(s["repaired"] for s in scores) / n, 3),
+        "cut": round(sum(s["cut"] for s in scores) / n, 3),
+        "in_language": round(sum(s["in_language"] for s in scores) / n, 3),
+        "items_per_persona": round(sum(s["items"] for s in scores) / n, 2),
+        "seconds_per_answer": round(sum(s["seconds"] for s in scores) / n, 1),
         "problems": sum(s["problems"] for s in scores),
         "addressed": round(
             sum(s["addressed"] / s["problems"] for s in with_problems) / max(1, len(with_problems)),

@@ -160,6 +160,12 @@ RECOMMENDATION_SECONDS = Histogram(
     ["writer", "cached"],
     buckets=HTTP_BUCKETS,
 )
+RECOMMENDATIONS_BY_RULES = Counter(
+    f"{PREFIX}_recommendations_by_rules_total",
+    "Recommendation sets the rules wrote, by reason: `configured`, `language`, or the model's "
+    "failure (`model_invalid`: its answer stayed invalid; `model_unavailable`: down or busy).",
+    ["reason"],
+)
 
 # --- Jobs ---------------------------------------------------------------------------------------
 JOBS_PENDING = Gauge(
@@ -303,6 +309,11 @@ def memory_corrected(action: str, *, shown_to_model: bool) -> None:
 def observe_recommendation(seconds: float, *, writer: str, cached: bool) -> None:
     """Record one recommendation request served by the advisor."""
     RECOMMENDATION_SECONDS.labels(writer, "true" if cached else "false").observe(seconds)
+
+
+def recommendation_by_rules(reason: str) -> None:
+    """The rules wrote a set the model was to write, or was not configured to write."""
+    RECOMMENDATIONS_BY_RULES.labels(reason).inc()
 
 
 def job_enqueued(name: str) -> None:

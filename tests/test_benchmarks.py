@@ -94,3 +94,29 @@ def test_load_benchmark_short_run_loses_nothing(
     assert result["job_failures"] == 0
     assert {"turns_per_s", "turn_p50_ms", "turn_p95_ms", "index_drain_s"} <= set(result)
     assert _leftovers("memadvisor-load-") == before
+
+
+def test_results_are_written_with_date_commit_and_machine(tmp_path: Path) -> None:
+    from benchmarks.results import write_results
+
+    path = write_results("models", {"chat": {"zh": 1}}, folder=tmp_path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert path.name == f"models-{document['date'][:10]}-{document['commit']}.json"
+    assert document["benchmark"] == "models" and document["chat"] == {"zh": 1}
+    assert document["machine"]["cpus"] and len(document["commit"]) >= 7
+
+
+def test_the_side_by_side_benchmark_judges_language_and_use_of_memory() -> None:
+    from benchmarks.models import _chat_figures, in_language
+
+    assert in_language("杭州是浙江的省会。", "zh") and not in_language("Hangzhou is a city.", "zh")
+    assert in_language("Bao is your dog.", "en") and not in_language("你的狗叫豆豆。", "en")
+    rows = [
+        {"language": "zh", "by_model": True, "in_language": True, "grounded": True,
+         "uses_memory": True, "repeats": False, "first_token_s": 1.0, "seconds": 2.0},
+        {"language": "zh", "by_model": False, "in_language": True, "grounded": False,
+         "uses_memory": False, "repeats": False, "first_token_s": 0.1, "seconds": 0.1},
+    ]  # fmt: skip
+    figures = _chat_figures(rows)["zh"]
+    assert figures["answered_by_model"] == 0.5 and figures["grounded_uses_memory"] == 1.0
+    assert figures["first_token_p50_s"] == 1.0

@@ -87,7 +87,7 @@ def test_chinese_round_trip_fluent_gibberish_and_declared_english_only(
     broken = check_chinese(english, caps, settings)
     assert broken.status == "fail" and "MEMADVISOR_LLM_LANGUAGES" in broken.fix
     demo = check_chinese(scripted([]), capabilities(bundled), bundled)
-    assert demo.status == "warn" and "MEMADVISOR_LLM_PROVIDER=ollama" in demo.fix
+    assert demo.status == "warn" and "MEMADVISOR_LLAMACPP_MODEL=qwen2.5-coder-0.5b" in demo.fix
 
 
 def test_the_development_secret_and_user_are_loud_warnings(settings: Settings) -> None:

@@ -23,7 +23,14 @@ pytestmark = pytest.mark.slow
 def test_recommendations_and_profile_from_the_real_model(
     make_services: Callable[..., Services],
 ) -> None:
-    services = make_services(None, recommendation_items=1, llm_max_tokens=48, recommender="model")
+    # A busy machine's model calls outlast a 15-minute access token (a 401 broke this test).
+    services = make_services(
+        None,
+        recommendation_items=1,
+        llm_max_tokens=48,
+        recommender="model",
+        access_token_minutes=120,
+    )
     with TestClient(create_app(services=services)) as client:
         alice = sign_up(client, "alice")
         bob = sign_up(client, "bob")

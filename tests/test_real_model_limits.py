@@ -3,7 +3,9 @@
 A fixed set of English prompts (the kind that made it loop before the guard): no answer repeats a
 line three times. The measured overflow: model-written advice for a user with ten health records
 and a finance record asked llama.cpp for 2,058 tokens of a 2,048 window and got a 500; the
-prompt is now fitted to the window, counted with the model's own tokenizer.
+prompt is now fitted to the window, counted with the model's own tokenizer. Then its answers
+were cut at their token room and it got a 503 one run in a few: the schema is now sized to the
+room, sampling is greedy, and the rules answer if the model still fails (`written_by` says who).
 """
 
 from __future__ import annotations
@@ -67,5 +69,7 @@ def test_model_written_advice_for_many_records_fits_the_window(
 
         response = client.get("/api/recommendations?lang=en", headers=alice)
 
-    assert response.status_code in (200, 503), response.text  # never a 500
-    assert response.status_code == 200, response.text
+    assert response.status_code == 200, response.text  # never a 500, never a 503
+    # The answer's schema is sized to its room, so the model's answer is never cut short (its
+    # first answer was cut at 1,009 of 1,024 tokens, and the retry at 69 tokens of room).
+    assert response.json()["written_by"] == "model", response.text

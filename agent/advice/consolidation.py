@@ -148,4 +148,5 @@ class Consolidator:
             language=language,
             mode=self._mode,
             max_tokens=self._budget.json_tokens,
+            counter=self._budget.counter,
         )

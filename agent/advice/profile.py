@@ -122,6 +122,7 @@ class Profiler:
             language=language,
             mode=self._mode,
             max_tokens=self._budget.json_tokens,
+            counter=self._budget.counter,
         )
         logger.info("profile of user %s summarised from %d turns", user_id, len(turns))
         if self._training is not None:  # kept only with the user's `model_training` consent

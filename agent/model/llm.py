@@ -14,7 +14,7 @@ import httpx
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
-from agent.model.capabilities import context_window
+from agent.model.capabilities import context_window, llamacpp_window
 from agent.model.errors import LLMUnavailableError
 from agent.model.gguf import gguf_path
 from agent.model.guard import GuardedChatHandler
@@ -38,6 +38,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
             num_predict=answer_tokens(settings),
             keep_alive=settings.ollama_keep_alive,
             temperature=settings.llm_temperature,
+            seed=settings.llm_seed,
         )
     if settings.llm_provider == "openai":
         return _make_openai(settings)
@@ -55,6 +56,7 @@ def _make_openai(settings: Settings) -> BaseChatModel:
         api_key=key if key is not None else SecretStr("not-needed"),
         max_tokens=answer_tokens(settings),
         temperature=settings.llm_temperature,
+        seed=settings.llm_seed,
         streaming=True,
         stream_usage=True,  # token counts in the last chunk, where the server sends them
         max_retries=1,
@@ -65,7 +67,7 @@ def _make_openai(settings: Settings) -> BaseChatModel:
 def check_llm(settings: Settings, timeout: float = 3.0) -> None:
     """Raise LLMUnavailableError, with the fix, if the configured model cannot answer now."""
     if settings.llm_provider == "llamacpp":
-        path = gguf_path(settings)
+        path = gguf_path(settings)  # a packaged model: assembled and verified, or the fix
         if not path.is_file():
             raise LLMUnavailableError(f"The model file {path} does not exist.")
         return
@@ -117,6 +119,28 @@ def _check_openai(settings: Settings, timeout: float) -> None:
         )
 
 
+def model_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the model could not be asked now (down, unreachable, busy, timed out).
+
+    Such a failure passes; a caller with another way to answer (the rules) can use it.
+    """
+    from openai import APIConnectionError, APITimeoutError, InternalServerError
+
+    from agent.model.queue import ModelBusyError
+
+    unavailable = (
+        LLMUnavailableError,
+        ModelBusyError,
+        httpx.HTTPError,
+        ConnectionError,
+        TimeoutError,
+        APIConnectionError,
+        APITimeoutError,
+        InternalServerError,
+    )
+    return isinstance(exc, unavailable)
+
+
 def public_url(url: str) -> str:
     """The URL without credentials, fit for a message a user (or a log) may see."""
     parsed = httpx.URL(url)
@@ -134,10 +158,12 @@ def _make_llamacpp(settings: Settings) -> BaseChatModel:
     return ChatLlamaCpp(
         model_path=str(gguf_path(settings)),
         lora_path=str(settings.llamacpp_lora_path) if settings.llamacpp_lora_path else None,
-        n_ctx=settings.llamacpp_n_ctx,
+        n_ctx=llamacpp_window(settings),
         n_threads=settings.llamacpp_threads,
+        seed=-1 if settings.llm_seed is None else settings.llm_seed,
         # ChatLlamaCpp's own defaults override the GGUF's: a RoPE base of 10,000 (SmolLM2 was
-        # trained with 100,000; 0 reads the model's) and prompt batches of 8 tokens (slow).
+        # trained with 100,000, Qwen2.5 with 1,000,000; 0 reads the model's) and prompt batches
+        # of 8 tokens (slow).
         rope_freq_base=0.0,
         rope_freq_scale=0.0,
         n_batch=512,

@@ -3,10 +3,15 @@
 The schema is enforced while the model writes where the runtime can (Ollama's `format`, a
 llama.cpp grammar built from the schema, an OpenAI-compatible server's `response_format`), as the
 model's capabilities declare (`json_schema`); in JSON mode (`json_object`) or otherwise (`prompt`)
-the schema is put in the prompt. Whatever comes back is validated with pydantic (plus any extra
-check); a broken answer is repaired (json-repair), else the model is asked once more with the error
-(tenacity); after that the caller gets StructuredOutputError, and nothing invalid is ever returned
-to be stored.
+the schema is put in the prompt. Given the model's token counter, the schema's bounds are first
+sized to the answer's room (`agent.model.schema_fit`), so a constrained answer is never cut short.
+Whatever comes back is validated with pydantic (plus any extra check); a broken answer is repaired
+(json-repair), else the model is asked once more with the error (tenacity); after that the caller
+gets StructuredOutputError, and nothing invalid is ever returned to be stored.
+
+The retry repeats the conversation and names the error, without the rejected answer: replayed, a
+long answer took the room of the next one (a cut answer of 1,009 tokens left its retry 69 of a
+1,024-token room, so the retry was cut too).
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ from typing import Any, TypeVar
 
 from json_repair import repair_json
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
 
 from agent.model.queued import QueuedChatModel
+from agent.model.schema_fit import fit_schema
 from memadvisor.settings import StructuredOutput
 from prompts.budget import TokenCounter
 
@@ -32,8 +38,15 @@ logger = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
 
 RETRY = {
-    "en": "That was not valid ({error}). Reply again with only the JSON object, fixed.",
-    "zh": "上面的输出无效（{error}）。请只回复修正后的 JSON 对象。",
+    "en": "Your answer was not valid ({error}). Reply again with only the JSON object, fixed.",
+    "zh": "你的回答无效（{error}）。请只回复修正后的 JSON 对象。",
+}
+CUT = {
+    "en": (
+        "Your answer was cut off at the length limit ({error}). "
+        "Reply again with only the JSON object, shorter: keep every text brief."
+    ),
+    "zh": "你的回答太长，被截断了（{error}）。请只回复 JSON 对象，写得更简短：每段文字都要精炼。",
 }
 
 
@@ -118,10 +131,13 @@ GRAMMAR_MAX_ITEMS = 10
 
 
 def grammar_schema(schema: Any) -> Any:
-    """The schema without large length bounds, for llama.cpp's grammar.
+    """The schema with bounds llama.cpp's grammar can take.
 
     llama.cpp unrolls bounds into nested rules, and a deep one crashes sampling (seen:
-    `maxLength: 2000` segfaults). Pydantic still checks every bound afterwards.
+    `maxLength: 2000` segfaults): a long string loses its bound (it ends when the model closes
+    it), a long array is held to `GRAMMAR_MAX_ITEMS` items. Dropped, an array's bound let the
+    bundled model write 200 profile goals until the answer was cut at its room; held, the
+    answer stays valid for the looser model. Pydantic still checks every bound afterwards.
     """
     if isinstance(schema, list):
         return [grammar_schema(item) for item in schema]
@@ -132,7 +148,7 @@ def grammar_schema(schema: Any) -> Any:
         if key == "maxLength" and value > GRAMMAR_MAX_LENGTH:
             continue
         if key == "maxItems" and value > GRAMMAR_MAX_ITEMS:
-            continue
+            value = GRAMMAR_MAX_ITEMS
         out[key] = grammar_schema(value)
     return out
 
@@ -147,34 +163,47 @@ def generate(
     mode: StructuredOutput = "json_schema",
     max_tokens: int = MAX_TOKENS,
     grammar: bool = True,
+    counter: TokenCounter | None = None,
 ) -> Model:
-    """Ask for an instance of `model`; StructuredOutputError if none valid comes back."""
+    """Ask for an instance of `model`; StructuredOutputError if none valid comes back.
+
+    With the model's `counter`, the schema it is constrained to is sized to `max_tokens`.
+    """
     schema = model.model_json_schema()
+    if counter is not None and grammar:
+        sample = " ".join(message.text for message in messages)
+        schema = fit_schema(grammar_schema(schema), max_tokens, counter, sample)
     runnable = constrained(llm, schema, mode=mode, max_tokens=max_tokens, grammar=grammar)
-    conversation = list(messages)
+    prompt = list(messages)
     if schema_in_prompt(mode):
         hint = SCHEMA_HINT.get(language, SCHEMA_HINT["en"]).format(schema=schema_text(model))
-        if conversation and isinstance(conversation[0], SystemMessage):
-            conversation[0] = SystemMessage(f"{conversation[0].text}\n\n{hint}")
+        if prompt and isinstance(prompt[0], SystemMessage):
+            prompt[0] = SystemMessage(f"{prompt[0].text}\n\n{hint}")
         else:
-            conversation.insert(0, SystemMessage(hint))
+            prompt.insert(0, SystemMessage(hint))
+    conversation = prompt
     retrying = Retrying(
         stop=stop_after_attempt(ATTEMPTS), retry=retry_if_exception_type(_InvalidAnswer)
     )
     try:
         for attempt in retrying:
             with attempt:
-                text = runnable.invoke(conversation).text
+                reply = runnable.invoke(conversation)
+                text = reply.text
                 try:
                     return parse(text, model, check)
                 except ValueError as exc:  # ValidationError is a ValueError
                     error = _short(exc)
                     number = attempt.retry_state.attempt_number
-                    logger.warning("structured output attempt %d invalid: %s", number, error)
-                    conversation += [
-                        AIMessage(text[:4000]),
-                        HumanMessage(RETRY.get(language, RETRY["en"]).format(error=error)),
-                    ]
+                    cut = reply.response_metadata.get("finish_reason") == "length"
+                    logger.warning(
+                        "structured output attempt %d invalid%s: %s",
+                        number,
+                        " (cut at its token room)" if cut else "",
+                        error,
+                    )
+                    retry = (CUT if cut else RETRY).get(language, RETRY["en"])
+                    conversation = [*prompt, HumanMessage(retry.format(error=error))]
                     # Not chained: the error's text quotes the answer, which may quote the
                     # user, and would be logged with the job's traceback. `error` says enough.
                     raise _InvalidAnswer(error) from None
@@ -187,10 +216,17 @@ def generate(
 
 
 def schema_tokens(model: type[BaseModel], mode: StructuredOutput, counter: TokenCounter) -> int:
-    """Tokens the schema takes in the prompt (none when the runtime enforces it)."""
+    """Tokens sent besides the prompt's own messages.
+
+    The schema, where the runtime does not enforce it, and the retry's message, so that the retry
+    keeps the whole room for its answer.
+    """
+    retry = max(
+        counter.count(text.format(error="x" * 300)) for text in (*RETRY.values(), *CUT.values())
+    )
     if not schema_in_prompt(mode):
-        return 0
-    return counter.count(SCHEMA_HINT["zh"] + schema_text(model)) + 8
+        return retry + 8
+    return counter.count(SCHEMA_HINT["zh"] + schema_text(model)) + retry + 16
 
 
 def parse(text: str, model: type[Model], check: Callable[[Model], None] | None = None) -> Model:

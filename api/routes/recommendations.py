@@ -14,7 +14,7 @@ from agent.services import Services
 from api.audit import audited
 from api.deps import CurrentUser, RecommendGraphDep, ServicesDep
 from api.language import response_language
-from api.schemas import ErrorOut, RecommendationsOut
+from api.schemas import RecommendationsOut
 from prompts.language import Language
 
 router = APIRouter(prefix="/recommendations", tags=["recommendations"])
@@ -24,7 +24,6 @@ UNAVAILABLE = "The model could not produce valid advice this time; please try ag
 
 @router.get(
     "",
-    responses={503: {"model": ErrorOut}},
     response_model_exclude_none=True,
     dependencies=[audited("read", "recommendations")],
 )
@@ -39,6 +38,8 @@ async def get_recommendations(
 
     Runs the recommend graph (`analyse → recommend`). Served from the cache until your data,
     insights, memories, profile or consents change; computing anew takes the model a while.
+    When the model cannot write it (its answer stays invalid, or it is down or busy), the rules
+    do: `written_by` and `written_by_reason` say so.
     """
     try:
         return await recommend(graph, services, user.id, language, refresh=refresh)
@@ -67,6 +68,8 @@ async def recommend(
         prompt_version=row.prompt_version,
         variant=row.variant,
         model_name=row.model_name,
+        written_by=row.written_by,
+        written_by_reason=row.written_by_reason,
         created_at=row.created_at,
         cached=result["cached"],
     )

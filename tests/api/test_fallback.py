@@ -47,7 +47,9 @@ def test_a_chinese_message_on_the_bundled_model_gets_the_fallback(
         assert len(lines) == len(set(lines)) and not repeats(answer)
         assert PEANUTS in answer and "花生" in answer
         assert re.search(r"\d{4}-\d{2}-\d{2}：我对花生过敏", answer)  # dated
-        assert "MEMADVISOR_LLM_PROVIDER=ollama" in answer
+        # How to get Chinese answers without Ollama: the Qwen option's setting.
+        assert "MEMADVISOR_LLAMACPP_MODEL=qwen2.5-coder-0.5b make run" in answer
+        assert "不必安装 Ollama" in answer and "SHA-256" in answer
 
         conversation = client.get(
             f"/api/conversations/{final['conversation_id']}", headers=alice

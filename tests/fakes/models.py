@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -53,6 +54,23 @@ class FailingModel(GenericFakeChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         raise RuntimeError("model crashed")
+
+
+class UnreachableModel(GenericFakeChatModel):
+    """A model server that cannot be reached (every call: connection refused); counts calls."""
+
+    messages: Any = iter(())
+    calls: int = 0
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        self.calls += 1
+        raise httpx.ConnectError("[Errno 111] Connection refused")
 
 
 @dataclass

@@ -507,3 +507,44 @@ def test_upgrade_0014_gives_integer_keys_autoincrement_and_keeps_every_row(
     engine.dispose()
     assert carol.id > bob.id and turn.id > gone.id
     _models_and_migrations_agree(url)
+
+
+def _upgrade_0014_reads_the_writer_of_older_sets_from_their_prompt_version(url: str) -> None:
+    upgrade(url, "0013", keyring=KEYRING)
+    engine = make_engine(url, keyring=KEYRING)
+    user = Accounts(make_session_factory(engine)).create("a", password_hash=None)
+    with engine.begin() as conn:
+        for row_id, version in (("r1", "advice-rules-v2"), ("r2", "recommend-v3")):
+            conn.execute(
+                text(
+                    "INSERT INTO recommendations (id, user_id, payload, basis, language, "
+                    "prompt_version, created_at) VALUES (:id, :user, :payload, 'b', 'en', "
+                    ":version, :at)"
+                ),
+                {
+                    "id": row_id,
+                    "user": user.id,
+                    "payload": KEYRING.encrypt("{}"),
+                    "version": version,
+                    "at": datetime(2026, 1, 1),
+                },
+            )
+    upgrade(url, keyring=KEYRING)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT id, written_by, written_by_reason FROM recommendations ORDER BY id")
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("r1", "rules", None), ("r2", "model", None)]
+    downgrade(url, "0013", keyring=KEYRING)
+    upgrade(url, keyring=KEYRING)
+
+
+def test_upgrade_0014_on_sqlite(tmp_path: Path) -> None:
+    _upgrade_0014_reads_the_writer_of_older_sets_from_their_prompt_version(
+        f"sqlite:///{tmp_path / 'db.sqlite'}"
+    )
+
+
+def test_upgrade_0014_on_mysql(mysql_url: str) -> None:
+    _upgrade_0014_reads_the_writer_of_older_sets_from_their_prompt_version(mysql_url)

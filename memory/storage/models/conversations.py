@@ -105,4 +105,8 @@ class Recommendation(Base):
     model_name: Mapped[str | None] = mapped_column(String(255))
     adapter_id: Mapped[str | None] = mapped_column(String(64))
     """The fine-tuned adapter (LoRA) that was loaded on the model, if any."""
+    written_by: Mapped[str] = mapped_column(String(16), default="model")
+    """`model` or `rules`."""
+    written_by_reason: Mapped[str | None] = mapped_column(String(32))
+    """Why the rules wrote it: `configured`, `language`, `model_invalid` or `model_unavailable`."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

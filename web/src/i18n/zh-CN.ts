@@ -200,6 +200,12 @@ export default {
     addData: '添加我的数据',
     noneHere: '这方面暂时没有建议。',
     why: '理由：',
+    writtenByModel: '由模型撰写',
+    writtenByRules: '由规则撰写：你的数据里每条发现对应一条建议',
+    rulesBecause: {
+      model_invalid: '这次模型给出的回答无效，所以这些建议由规则撰写。点“重新生成”会再请模型写一次。',
+      model_unavailable: '模型暂时无法连接或正忙，所以这些建议由规则撰写。下次会再请模型撰写。',
+    },
   },
   data: {
     title: '我的数据',
@@ -564,7 +570,7 @@ export default {
   // --- 模型层：演示模式横幅、未经模型的回答 ---
   system: {
     demoTitle: '演示模式：内置模型很小，只会写英文',
-    demoBody: '中文消息不会交给它回答，而是直接列出我记得的内容和你的数据洞察。想用中文和英文得到真正的回答，请换成真正的模型：',
+    demoBody: '中文消息不会交给它回答，而是直接列出我记得的内容和你的数据洞察。想在本机用中文和英文得到回答（不必安装 Ollama），请换用可选的 Qwen 模型（约 490 MB，来自 PyPI，加载前核对固定的 SHA-256）：',
     copy: '复制',
     copied: '已复制',
     fallbackLabel: '未经模型回答',
