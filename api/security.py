@@ -36,9 +36,9 @@ def hash_password(password: str) -> str:
 async def off_the_loop(check: Callable[..., T], *args: Any) -> T:
     """Run a password hash or check in a worker thread, a few at a time.
 
-    Argon2 spends tens of milliseconds of CPU by design. On the event loop it stalls every other
-    request (eight failed logins took `/api/health` from 54 ms to 1.25 s); in unbounded threads it
-    still takes every core. So at most one fewer than the cores hash at once (at least one).
+    Argon2 spends a lot of CPU by design. On the event loop it stalls every other request (a few
+    failed logins slow even `/api/health`); in unbounded threads it still takes every core. So at
+    most one fewer than the cores hash at once (at least one).
     """
     return await anyio.to_thread.run_sync(functools.partial(check, *args), limiter=_hashing())
 

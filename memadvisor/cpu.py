@@ -3,10 +3,10 @@
 Linux gives each thread its own priority; elsewhere these would change the whole process, so
 they do nothing there (nor where a sandbox refuses them).
 
-Measured on this 2-core machine (kernel 6.18, whose EEVDF scheduler rarely preempts a running
-thread for a waking one of higher priority): a query embedding took 20.6 / 22.9 ms (p50 / p95)
-alone, 40 / 54 ms beside a passage-embedding loop at nice 19 (the same as at nice 0), and 21 /
-27 ms beside the same loop under `SCHED_IDLE`, which a waking normal thread always preempts.
+A lower `nice` is not enough for work that must never slow a request: Linux's EEVDF scheduler
+rarely preempts a running thread for a waking one of higher priority, so a query embedding beside
+a busy loop at nice 19 waits as if it were at nice 0. `SCHED_IDLE` work is always preempted by a
+waking normal thread (the benchmarks' results hold the figures).
 """
 
 from __future__ import annotations

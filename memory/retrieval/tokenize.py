@@ -47,7 +47,7 @@ def _jieba() -> Any:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()  # loads the dictionary once (about a second), not on the first search
+    jieba.initialize()  # loads the dictionary once, not on the first search
     return jieba
 
 

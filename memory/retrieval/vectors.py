@@ -2,9 +2,9 @@
 
 Chroma is where vectors are kept, not where they are searched: each process reads a user's vectors
 once (filtered on `user_id`), then only those of newly indexed memories (by id), and scores them in
-its own memory (`memory.retrieval.index.user`). Measured at 100k memories of 1,000 users: Chroma's
-own filtered HNSW query took 84-93 ms and grew with the whole collection (458 ms at 1M), a
-collection per user cost 2.6 MB of memory each, while a filtered read took 8 ms.
+its own memory (`memory.retrieval.index.user`). Chroma's own filtered HNSW query grows with the
+whole collection (every user's memories), and a collection per user costs memory for each user,
+while a filtered read of one user's vectors stays cheap.
 
 Vectors are computed by `MemoryStore` (a memory read together with the turn before it), so they are
 written with the collection's own `upsert`. Chroma keeps no memory text: hits are read back from

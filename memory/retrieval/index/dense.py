@@ -4,12 +4,12 @@ Rows are appended in place (the matrix grows by a quarter when full), a replaced
 leaves a dead row that scoring skips, and the owner rebuilds the matrix when a quarter of it is
 dead. A search reads only this user's rows: its cost depends on this user's memories alone.
 
-Below `COARSE_FROM` rows a search is one float32 matrix-vector product (well under a millisecond
-at 1k). The product reads every byte of the matrix, 1.5 KB a memory, so for a heavy user it is
-bound by memory bandwidth (15 ms at 100k on this machine). From `COARSE_FROM` rows on, the index
-also keeps the vectors as int8 (a quarter of the bytes): a SIMD scan of that copy (`numkong`'s
-int8 dot products) picks `COARSE_MARGIN` times as many candidates as asked, and those are scored
-exactly in float32, so the scores are the exact ones and only the candidate set is approximate.
+Below `COARSE_FROM` rows a search is one float32 matrix-vector product. The product reads every byte
+of the matrix, 1.5 KB a memory, so for a heavy user it is bound by memory bandwidth. From
+`COARSE_FROM` rows on, the index also keeps the vectors as int8 (a quarter of the bytes): a SIMD
+scan of that copy (`numkong`'s int8 dot products) picks `COARSE_MARGIN` times as many candidates as
+asked, and those are scored exactly in float32, so the scores are the exact ones and only the
+candidate set is approximate.
 """
 
 from __future__ import annotations

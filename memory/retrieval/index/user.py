@@ -2,9 +2,9 @@
 
 A memory's keyword document is its own terms plus those of its neighbours in the same thread (two
 turns before and two after): a reply such as "Yes, last Saturday!" is found by the words of the
-question it answers, and a topic carries over a few turns (measured: one neighbour each side
-0.699 recall@5 on LoCoMo, two 0.710, three 0.707). So a new memory also changes the documents of
-the two before it, and a deleted one those around it: `apply` recomputes exactly those.
+question it answers, and a topic carries over a few turns (two neighbours each side found the most
+on LoCoMo). So a new memory also changes the documents of the two before it, and a deleted one those
+around it: `apply` recomputes exactly those.
 
 The index remembers the user's clock (`seq`, `generation`) it reflects;
 `memory.retrieval.index.cache` decides whether to apply the rows past `seq` or to build it afresh.

@@ -1,7 +1,7 @@
 """Encryption at rest: what users confide is encrypted in SQL, keyword terms become keyed hashes.
 
 JSON columns that now hold ciphertext become long text; existing rows are encrypted (and the
-terms of existing memories hashed) with the keys that `memory.storage.db.upgrade` passes in
+terms of existing memories hashed) with the keys that `memadvisor db upgrade` passes in
 `config.attributes["keyring"]`. Downgrading decrypts them again and recomputes plain terms.
 
 Revision ID: 0006
@@ -9,6 +9,8 @@ Revises: 0005
 Create Date: 2026-11-25 00:06:58.868709
 """
 
+import logging
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,6 +24,53 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 LONG_TEXT: sa.types.TypeEngine[Any] = sa.Text().with_variant(mysql.LONGTEXT(), "mysql")
+
+# Frozen with this revision: the keyword tokenizer as it was then (jieba's search-mode segments,
+# Snowball stems, stop words of both languages), which a downgrade recomputes plain terms with, so
+# a later change to the live one (memory.retrieval.tokenize) cannot change what it writes.
+_WORD = re.compile(r"[0-9a-z]+(?:['’][a-z]+)?|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+ENGLISH_STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its itself
+    just me more most my myself no nor not now of off on once only or other our ours ourselves out
+    over own same she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves s t don ll m re ve d
+    also yeah oh hey hi wow really like just got get go going gonna thanks thank""".split()
+)
+CHINESE_STOP_WORDS = frozenset(
+    """的 了 是 在 和 就 都 而 及 与 着 或 一个 没有 我们 你们 他们 她们 这 那 这个 那个 之 也
+    很 吗 呢 吧 啊 呀 哦 嗯 么 什么 怎么 为什么 哪 哪里 哪个 谁 多少 几 我 你 他 她 它 自己 有 会
+    能 要 想 说 去 又 还 把 被 让 给 对 从 向 到 上 下 里 中 个 些 过 等 用""".split()
+)
+
+
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _tokenize(text: str) -> list[str]:
+    """Keyword terms: stemmed English words and segmented Chinese words, stop words dropped."""
+    import Stemmer
+
+    terms: list[str] = []
+    english: list[str] = []
+    for match in _WORD.finditer(text.lower()):
+        word = match.group(0)
+        if _CJK.match(word):
+            terms.extend(w for w in _jieba().cut_for_search(word) if w not in CHINESE_STOP_WORDS)
+        elif word not in ENGLISH_STOP_WORDS:
+            english.append(word.replace("’", "'").split("'")[0])
+    if english:
+        terms.extend(Stemmer.Stemmer("english").stemWords(english))
+    return terms
+
 
 # (table, primary key, column): every column this revision encrypts.
 ENCRYPTED = [
@@ -97,8 +146,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if _has_rows():
-        from memory.retrieval.tokenize import tokenize
-
         keyring = _keyring()
         for table, key, column in ENCRYPTED:
             _convert(table, key, column, keyring.decrypt)
@@ -106,7 +153,7 @@ def downgrade() -> None:
         for memory_id, text in bind.execute(sa.text("SELECT id, text FROM memories")).all():
             bind.execute(
                 sa.text("UPDATE memories SET terms = :terms WHERE id = :id"),
-                {"terms": " ".join(tokenize(text)), "id": memory_id},
+                {"terms": " ".join(_tokenize(text)), "id": memory_id},
             )
     for table, column, previous, nullable in reversed(RETYPED):
         # PostgreSQL turns text back into JSON only when told how.

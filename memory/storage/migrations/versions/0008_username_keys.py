@@ -1,6 +1,7 @@
 """Usernames are unique by their normalised key: `Alice`, `ALICE`, `ａｌｉｃｅ`, Cyrillic `аlice`.
 
-`users.username_key` (`memory/usernames.py`) gets the unique constraint that `username` had.
+`users.username_key` (the rule of `memory/usernames.py` then, copied below) gets the unique
+constraint that `username` had.
 Existing accounts whose names share a key (e.g. `alice` and `Alice` from before) are all kept
 and none is renamed: the oldest gets the key, each later one `<key>#<id>` (a form no valid name
 has) and keeps signing in with exactly the name it registered; they are logged for the operator.
@@ -14,13 +15,14 @@ Create Date: 2026-11-30 12:00:00.000000
 """
 
 import logging
+import unicodedata
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from confusable_homoglyphs import confusables
+from precis_i18n import get_profile
 from sqlalchemy.dialects import mysql
-
-from memory.accounts.usernames import username_key
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -30,6 +32,30 @@ depends_on: str | Sequence[str] | None = None
 logger = logging.getLogger("alembic.runtime.migration")
 
 KEY_TYPE = sa.String(length=255).with_variant(mysql.VARCHAR(255, collation="utf8mb4_bin"), "mysql")
+
+
+# Frozen with this revision: the key two names share when they are the same account (NFKC, PRECIS
+# UsernameCaseMapped, look-alikes of ASCII letters and digits replaced), so a later change to the
+# live rule (memory.accounts.usernames) cannot change the keys this migration gave.
+def username_key(name: str) -> str:
+    """The form two names share when they are the same account (never raises)."""
+    normal = unicodedata.normalize("NFKC", name)
+    try:
+        folded: str = get_profile("UsernameCaseMapped").enforce(normal)
+    except UnicodeEncodeError:
+        folded = unicodedata.normalize("NFC", normal.casefold())
+    return "".join(_ascii_lookalike(char) for char in folded)
+
+
+def _ascii_lookalike(char: str) -> str:
+    if char.isascii():
+        return char
+    for found in confusables.is_confusable(char, greedy=True) or []:
+        for glyph in found["homoglyphs"]:
+            candidate = glyph["c"].casefold()
+            if candidate.isascii() and candidate.isalnum():
+                return str(candidate)
+    return char
 
 
 def upgrade() -> None:

@@ -16,6 +16,8 @@ Revises: 0008
 Create Date: 2026-11-30 09:00:00.000000
 """
 
+import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,6 +42,67 @@ memories = sa.table(
     sa.column("text", LongText),
     sa.column("people", LongText),
 )
+
+# Frozen with this revision: how a memory's people were found then (its speaker, else capitalised
+# English words inside a sentence and the names jieba tags in Chinese), so a later change to the
+# live rule (memory.retrieval.people) cannot change what this migration writes.
+_SENTENCE = re.compile(r"(?<=[.!?。！？\n])\s*")
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*:?")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+ENGLISH_STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its itself
+    just me more most my myself no nor not now of off on once only or other our ours ourselves out
+    over own same she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves s t don ll m re ve d
+    also yeah oh hey hi wow really like just got get go going gonna thanks thank""".split()
+)
+NOT_NAMES = ENGLISH_STOP_WORDS | frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may
+    june july august september october november december today tomorrow yesterday please ok okay
+    yes sure dear mr mrs ms dr""".split()
+)
+
+
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _chinese_person_names(text: str) -> list[str]:
+    if not _CJK.search(text):
+        return []
+    import jieba.posseg
+
+    _jieba()
+    return [pair.word for pair in jieba.posseg.cut(text) if pair.flag == "nr"]
+
+
+def _people_named(text: str, speaker: str | None) -> list[str]:
+    """Lower-case first names of the people a memory names (its speaker, else those in its text)."""
+    if speaker and speaker.split():
+        return [speaker.split()[0].lower()]
+    found: list[str] = []
+    for sentence in _SENTENCE.split(text):
+        for number, match in enumerate(_NAME_WORD.finditer(sentence)):
+            word = match.group(0)
+            label = word.endswith(":")
+            word = word.rstrip(":")
+            name = word.lower()
+            if (
+                word[0].isupper()
+                and (number > 0 or label)
+                and not word.isupper()
+                and name not in NOT_NAMES
+            ):
+                found.append(name)
+    found += _chinese_person_names(text)
+    return list(dict.fromkeys(found))
 
 
 def _keyring() -> Any:
@@ -71,11 +134,9 @@ def _fill_people(connection: sa.Connection) -> None:
     keyring = _keyring()
     if keyring is None:
         return
-    from memory.retrieval.people import people_named
-
     rows = connection.execute(sa.select(memories.c.id, memories.c.text, memories.c.speaker)).all()
     for memory_id, stored, speaker in rows:
-        names = people_named(keyring.decrypt(stored), speaker)
+        names = _people_named(keyring.decrypt(stored), speaker)
         if names:
             connection.execute(
                 memories.update()
