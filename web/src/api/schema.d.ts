@@ -110,6 +110,7 @@ export interface paths {
          * @description Right to erasure: delete your account and everything held about you, in every store.
          *
          *     The audit log goes with it: nothing of the account is kept, not even a record of the erasure.
+         *     Work still in flight (an answer being written, memories being indexed) leaves nothing behind.
          */
         delete: operations["delete_me_api_me_delete"];
         options?: never;
@@ -457,7 +458,7 @@ export interface paths {
         put?: never;
         /**
          * Import Records
-         * @description Import a file of records, or preview it (`dry_run`); see the docs for the formats.
+         * @description Import a file of records, or preview it (`dry_run`); see the docs' "Data and advice" page.
          *
          *     Valid rows are written together (all or none); each rejected row is reported with its reasons.
          *     Rows whose type lacks your consent are not written. A newer export of the same app replaces
@@ -978,45 +979,15 @@ export interface components {
             file: string;
         };
         /**
-         * ChartBand
-         * @description A guideline range drawn behind the series (`category` names it; open ends are null).
+         * Chart
+         * @description A trend chart of one metric: its unit, series, bands, reference lines and insight markers.
          */
-        ChartBand: {
-            /** Low */
-            low: number | null;
-            /** High */
-            high: number | null;
-            /** Category */
-            category: string;
-            /** Severity */
-            severity: string;
-        };
-        /**
-         * ChartMarker
-         * @description An insight, at the latest record it cites on this chart.
-         */
-        ChartMarker: {
-            /** Insight Id */
-            insight_id: number;
-            /** Key */
-            key: string;
-            /** Severity */
-            severity: string;
-            /** Text */
-            text: string;
-            /** T */
-            t: string;
-            /** V */
-            v: number;
-            /** Ids */
-            ids: number[];
-        };
-        /**
-         * ChartOut
-         * @description A trend chart of one metric.
-         */
-        ChartOut: {
-            /** Key */
+        Chart: {
+            /**
+             * Key
+             * @description `steps`, `sleep_hours`, `blood_pressure`, `glucose`, `bmi`, `study_week`, `finance_month`,
+             *     `expense_categories`, `custom:NAME`, ...
+             */
             key: string;
             /**
              * Data Type
@@ -1034,11 +1005,17 @@ export interface components {
             series: components["schemas"]["ChartSeries"][];
             /** Bands */
             bands: components["schemas"]["ChartBand"][];
-            /** Lines */
+            /**
+             * Lines
+             * @description Horizontal reference lines: `{"value", "label"}` (a goal, a diastolic threshold).
+             */
             lines: {
                 [key: string]: unknown;
             }[];
-            /** Events */
+            /**
+             * Events
+             * @description Dated events (an exam): `{"t", "label", "ids"}`.
+             */
             events: {
                 [key: string]: unknown;
             }[];
@@ -1048,8 +1025,48 @@ export interface components {
             markers: components["schemas"]["ChartMarker"][];
         };
         /**
+         * ChartBand
+         * @description A guideline range drawn behind the series (`category` names it; open ends are null).
+         */
+        ChartBand: {
+            /** Low */
+            low: number | null;
+            /** High */
+            high: number | null;
+            /**
+             * Category
+             * @description What the range means: a key the client translates.
+             */
+            category: string;
+            /** Severity */
+            severity: string;
+        };
+        /**
+         * ChartMarker
+         * @description An insight, drawn at the latest record it cites on this chart.
+         */
+        ChartMarker: {
+            /** Insight Id */
+            insight_id: number;
+            /** Key */
+            key: string;
+            /** Severity */
+            severity: string;
+            /** Text */
+            text: string;
+            /** T */
+            t: string;
+            /** V */
+            v: number;
+            /**
+             * Ids
+             * @description Every record the insight cites.
+             */
+            ids: number[];
+        };
+        /**
          * ChartPoint
-         * @description A value at a time (`t`: an ISO day, week start, month or time) and its records.
+         * @description A value at a time (`t`: an ISO day, week start, month or time) and the records behind it.
          */
         ChartPoint: {
             /** T */
@@ -1082,7 +1099,7 @@ export interface components {
              */
             guidelines: "international" | "china";
             /** Charts */
-            charts: components["schemas"]["ChartOut"][];
+            charts: components["schemas"]["Chart"][];
         };
         /**
          * ChatIn
