@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from agent import llm
+from agent.model import gguf
 from agent.model.capabilities import capabilities, context_window, switch_command
-from agent.model.llm import LLMUnavailableError, gguf_name, gguf_path
+from agent.model.errors import LLMUnavailableError
+from agent.model.gguf import gguf_name, gguf_path
 from agent.model.weights import QWEN_CODER_05B, ModelFileError, PackagedModel, packaged_gguf
 from memadvisor.settings import Settings
 
@@ -103,7 +104,7 @@ def test_a_failed_assembly_is_a_model_unavailable_error_with_the_fix(
 ) -> None:
     settings = Settings(_env_file=None, data_dir=tmp_path, llamacpp_model="qwen2.5-coder-0.5b")
     gone = PackagedModel(**{**_fields(QWEN_CODER_05B), "parts": ("no_such_part1",)})
-    monkeypatch.setitem(llm.PACKAGED, QWEN_CODER_05B.name, gone)
+    monkeypatch.setitem(gguf.PACKAGED, QWEN_CODER_05B.name, gone)
     with pytest.raises(LLMUnavailableError, match=r"qwen2\.5-coder-0\.5b make run"):
         gguf_path(settings)
 
