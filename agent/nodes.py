@@ -63,13 +63,14 @@ class ChatNodes:
                 ctx.conversation_id,
                 settings.recent_turns,
             )
-        # A turn already replayed as conversation history need not be quoted again as a memory.
+        # A turn already replayed as conversation history need not be quoted again as a memory,
+        # nor the facts taken from it.
         replayed = {str(turn.id) for turn in recent}
         relevant = [
             m
             for m in memories
             if (m.score or 0.0) >= settings.memory_min_score
-            and not (m.kind == "turn" and m.source_id in replayed)
+            and not (m.kind in ("turn", "fact") and m.source_id in replayed)
         ]
         # Counting tokens is CPU work (milliseconds): off the event loop, like the store calls.
         memories = await asyncio.to_thread(
@@ -190,7 +191,7 @@ class ChatNodes:
         return await asyncio.to_thread(self._save_turn, state, runtime.context)
 
     def _save_turn(self, state: State, ctx: Context) -> dict[str, Any]:
-        history, memory = self.services.history, self.services.memory
+        history = self.services.history
         turn_id = ctx.turn_id
         if turn_id is None:
             turn_id = history.begin_turn(ctx.user_id, ctx.conversation_id, state["message"]).id
@@ -202,20 +203,9 @@ class ChatNodes:
             answered_by=state.get("answered_by", "model"),
             memories_used=[{"id": m.id, "score": m.score} for m in state.get("memories", [])],
         )
-        memory_id = memory.add(
-            ctx.user_id,
-            turn.input_text,
-            kind="turn",
-            created_at=turn.created_at,
-            source_id=str(turn.id),
-            metadata={"conversation_id": turn.conversation_id},
-            thread=turn.conversation_id,
-            index=False,
-        )
         jobs = self.services.jobs
-        jobs.enqueue("index_memories", ids=[memory_id])
-        if self.services.consolidates:
-            jobs.enqueue("consolidate_memory", user_id=ctx.user_id, memory_id=memory_id)
+        # Understanding the message (and storing what it says) is background work.
+        jobs.enqueue("remember_turn", user_id=ctx.user_id, turn_id=turn.id)
         if self.services.profiler.due(ctx.user_id):
             jobs.enqueue("summarize_profile", user_id=ctx.user_id)
         return {"turn_id": turn.id, "conversation_id": turn.conversation_id}

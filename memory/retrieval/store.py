@@ -207,6 +207,16 @@ class MemoryStore:
         """
         return self._search.search(user_id, query, k)
 
+    def from_source(self, user_id: int, source_id: str) -> list[Memory]:
+        """The user's memories made from one source (a turn, a record), oldest first."""
+        stmt = (
+            select(MemoryRow)
+            .where(MemoryRow.user_id == user_id, MemoryRow.source_id == source_id)
+            .order_by(MemoryRow.created_at, MemoryRow.position, MemoryRow.id)
+        )
+        with self._sessions() as session:
+            return [Memory.from_row(row) for row in session.scalars(stmt)]
+
     def list(
         self, user_id: int, *, limit: int = 50, offset: int = 0, kind: str | None = None
     ) -> list[Memory]:

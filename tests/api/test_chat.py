@@ -52,8 +52,9 @@ def test_stream_a_chat_then_see_both_turns_in_history_and_memories(
     ]
     assert all(m["status"] == "answered" for m in detail["messages"])
 
+    # The statement is remembered as a fact; the question stays in the history only.
     memories = client.get("/api/memories", headers=alice).json()
-    assert {m["text"] for m in memories} == {"My dog is called Bao", "What is my dog called?"}
+    assert [(m["kind"], m["text"]) for m in memories] == [("fact", "My dog is called Bao")]
     found = client.get("/api/memories", headers=alice, params={"query": "dog's name"}).json()
     assert found[0]["score"] > 0
 
