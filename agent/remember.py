@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from agent.understanding import Statement, Understanding, understand
 from agent.understanding.model import uses_model
 from memadvisor import understanding_metrics as metrics
+from memory.accounts.users import PreferenceEntry
 from memory.records.datatypes import DataType, NewRecord, validate_record
 from memory.records.userdata import ConsentRequiredError
 from memory.retrieval.memories import NewMemory
@@ -114,6 +115,13 @@ def remember(
     ids = services.memory.add_many(user_id, items, index=False) if items else []
     if ids:
         services.jobs.enqueue("index_memories", ids=ids)
+    if kept:
+        entries = [
+            entry
+            for statement, memory_id in zip(kept, ids, strict=True)
+            if (entry := profile_entry(statement, memory_id)) is not None
+        ]
+        services.accounts.add_preferences(user_id, entries)
     return Remembered(memory_ids=ids, record_ids=record_ids, understanding=understood)
 
 
@@ -136,6 +144,21 @@ def describe(statement: Statement) -> dict[str, Any]:
                 constraint[name] = value
         meta["constraint"] = constraint
     return meta
+
+
+def profile_entry(statement: Statement, memory_id: str) -> tuple[str, PreferenceEntry] | None:
+    """Where a statement goes in the profile's preferences (None: nowhere), with its memory."""
+    if (c := statement.constraint) is not None:
+        entry = PreferenceEntry(
+            text=statement.text[:200], memory_id=memory_id, kind=c.kind, concepts=list(c.concepts)
+        )
+        return "constraints", entry
+    field_name = {"like": "likes", "dislike": "dislikes"}.get(statement.polarity or "")
+    if statement.kind == "goal":
+        field_name = "goals"
+    if field_name is None:
+        return None
+    return field_name, PreferenceEntry(text=statement.text[:200], memory_id=memory_id)
 
 
 def _only_chatter(understood: Understanding) -> bool:

@@ -60,6 +60,9 @@ from prompts.variants import check_variants
 
 logger = logging.getLogger(__name__)
 
+PROFILE_FACTS = 20
+"""The newest facts an extractive profile summary is made of."""
+
 
 @dataclass
 class Services:
@@ -112,6 +115,9 @@ class Services:
             every_turns=self.settings.summary_every_turns,
             window_turns=self.settings.summary_window_turns,
             training=self.training,
+            facts=lambda user_id: [
+                m.text for m in self.memory.list(user_id, kind="fact", limit=PROFILE_FACTS)
+            ],
         )
 
     def summarize_profile(

@@ -125,3 +125,39 @@ def test_the_understanding_metrics_count_kinds(client: TestClient, register: Reg
     assert counter("memadvisor_understanding_messages_total", outcome="not_remembered") == (
         questions + 1
     )
+
+
+def test_preferences_reach_the_profile_with_their_memory(
+    client: TestClient, register: Register
+) -> None:
+    alice = register("alice")
+    chat(client, alice, "I am allergic to peanuts.")
+    [memory] = client.get("/api/memories", headers=alice).json()
+    profile = client.get("/api/profile", headers=alice).json()
+    assert profile["preferences"]["constraints"] == [
+        {
+            "text": "I am allergic to peanuts",
+            "memory_id": memory["id"],
+            "kind": "allergy",
+            "concepts": ["peanut"],
+        }
+    ]
+    # The user edits the list with texts: what the entry knew stays with its text.
+    body = {"preferences": {"constraints": ["I am allergic to peanuts", "No pork"]}}
+    edited = client.put("/api/profile", headers=alice, json=body).json()
+    assert [c.get("memory_id") for c in edited["preferences"]["constraints"]] == [
+        memory["id"],
+        None,
+    ]
+
+
+def test_refresh_never_fails_and_the_summary_is_extractive(
+    client: TestClient, register: Register
+) -> None:
+    alice = register("alice")
+    chat(client, alice, "I live in Hangzhou")
+    chat(client, alice, "我对花生过敏")
+    refreshed = client.post("/api/profile/refresh", headers=alice)
+    assert refreshed.status_code == 200
+    summary = refreshed.json()["summary"]
+    assert "I live in Hangzhou." in summary and "我对花生过敏。" in summary

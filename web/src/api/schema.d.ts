@@ -809,7 +809,9 @@ export interface components {
             /** Note */
             note?: string | null;
             /** Source */
-            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            source?: ("apple_health" | "alipay" | "wechat_pay" | "chat") | null;
+            /** Turn Id */
+            turn_id?: number | null;
             /** Category */
             category: string;
             /** Event */
@@ -1153,7 +1155,9 @@ export interface components {
             /** Note */
             note?: string | null;
             /** Source */
-            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            source?: ("apple_health" | "alipay" | "wechat_pay" | "chat") | null;
+            /** Turn Id */
+            turn_id?: number | null;
             /** Name */
             name: string;
             /** Unit */
@@ -1188,7 +1192,9 @@ export interface components {
             /** Note */
             note?: string | null;
             /** Source */
-            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            source?: ("apple_health" | "alipay" | "wechat_pay" | "chat") | null;
+            /** Turn Id */
+            turn_id?: number | null;
             /**
              * Study Minutes
              * @description Minutes studied in one session, on the day of recorded_at. Unit: min.
@@ -1319,7 +1325,9 @@ export interface components {
             /** Note */
             note?: string | null;
             /** Source */
-            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            source?: ("apple_health" | "alipay" | "wechat_pay" | "chat") | null;
+            /** Turn Id */
+            turn_id?: number | null;
             /**
              * Income
              * @description Money earned over the period. In the record's `currency`. Unit: currency.
@@ -1383,7 +1391,9 @@ export interface components {
             /** Note */
             note?: string | null;
             /** Source */
-            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            source?: ("apple_health" | "alipay" | "wechat_pay" | "chat") | null;
+            /** Turn Id */
+            turn_id?: number | null;
             /**
              * Steps
              * @description Steps walked that day. Unit: steps.
@@ -1570,6 +1580,26 @@ export interface components {
             text: string;
         };
         /**
+         * PreferenceEntry
+         * @description One goal, like, dislike or constraint, with the memory it came from.
+         *
+         *     `memory_id` is None for entries written by the summariser or the user. Constraints carry the
+         *     lexicon's `kind` and `concepts`, which the answer guard reads.
+         */
+        PreferenceEntry: {
+            /** Text */
+            text: string;
+            /** Memory Id */
+            memory_id?: string | null;
+            /** Kind */
+            kind?: string | null;
+            /**
+             * Concepts
+             * @default []
+             */
+            concepts: string[];
+        };
+        /**
          * Preferences
          * @description What the user wants, likes, dislikes and must respect (the profile's structured part).
          */
@@ -1578,22 +1608,22 @@ export interface components {
              * Goals
              * @default []
              */
-            goals: string[];
+            goals: components["schemas"]["PreferenceEntry"][];
             /**
              * Likes
              * @default []
              */
-            likes: string[];
+            likes: components["schemas"]["PreferenceEntry"][];
             /**
              * Dislikes
              * @default []
              */
-            dislikes: string[];
+            dislikes: components["schemas"]["PreferenceEntry"][];
             /**
              * Constraints
              * @default []
              */
-            constraints: string[];
+            constraints: components["schemas"]["PreferenceEntry"][];
         };
         /**
          * ProfileOut

@@ -181,6 +181,7 @@ export default {
       custom: '自定义指标',
     },
     fields: {
+      turn_id: '对话轮次',
       steps: '步数（步）',
       sleep_hours: '睡眠（小时）',
       resting_heart_rate: '静息心率（次/分）',
@@ -262,6 +263,7 @@ export default {
       apple_health: 'Apple 健康',
       alipay: '支付宝',
       wechat_pay: '微信支付',
+      chat: '聊天中告知',
     },
     studyHint: '学习时长按次记录在当天；每周合计会自动计算，不需要手动填写。',
     listHint: '每行一项，或用逗号、分号分开',
