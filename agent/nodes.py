@@ -70,6 +70,7 @@ class ChatNodes:
             m
             for m in memories
             if (m.score or 0.0) >= settings.memory_min_score
+            and m.current  # a fact a newer statement replaced is not cited as current
             and not (m.kind in ("turn", "fact") and m.source_id in replayed)
         ]
         # Counting tokens is CPU work (milliseconds): off the event loop, like the store calls.

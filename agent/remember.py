@@ -116,6 +116,11 @@ def remember(
     if ids:
         services.jobs.enqueue("index_memories", ids=ids)
     if kept:
+        for statement, memory_id in zip(kept, ids, strict=True):
+            if statement.slot is not None:
+                subject, attribute = statement.slot
+                replaced = services.memory.supersede(user_id, memory_id, subject, attribute, at=now)
+                metrics.fact_replaced(len(replaced))
         entries = [
             entry
             for statement, memory_id in zip(kept, ids, strict=True)

@@ -149,6 +149,12 @@ class MemoryStore:
         """Store a consolidated fact (indexed at once) and start its history."""
         return self._writer.add_fact(user_id, text, source_id=source_id)
 
+    def supersede(
+        self, user_id: int, memory_id: str, subject: str, attribute: str, *, at: datetime
+    ) -> list[str]:
+        """Mark older facts about (subject, attribute) as replaced by `memory_id`; their ids."""
+        return self._writer.supersede(user_id, memory_id, subject, attribute, at=at)
+
     def mark_consolidated(self, user_id: int, memory_id: str) -> None:
         """Record that a turn's facts were consolidated, so doing it again changes nothing."""
         self._writer.mark_consolidated(user_id, memory_id)

@@ -67,7 +67,7 @@ def test_final_event_lists_the_memories_used(client: TestClient, register: Regis
     )[-1][1]
     [used] = final["memories"]
     assert used["text"] == "I live in Hangzhou"
-    assert set(used) == {"id", "kind", "text", "score", "created_at"}
+    assert set(used) == {"id", "kind", "text", "score", "created_at", "current", "superseded_by"}
 
 
 def test_delete_a_memory(client: TestClient, register: Register) -> None:

@@ -161,3 +161,20 @@ def test_refresh_never_fails_and_the_summary_is_extractive(
     assert refreshed.status_code == 200
     summary = refreshed.json()["summary"]
     assert "I live in Hangzhou." in summary and "我对花生过敏。" in summary
+
+
+def test_a_changed_fact_replaces_the_old_one_which_stays_findable(
+    client: TestClient, register: Register
+) -> None:
+    alice = register("alice")
+    chat(client, alice, "I live in Hangzhou")
+    chat(client, alice, "I moved to Shanghai")
+    listed = {m["text"]: m for m in client.get("/api/memories", headers=alice).json()}
+    old, new = listed["I live in Hangzhou"], listed["I moved to Shanghai"]
+    assert (old["current"], old["superseded_by"]) == (False, new["id"])
+    assert (new["current"], new["superseded_by"]) == (True, None)
+    # Not cited as current in a new conversation; still found by search.
+    final = chat(client, alice, "Where do I live now?")
+    assert old["id"] not in [m["id"] for m in final["memories"]]
+    found = client.get("/api/memories", headers=alice, params={"query": "Hangzhou"}).json()
+    assert old["id"] in [m["id"] for m in found]

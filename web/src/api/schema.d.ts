@@ -1570,6 +1570,13 @@ export interface components {
             created_at: string;
             /** Score */
             score?: number | null;
+            /**
+             * Current
+             * @default true
+             */
+            current: boolean;
+            /** Superseded By */
+            superseded_by?: string | null;
         };
         /**
          * MemoryUpdate

@@ -99,6 +99,7 @@ const en: Messages<typeof zhCN> = {
     drawerEmpty: 'No memories were used for this answer.',
     score: 'Relevance {score}',
     savedAt: 'Saved {date}',
+    replaced: 'Replaced by a newer fact',
     kinds: {
       turn: 'Conversation',
       fact: 'Fact',

@@ -93,6 +93,7 @@ export default {
     drawerEmpty: '这次回答没有用到任何记忆。',
     score: '相关度 {score}',
     savedAt: '记于 {date}',
+    replaced: '已被更新的事实取代',
     kinds: {
       turn: '对话',
       fact: '事实',
