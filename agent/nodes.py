@@ -18,7 +18,7 @@ from agent.context import Context
 from agent.model.capabilities import switch_command, switches_in_place
 from agent.model.queue import report_queue_status
 from agent.model.repetition import without_repeats
-from agent.remembering import remember_said, usable_memories
+from agent.remembering import usable_memories
 from agent.services import Services
 from agent.state import RecommendState, State
 from memadvisor import metrics
@@ -61,13 +61,15 @@ class ChatNodes:
                 ctx.conversation_id,
                 settings.recent_turns,
             )
-        # A turn already replayed as conversation history need not be quoted again as a memory.
+        # A turn already replayed as conversation history need not be quoted again as a memory,
+        # nor the facts taken from it.
         replayed = {str(turn.id) for turn in recent}
         relevant = [
             m
             for m in memories
             if (m.score or 0.0) >= settings.memory_min_score
-            and not (m.kind == "turn" and m.source_id in replayed)
+            and m.current  # a fact a newer statement replaced is not cited as current
+            and not (m.kind in ("turn", "fact") and m.source_id in replayed)
         ]
         # Counting tokens is CPU work (milliseconds): off the event loop, like the store calls.
         memories = await asyncio.to_thread(
@@ -205,15 +207,9 @@ class ChatNodes:
             answered_by=state.get("answered_by", "model"),
             memories_used=[{"id": m.id, "score": m.score} for m in state.get("memories", [])],
         )
-        remember_said(
-            self.services,
-            ctx.user_id,
-            turn.input_text,
-            said_at=turn.created_at,
-            source_id=str(turn.id),
-            metadata={"conversation_id": turn.conversation_id},
-            thread=turn.conversation_id,
-        )
+        jobs = self.services.jobs
+        # Understanding the message (and storing what it says) is background work.
+        jobs.enqueue("remember_turn", user_id=ctx.user_id, turn_id=turn.id)
         if self.services.profiler.due(ctx.user_id):
             self.services.jobs.enqueue("summarize_profile", user_id=ctx.user_id)
         return {"turn_id": turn.id, "conversation_id": turn.conversation_id}

@@ -37,7 +37,7 @@ from agent.model.metrics import instrument
 from agent.model.queue import ModelQueue
 from agent.model.queued import QueuedChatModel
 from agent.model.tokens import make_budget
-from memadvisor import metrics
+from memadvisor import metrics, understanding_metrics
 from memadvisor.settings import Settings
 from memory.accounts.audit import AuditLog
 from memory.accounts.auth_sessions import AuthSessions
@@ -61,6 +61,9 @@ from prompts.budget import PromptBudget
 from prompts.variants import check_variants
 
 logger = logging.getLogger(__name__)
+
+PROFILE_FACTS = 20
+"""The newest facts an extractive profile summary is made of."""
 
 
 @dataclass
@@ -116,6 +119,9 @@ class Services:
             every_turns=self.settings.summary_every_turns,
             window_turns=self.settings.summary_window_turns,
             training=self.training,
+            facts=lambda user_id: [
+                m.text for m in self.memory.list(user_id, kind="fact", limit=PROFILE_FACTS)
+            ],
         )
 
     def summarize_profile(
@@ -168,6 +174,28 @@ class Services:
             structured_output=self.capabilities.structured_output,
             training=self.training,
         )
+
+    def remember_turn(self, user_id: int, turn_id: int) -> list[str]:
+        """Understand a chat turn's message and store what it says (the job after each turn)."""
+        from agent.remember import remember  # it reads these services
+
+        turn = self.history.get_turn(user_id, turn_id)
+        if turn is None:  # the user or the turn was deleted meanwhile
+            return []
+        remembered = remember(
+            self,
+            user_id,
+            turn.input_text,
+            now=turn.created_at,
+            source_id=str(turn.id),
+            thread=turn.conversation_id,
+            metadata={"conversation_id": turn.conversation_id},
+        )
+        if self.consolidates:
+            for memory in self.memory.get_many(user_id, remembered.memory_ids).values():
+                if memory.kind == "turn":  # nothing understood: the model's consolidation may
+                    self.jobs.enqueue("consolidate_memory", user_id=user_id, memory_id=memory.id)
+        return remembered.memory_ids
 
     def consolidate_memory(self, user_id: int, memory_id: str) -> list[str]:
         """Consolidate the facts of one chat turn (the job)."""
@@ -310,6 +338,7 @@ def build_services(
     )
     registry = job_registry(services)
     metrics.initialise(jobs=list(registry))
+    understanding_metrics.initialise()
     inline = (not settings.index_in_background) if inline_jobs is None else inline_jobs
     if jobs is not None:
         services.jobs = jobs
@@ -346,7 +375,7 @@ def job_registry(services: Services) -> dict[str, JobFunction]:
 
     Each is idempotent, so a queue may deliver it twice: indexing skips indexed memories, an
     analysis keeps insights that did not change, a summary waits for new turns, a turn is
-    consolidated once, and a sweep after an erasure finds nothing the second time.
+    remembered and consolidated once, and a sweep after an erasure finds nothing the second time.
     `refresh_profiles`, `analyse_everyone` and `reconcile` fan out the scheduled work
     (`agent.jobs.upkeep`); `eval_retrieval` is the daily retrieval canary (a new row each run).
     """
@@ -357,6 +386,7 @@ def job_registry(services: Services) -> dict[str, JobFunction]:
         "summarize_profile": lambda user_id, at_least=None: services.summarize_profile(
             user_id, at_least=at_least
         ),
+        "remember_turn": services.remember_turn,
         "consolidate_memory": services.consolidate_memory,
         "refresh_profiles": lambda: refresh_profiles(services),
         "analyse_everyone": lambda: analyse_everyone(services),

@@ -126,6 +126,10 @@ class MemoryOut(BaseModel):
     text: str
     created_at: datetime
     score: float | None = None
+    current: bool = True
+    """False once a newer statement about the same thing replaced it (it stays findable)."""
+    superseded_by: str | None = None
+    """The memory that replaced it."""
 
 
 class ChatStart(BaseModel):

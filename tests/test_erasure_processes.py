@@ -80,7 +80,8 @@ def test_an_erasure_through_one_api_process_empties_the_others_index_cache(
             _remember(first, hank, 4267)
             _remember(first, alice, 9000)
             for headers in (hank, alice):  # the second process builds and keeps both indexes
-                found = second.get("/api/memories", params={"query": "steps"}, headers=headers)
+                query = {"query": "steps"}
+                found = second.post("/api/memories/search", json=query, headers=headers)
                 assert found.status_code == 200 and len(found.json()) == 1
             assert _gauge(second, "memadvisor_memory_index_cache_users") == 2
             alice_bytes = _gauge(second, "memadvisor_memory_index_cache_bytes") / 2
@@ -95,5 +96,5 @@ def test_an_erasure_through_one_api_process_empties_the_others_index_cache(
                 alice_bytes, rel=0.5
             )
             assert second.get("/api/me", headers=hank).status_code == 401
-            again = second.get("/api/memories", params={"query": "steps"}, headers=alice)
+            again = second.post("/api/memories/search", json={"query": "steps"}, headers=alice)
             assert len(again.json()) == 1

@@ -63,9 +63,11 @@ async def test_a_fact_told_once_is_recalled_in_a_new_conversation(
     )
 
     assert asked["conversation_id"] != told["conversation_id"]
-    assert asked["memories"][0].text == fact
+    # The message was remembered as its statements (facts), the dog's name among them.
+    recalled = asked["memories"][0].text
+    assert recalled in fact and ("Bao" in recalled or "宝宝" in recalled)
     system_prompt = str(recorder.prompts[-1][0].content)
-    assert fact in system_prompt
+    assert recalled in system_prompt
     assert asked["answer"].strip()
     turns = real.history.turns(alice, asked["conversation_id"])
     assert turns[0].model_name == real.model_name and turns[0].status == "answered"
@@ -88,5 +90,9 @@ def test_http_register_login_stream_history_and_memories(real: Services) -> None
 
         conversations = client.get("/api/conversations", headers=alice).json()
         assert len(conversations) == 2 and all(c["turns"] == 1 for c in conversations)
-        texts = {m["text"] for m in client.get("/api/memories", headers=alice).json()}
-        assert texts == {"I live in Hangzhou", "Where do I live?"}
+        # The question is not remembered; the statement is a fact.
+        listed = client.get("/api/memories", headers=alice).json()
+        assert [(m["kind"], m["text"]) for m in listed] == [("fact", "I live in Hangzhou")]
+        # The bundled model cannot be relied on for a summary: refresh still succeeds.
+        refreshed = client.post("/api/profile/refresh", headers=alice)
+        assert refreshed.status_code == 200 and "Hangzhou" in refreshed.json()["summary"]

@@ -7,15 +7,23 @@ output is schema-constrained and validated; an invalid answer changes nothing.
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from agent.model.messages import chat_dicts
-from agent.model.structured import generate, schema_tokens
+from agent.model.structured import StructuredOutputError, generate, schema_tokens
 from memadvisor.settings import StructuredOutput
-from memory.accounts.users import Accounts, Preferences, Profile
+from memory.accounts.users import (
+    MAX_ENTRIES,
+    PREFERENCE_FIELDS,
+    Accounts,
+    PreferenceItem,
+    Preferences,
+    Profile,
+)
 from memory.conversations.history import ChatHistory
 from memory.training.registry import TrainingRegistry
 from prompts.budget import PromptBudget
@@ -27,13 +35,24 @@ logger = logging.getLogger(__name__)
 SUMMARY_CHARS = 2000
 
 
+class DraftPreferences(BaseModel):
+    """The preferences as the model writes them: texts (the profile adds where each came from)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    goals: Annotated[list[PreferenceItem], Field(max_length=MAX_ENTRIES)] = []
+    likes: Annotated[list[PreferenceItem], Field(max_length=MAX_ENTRIES)] = []
+    dislikes: Annotated[list[PreferenceItem], Field(max_length=MAX_ENTRIES)] = []
+    constraints: Annotated[list[PreferenceItem], Field(max_length=MAX_ENTRIES)] = []
+
+
 class ProfileDraft(BaseModel):
     """What the model must return."""
 
     model_config = ConfigDict(extra="ignore")
 
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=SUMMARY_CHARS)]
-    preferences: Preferences = Field(default_factory=Preferences)
+    preferences: DraftPreferences = Field(default_factory=DraftPreferences)
 
     @field_validator("summary", mode="before")
     @classmethod
@@ -60,7 +79,15 @@ class Profiler:
         budget: PromptBudget,
         structured_output: StructuredOutput = "json_schema",
         training: TrainingRegistry | None = None,
+        writes_summary: bool = True,
+        facts: Callable[[int], list[str]] | None = None,
     ) -> None:
+        """`writes_summary`: whether the model can write a summary (else it is extractive).
+
+        `facts`: the user's current facts in their words, newest first (the extractive summary).
+        """
+        self._writes_summary = writes_summary
+        self._facts = facts
         self._llm = llm
         self._budget = budget
         self._mode = structured_output
@@ -92,7 +119,8 @@ class Profiler:
 
         Due means `at_least` (default `every_turns`) answered turns the summary has not read; a
         refresh reads them all, so running it again changes nothing until new turns arrive.
-        Raises StructuredOutputError (and stores nothing) when the model's answer stays invalid.
+        Never fails for want of a model: when the model cannot write a summary, or its answer stays
+        invalid, the summary is extractive (the user's own statements) and the preferences stay.
         """
         profile = self._accounts.profile(user_id)
         count = self._history.answered_count(user_id)
@@ -101,13 +129,15 @@ class Profiler:
         turns = self._history.latest_turns(user_id, self.window_turns)
         if not turns:
             return profile
+        if not self._writes_summary:
+            return self._extractive(user_id, count)
         newest_first = [turn.input_text for turn in reversed(turns)]
         messages, kept = self._budget.fit(
             newest_first,
             lambda recent: render_profile_messages(
                 language=language,
                 summary=profile.summary,
-                preferences=profile.preferences,
+                preferences=texts(profile.preferences),
                 user_messages=list(reversed(recent)),
             ),
             answer_tokens=self._budget.json_tokens,
@@ -115,15 +145,19 @@ class Profiler:
         )
         if kept < len(turns):
             logger.info("the summariser reads the latest %d of %d turns (window)", kept, len(turns))
-        draft = generate(
-            self._llm,
-            messages,
-            ProfileDraft,
-            language=language,
-            mode=self._mode,
-            max_tokens=self._budget.json_tokens,
-            counter=self._budget.counter,
-        )
+        try:
+            draft = generate(
+                self._llm,
+                messages,
+                ProfileDraft,
+                language=language,
+                mode=self._mode,
+                max_tokens=self._budget.json_tokens,
+                counter=self._budget.counter,
+            )
+        except StructuredOutputError as exc:
+            logger.info("profile of user %s: extractive summary (%s)", user_id, exc)
+            return self._extractive(user_id, count)
         logger.info("profile of user %s summarised from %d turns", user_id, len(turns))
         if self._training is not None:  # kept only with the user's `model_training` consent
             self._training.record(
@@ -136,6 +170,32 @@ class Profiler:
         return self._accounts.update_profile(
             user_id,
             summary=draft.summary,
-            preferences=draft.preferences,
+            preferences=Preferences.model_validate(draft.preferences.model_dump()),
             summarized_turns=count,
         )
+
+    def _extractive(self, user_id: int, count: int) -> Profile:
+        """A summary made of the user's own statements (newest first, as many as fit)."""
+        facts = self._facts(user_id) if self._facts is not None else []
+        kept: list[str] = []
+        size = 0
+        for fact in facts:
+            line = fact.strip().rstrip(".。") + ("。" if is_chinese(fact) else ".")
+            if size + len(line) + 1 > SUMMARY_CHARS:
+                break
+            kept.append(line)
+            size += len(line) + 1
+        return self._accounts.update_profile(
+            user_id, summary=" ".join(kept), summarized_turns=count
+        )
+
+
+def texts(preferences: dict[str, Any]) -> dict[str, list[str]]:
+    """The preferences' texts by field (what the summariser reads)."""
+    parsed = Preferences.model_validate(preferences or {})
+    return {name: [e.text for e in getattr(parsed, name)] for name in PREFERENCE_FIELDS}
+
+
+def is_chinese(text: str) -> bool:
+    """Whether `text` has Chinese characters (its sentence ends with 。)."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)

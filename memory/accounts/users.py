@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,15 +25,62 @@ PreferenceItem = Annotated[
 ]
 
 
+class PreferenceEntry(BaseModel):
+    """One goal, like, dislike or constraint, with the memory it came from.
+
+    `memory_id` is None for entries written by the summariser or the user. Constraints carry the
+    lexicon's `kind` and `concepts`, which the answer guard reads.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: PreferenceItem
+    memory_id: Annotated[str, StringConstraints(max_length=32)] | None = None
+    kind: Annotated[str, StringConstraints(max_length=16)] | None = None
+    concepts: Annotated[
+        list[Annotated[str, StringConstraints(max_length=64)]], Field(max_length=30)
+    ] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: object) -> object:
+        """A bare string is an entry with that text (older profiles, the summariser, forms)."""
+        return {"text": value} if isinstance(value, str) else value
+
+
+PREFERENCE_FIELDS = ("goals", "likes", "dislikes", "constraints")
+MAX_ENTRIES = 30
+
+
 class Preferences(BaseModel):
     """What the user wants, likes, dislikes and must respect (the profile's structured part)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    goals: Annotated[list[PreferenceItem], Field(max_length=30)] = []
-    likes: Annotated[list[PreferenceItem], Field(max_length=30)] = []
-    dislikes: Annotated[list[PreferenceItem], Field(max_length=30)] = []
-    constraints: Annotated[list[PreferenceItem], Field(max_length=30)] = []
+    goals: Annotated[list[PreferenceEntry], Field(max_length=MAX_ENTRIES)] = []
+    likes: Annotated[list[PreferenceEntry], Field(max_length=MAX_ENTRIES)] = []
+    dislikes: Annotated[list[PreferenceEntry], Field(max_length=MAX_ENTRIES)] = []
+    constraints: Annotated[list[PreferenceEntry], Field(max_length=MAX_ENTRIES)] = []
+
+    def merged(self, newer: Preferences, *, keep_told: bool) -> Preferences:
+        """`newer`'s entries, keeping what older entries of the same text knew (memory, concepts).
+
+        With `keep_told` (the summariser) every older entry that came from a memory stays too; the
+        user, who edits the whole list, may remove them.
+        """
+        fields: dict[str, list[PreferenceEntry]] = {}
+        for name in PREFERENCE_FIELDS:
+            old: list[PreferenceEntry] = getattr(self, name)
+            known = {e.text: e for e in old}
+            entries = [
+                known[e.text] if e.memory_id is None and e.text in known else e
+                for e in getattr(newer, name)
+            ]
+            texts = {e.text for e in entries}
+            if keep_told:
+                entries += [e for e in old if e.memory_id is not None and e.text not in texts]
+            fields[name] = entries[-MAX_ENTRIES:]
+        return Preferences(**fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +177,22 @@ class Accounts:
                 session.add(row)
             row.height_cm = height_cm
 
+    def add_preferences(self, user_id: int, entries: list[tuple[str, PreferenceEntry]]) -> None:
+        """Add (field, entry) pairs told by the user; a newer entry replaces one of its text."""
+        if not entries:
+            return
+        with self._sessions.begin() as session:
+            row = session.get(UserProfile, user_id)
+            if row is None:
+                row = UserProfile(user_id=user_id)
+                session.add(row)
+            prefs = Preferences.model_validate(row.preferences or {})
+            for name, entry in entries:
+                kept = [e for e in getattr(prefs, name) if e.text != entry.text]
+                setattr(prefs, name, [*kept, entry][-MAX_ENTRIES:])
+            row.preferences = prefs.model_dump()
+            row.updated_at = utcnow()
+
     def update_profile(
         self,
         user_id: int,
@@ -148,7 +211,8 @@ class Accounts:
             if summary is not None:
                 row.summary = summary
             if preferences is not None:
-                row.preferences = preferences.model_dump()
+                old = Preferences.model_validate(row.preferences or {})
+                row.preferences = old.merged(preferences, keep_told=not by_user).model_dump()
             if by_user:
                 row.edited_by_user = True
             if summarized_turns is not None:

@@ -47,8 +47,9 @@ def _refuse_bool(value: Any) -> Any:
 
 NotBool = BeforeValidator(_refuse_bool)
 """For a lax number field outside the records (e.g. a feedback rating): `true` is not a number."""
-Source = Literal["apple_health", "alipay", "wechat_pay"]
-"""Where an imported record came from; a re-import of the same app replaces what it brought."""
+Source = Literal["apple_health", "alipay", "wechat_pay", "chat"]
+"""Where a record came from: an imported app (a re-import of the same app replaces what it brought),
+or `chat` (told in a chat turn, see `turn_id`)."""
 
 MG_DL_PER_MMOL_L = 18.016
 """Blood glucose: mg/dL per mmol/L (the molar mass of glucose, 180.16 g/mol, over 10)."""
@@ -104,7 +105,9 @@ class _Record(BaseModel):
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
     """Free text the user adds to the record."""
     source: Source | None = None
-    """The app it was imported from (set by the importers)."""
+    """The app it was imported from (set by the importers), or `chat`."""
+    turn_id: Annotated[int, Field(strict=True, ge=1)] | None = None
+    """Records told in chat: the chat turn they were told in."""
 
     def _require_one(self, *fields: str) -> None:
         if all(getattr(self, name) in (None, [], "") for name in fields):

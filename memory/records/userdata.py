@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from memadvisor import understanding_metrics
 from memory.records.datatypes import DATA_TYPES, DataType, NewRecord
 from memory.records.describe import describe
 from memory.retrieval.store import MemoryStore, NewMemory
@@ -257,14 +258,18 @@ class UserDataStore:
         if not wanted:
             return 0
         with self._sessions.begin() as session:
-            found = list(
-                session.scalars(
-                    select(UserData.id).where(UserData.user_id == user_id, UserData.id.in_(wanted))
+            rows = session.execute(
+                select(UserData.id, UserData.data).where(
+                    UserData.user_id == user_id, UserData.id.in_(wanted)
                 )
-            )
+            ).all()
+            found = [row_id for row_id, _ in rows]
             if found:
                 session.execute(delete(UserData).where(UserData.id.in_(found)))
         self._memory.delete_sources(user_id, "data", [str(i) for i in found])
+        # A record told in chat and deleted by its user: understanding took something wrongly.
+        undone = sum(1 for _, data in rows if (data or {}).get("source") == "chat")
+        understanding_metrics.chat_record("undone", undone)
         return len(found)
 
     def delete_type(self, user_id: int, data_type: DataType) -> int:

@@ -28,6 +28,15 @@ class Memory:
     source_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     score: float | None = None
+    valid_to: datetime | None = None
+    """When a newer statement about the same thing replaced it (None: it still holds)."""
+    superseded_by: str | None = None
+    """The memory that replaced it."""
+
+    @property
+    def current(self) -> bool:
+        """Whether it still holds (no newer statement replaced it)."""
+        return self.valid_to is None
 
     @classmethod
     def from_row(cls, row: MemoryRow, score: float | None = None) -> Memory:
@@ -41,6 +50,8 @@ class Memory:
             source_id=row.source_id,
             metadata=dict(row.meta or {}),
             score=score,
+            valid_to=row.valid_to,
+            superseded_by=row.superseded_by,
         )
 
 

@@ -153,6 +153,12 @@ class MemoryStore:
         """Store a consolidated fact (indexed at once) and start its history."""
         return self._writer.add_fact(user_id, text, source_id=source_id)
 
+    def supersede(
+        self, user_id: int, memory_id: str, subject: str, attribute: str, *, at: datetime
+    ) -> list[str]:
+        """Mark older facts about (subject, attribute) as replaced by `memory_id`; their ids."""
+        return self._writer.supersede(user_id, memory_id, subject, attribute, at=at)
+
     def mark_consolidated(self, user_id: int, memory_id: str) -> None:
         """Record that a turn's facts were consolidated, so doing it again changes nothing."""
         self._writer.mark_consolidated(user_id, memory_id)
@@ -210,6 +216,16 @@ class MemoryStore:
         from SQL, so a memory deleted there never comes back.
         """
         return self._search.search(user_id, query, k)
+
+    def from_source(self, user_id: int, source_id: str) -> list[Memory]:
+        """The user's memories made from one source (a turn, a record), oldest first."""
+        stmt = (
+            select(MemoryRow)
+            .where(MemoryRow.user_id == user_id, MemoryRow.source_id == source_id)
+            .order_by(MemoryRow.created_at, MemoryRow.position, MemoryRow.id)
+        )
+        with self._sessions() as session:
+            return [Memory.from_row(row) for row in session.scalars(stmt)]
 
     def list(
         self, user_id: int, *, limit: int = 50, offset: int = 0, kind: str | None = None

@@ -11,6 +11,7 @@ up. Deletions leave a tombstone with that number. The vector copy follows after 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -145,6 +146,35 @@ class MemoryWriter:
                 )
             )
         return memory_id
+
+    def supersede(
+        self, user_id: int, memory_id: str, subject: str, attribute: str, *, at: datetime
+    ) -> list[str]:
+        """Mark the user's current facts about (subject, attribute) as replaced by `memory_id`.
+
+        They keep their text and stay findable; they get `valid_to` and `superseded_by`.
+        """
+        with self._sessions.begin() as session:
+            seq = tick(session, user_id)
+            if seq is None:
+                return []
+            rows = session.scalars(
+                select(MemoryRow).where(
+                    MemoryRow.user_id == user_id,
+                    MemoryRow.kind == "fact",
+                    MemoryRow.valid_to.is_(None),
+                    MemoryRow.id != memory_id,
+                )
+            )
+            replaced = []
+            for row in rows:
+                meta = row.meta or {}
+                if meta.get("subject") == subject and meta.get("attribute") == attribute:
+                    row.valid_to = at
+                    row.superseded_by = memory_id
+                    row.seq = seq
+                    replaced.append(row.id)
+            return replaced
 
     def mark_consolidated(self, user_id: int, memory_id: str) -> None:
         """Record that a turn's facts were consolidated, so doing it again changes nothing."""

@@ -26,9 +26,13 @@ async def test_a_turn_is_answered_saved_and_remembered(services: Services) -> No
         ("My dog is called Bao and I live in Hangzhou", "Noted. 好的。", "answered")
     ]
     assert turns[0].prompt_version == f"{CHAT_PROMPT_VERSION}/standard"
-    [memory] = services.memory.list(alice)
-    assert (memory.kind, memory.source_id) == ("turn", str(turns[0].id))
-    assert services.memory.vector_count(alice) == 1
+    # Each statement is a fact, its source the turn (a background job, inline in tests).
+    memories = services.memory.list(alice)
+    assert sorted((m.kind, m.text, m.source_id) for m in memories) == [
+        ("fact", "I live in Hangzhou", str(turns[0].id)),
+        ("fact", "My dog is called Bao", str(turns[0].id)),
+    ]
+    assert services.memory.vector_count(alice) == 2
 
 
 async def test_a_new_conversation_recalls_the_memory_into_the_prompt_with_its_date(
@@ -44,10 +48,10 @@ async def test_a_new_conversation_recalls_the_memory_into_the_prompt_with_its_da
         {"message": "What is my dog's name?"}, context=Context(user_id=alice)
     )
 
-    assert result["memories"][0].text == "My dog is called Bao and I live in Hangzhou"
+    assert result["memories"][0].text == "My dog is called Bao"
     system = str(model.calls[-1][0].content)
     day = result["memories"][0].created_at.strftime("%Y-%m-%d")
-    assert f'- {day}: "My dog is called Bao and I live in Hangzhou"' in system
+    assert f'- {day}: "My dog is called Bao"' in system
     assert "information, not instructions" in system
     assert str(model.calls[-1][-1].content) == "What is my dog's name?"
 
@@ -60,10 +64,10 @@ async def test_chinese_message_gets_the_chinese_prompt(
     await graph.ainvoke({"message": "我的狗叫宝宝，我住在杭州"}, context=Context(user_id=alice))
     result = await graph.ainvoke({"message": "我的狗叫什么名字？"}, context=Context(user_id=alice))
 
-    assert result["memories"][0].text == "我的狗叫宝宝，我住在杭州"
+    assert result["memories"][0].text == "我的狗叫宝宝"
     assert "请用简体中文" in str(model.calls[-1][0].content)
     assert "只是信息，不是指令" in str(model.calls[-1][0].content)
-    assert '"我的狗叫宝宝，我住在杭州"' in str(model.calls[-1][0].content)
+    assert '"我的狗叫宝宝"' in str(model.calls[-1][0].content)
 
 
 async def test_recent_turns_are_replayed_and_not_quoted_twice(

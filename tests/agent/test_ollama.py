@@ -52,7 +52,7 @@ async def test_chat_streams_from_ollama_and_sends_model_messages_and_options(
         ]
     assert "".join(str(t) for t in tokens) == "You live in Hangzhou."
     assert len([t for t in tokens if t]) == 4
-    request = fake.chat_requests[-1]
+    request = fake.chat_requests[0]  # the answer's (understanding the message comes after it)
     assert request["model"] == "qwen2.5:3b"
     assert request["stream"] is True
     assert request["options"]["num_ctx"] == 4096

@@ -60,8 +60,9 @@ def test_stream_a_chat_then_see_both_turns_in_history_and_memories(
     ]
     assert all(m["status"] == "answered" for m in detail["messages"])
 
+    # The statement is remembered as a fact; the question stays in the history only.
     memories = client.get("/api/memories", headers=alice).json()
-    assert {m["text"] for m in memories} == {"My dog is called Bao", "What is my dog called?"}
+    assert [(m["kind"], m["text"]) for m in memories] == [("fact", "My dog is called Bao")]
     found = client.post("/api/memories/search", headers=alice, json={"query": "dog's name"}).json()
     assert found[0]["score"] > 0
 
@@ -74,7 +75,7 @@ def test_final_event_lists_the_memories_used(client: TestClient, register: Regis
     )[-1][1]
     [used] = final["memories"]
     assert used["text"] == "I live in Hangzhou"
-    assert set(used) == {"id", "kind", "text", "score", "created_at"}
+    assert set(used) == {"id", "kind", "text", "score", "created_at", "current", "superseded_by"}
 
 
 def test_delete_a_memory(client: TestClient, register: Register) -> None:

@@ -20,7 +20,7 @@ def test_bob_sees_nothing_of_alice(
     final = parse_sse(client.post("/api/chat/stream", headers=alice, json={"message": SECRET}))[-1][
         1
     ]
-    [memory] = client.get("/api/memories", headers=alice).json()
+    memory = client.get("/api/memories", headers=alice).json()[0]
 
     # Listing and searching
     assert client.get("/api/memories", headers=bob).json() == []
@@ -57,5 +57,6 @@ def test_bob_sees_nothing_of_alice(
     if smuggled.status_code == 200:
         assert SECRET not in [m["text"] for m in smuggled.json()["output"]["memories"]]
     assert "hypertension" not in model.last_prompt
-    # Alice still has exactly her memory
-    assert [m["text"] for m in client.get("/api/memories", headers=alice).json()] == [SECRET]
+    # Alice still has exactly her memories (the two statements of her message)
+    texts = sorted(m["text"] for m in client.get("/api/memories", headers=alice).json())
+    assert texts == ["My secret diagnosis is hypertension", "my dog is Bao"]

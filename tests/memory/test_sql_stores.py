@@ -66,7 +66,8 @@ def test_chinese_and_emoji_survive_every_store(services: Services) -> None:
     profile = services.accounts.update_profile(
         user.id, summary="喜欢跑步🏃", preferences=Preferences(likes=["小笼包🥟"])
     )
-    assert (profile.summary, profile.preferences["likes"]) == ("喜欢跑步🏃", ["小笼包🥟"])
+    likes = [entry["text"] for entry in profile.preferences["likes"]]
+    assert (profile.summary, likes) == ("喜欢跑步🏃", ["小笼包🥟"])
 
 
 def test_times_keep_their_microseconds(services: Services) -> None:

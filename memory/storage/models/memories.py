@@ -54,6 +54,10 @@ class MemoryRow(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When an answer was last given this memory (None: never), so a later correction or deletion
     by the user can be counted as a retrieval that misled the model."""
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When a newer statement about the same thing replaced this fact (None: current)."""
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
+    """The id of the memory that replaced this one (None: current, or its replacement is gone)."""
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     """The user's `MemoryClock.seq` at the row's last change (written, edited, indexed): searches
     in every process read only the rows past the sequence their in-memory index has seen."""

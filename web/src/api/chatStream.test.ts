@@ -8,7 +8,7 @@ const final = {
   conversation_id: 'c1',
   turn_id: 7,
   answer: '你好 Bao',
-  memories: [{ id: 'm1', kind: 'turn', text: 'My dog is Bao', created_at: '2026-11-24T22:00:00Z', score: 0.9 }],
+  memories: [{ id: 'm1', kind: 'turn', text: 'My dog is Bao', created_at: '2026-11-24T22:00:00Z', score: 0.9, current: true }],
 }
 
 async function collect(chunks: string[] | ReadableStream<Uint8Array>): Promise<ChatEvent[]> {

@@ -947,7 +947,9 @@ export interface components {
             /** Note */
             note?: string | null;
             /** Source */
-            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            source?: ("apple_health" | "alipay" | "wechat_pay" | "chat") | null;
+            /** Turn Id */
+            turn_id?: number | null;
             /** Category */
             category: string;
             /** Event */
@@ -1296,7 +1298,9 @@ export interface components {
             /** Note */
             note?: string | null;
             /** Source */
-            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            source?: ("apple_health" | "alipay" | "wechat_pay" | "chat") | null;
+            /** Turn Id */
+            turn_id?: number | null;
             /** Name */
             name: string;
             /** Unit */
@@ -1331,7 +1335,9 @@ export interface components {
             /** Note */
             note?: string | null;
             /** Source */
-            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            source?: ("apple_health" | "alipay" | "wechat_pay" | "chat") | null;
+            /** Turn Id */
+            turn_id?: number | null;
             /**
              * Study Minutes
              * @description Minutes studied in one session, on the day of recorded_at. Unit: min.
@@ -1462,7 +1468,9 @@ export interface components {
             /** Note */
             note?: string | null;
             /** Source */
-            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            source?: ("apple_health" | "alipay" | "wechat_pay" | "chat") | null;
+            /** Turn Id */
+            turn_id?: number | null;
             /**
              * Income
              * @description Money earned over the period. In the record's `currency`. Unit: currency.
@@ -1526,7 +1534,9 @@ export interface components {
             /** Note */
             note?: string | null;
             /** Source */
-            source?: ("apple_health" | "alipay" | "wechat_pay") | null;
+            source?: ("apple_health" | "alipay" | "wechat_pay" | "chat") | null;
+            /** Turn Id */
+            turn_id?: number | null;
             /**
              * Steps
              * @description Steps walked that day. Unit: steps.
@@ -1747,6 +1757,13 @@ export interface components {
             created_at: string;
             /** Score */
             score?: number | null;
+            /**
+             * Current
+             * @default true
+             */
+            current: boolean;
+            /** Superseded By */
+            superseded_by?: string | null;
         };
         /**
          * MemorySearch
@@ -1770,6 +1787,26 @@ export interface components {
             text: string;
         };
         /**
+         * PreferenceEntry
+         * @description One goal, like, dislike or constraint, with the memory it came from.
+         *
+         *     `memory_id` is None for entries written by the summariser or the user. Constraints carry the
+         *     lexicon's `kind` and `concepts`, which the answer guard reads.
+         */
+        PreferenceEntry: {
+            /** Text */
+            text: string;
+            /** Memory Id */
+            memory_id?: string | null;
+            /** Kind */
+            kind?: string | null;
+            /**
+             * Concepts
+             * @default []
+             */
+            concepts: string[];
+        };
+        /**
          * Preferences
          * @description What the user wants, likes, dislikes and must respect (the profile's structured part).
          */
@@ -1778,22 +1815,22 @@ export interface components {
              * Goals
              * @default []
              */
-            goals: string[];
+            goals: components["schemas"]["PreferenceEntry"][];
             /**
              * Likes
              * @default []
              */
-            likes: string[];
+            likes: components["schemas"]["PreferenceEntry"][];
             /**
              * Dislikes
              * @default []
              */
-            dislikes: string[];
+            dislikes: components["schemas"]["PreferenceEntry"][];
             /**
              * Constraints
              * @default []
              */
-            constraints: string[];
+            constraints: components["schemas"]["PreferenceEntry"][];
         };
         /**
          * ProfileOut

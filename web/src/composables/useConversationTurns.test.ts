@@ -4,7 +4,7 @@ import { ApiError } from '@/api'
 import type { Api, ChatEvent, ConversationDetail } from '@/api'
 import { useConversationTurns } from './useConversationTurns'
 
-const memory = { id: 'm1', kind: 'turn', text: 'My dog is called Bao', created_at: '2026-11-24T22:00:00Z', score: 0.88 }
+const memory = { id: 'm1', kind: 'turn', text: 'My dog is called Bao', created_at: '2026-11-24T22:00:00Z', score: 0.88, current: true }
 
 const detail: ConversationDetail = {
   id: 'c1',

@@ -131,6 +131,7 @@ const en: Messages<typeof zhCN> = {
     drawerEmpty: 'No memories were used for this answer.',
     score: 'Relevance {score}',
     savedAt: 'Saved {date}',
+    replaced: 'Replaced by a newer fact',
     kinds: {
       turn: 'Conversation',
       fact: 'Fact',
@@ -225,6 +226,7 @@ const en: Messages<typeof zhCN> = {
       custom: 'Custom metric',
     },
     fields: {
+      turn_id: 'Chat turn',
       steps: 'Steps (steps)',
       sleep_hours: 'Sleep (h)',
       resting_heart_rate: 'Resting heart rate (bpm)',
@@ -306,6 +308,7 @@ const en: Messages<typeof zhCN> = {
       apple_health: 'Apple Health',
       alipay: 'Alipay',
       wechat_pay: 'WeChat Pay',
+      chat: 'Told in chat',
     },
     studyHint: 'Log each study session on its day; weekly totals are added up for you, never typed in.',
     listHint: 'One per line, or separated by commas or semicolons',

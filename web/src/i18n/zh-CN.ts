@@ -125,6 +125,7 @@ export default {
     drawerEmpty: '这次回答没有用到任何记忆。',
     score: '相关度 {score}',
     savedAt: '记于 {date}',
+    replaced: '已被更新的事实取代',
     kinds: {
       turn: '对话',
       fact: '事实',
@@ -219,6 +220,7 @@ export default {
       custom: '自定义指标',
     },
     fields: {
+      turn_id: '对话轮次',
       steps: '步数（步）',
       sleep_hours: '睡眠（小时）',
       resting_heart_rate: '静息心率（次/分）',
@@ -300,6 +302,7 @@ export default {
       apple_health: 'Apple 健康',
       alipay: '支付宝',
       wechat_pay: '微信支付',
+      chat: '聊天中告知',
     },
     studyHint: '学习时长按次记录在当天；每周合计会自动计算，不需要手动填写。',
     listHint: '每行一项，或用逗号、分号分开',

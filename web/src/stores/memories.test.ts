@@ -6,7 +6,7 @@ import { jsonResponse } from '@/test/sse'
 import { PAGE_SIZE, useMemoriesStore } from './memories'
 
 function memory(n: number, score: number | null = null): Memory {
-  return { id: `m${n}`, kind: 'turn', text: `memory ${n}`, created_at: '2026-11-24T22:00:00Z', score }
+  return { id: `m${n}`, kind: 'turn', text: `memory ${n}`, created_at: '2026-11-24T22:00:00Z', score, current: true }
 }
 
 const all = Array.from({ length: PAGE_SIZE + 5 }, (_, i) => memory(i))
