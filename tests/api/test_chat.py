@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from agent.context import Context
 from agent.model.queue import Admission
 from agent.services import Services
 from agent.streaming import Token, TurnEvent
@@ -191,7 +192,8 @@ def test_a_stream_left_mid_answer_ends_every_task_it_started(services: Services)
         yield Token("upon")
 
     async def leave_after_the_first_token() -> set[asyncio.Task[Any]]:
-        state = _TurnState(1, services, cast(Admission, None), set(), anyio.Event())
+        context = Context(user_id=1, conversation_id="c", turn_id=1)
+        state = _TurnState(context, services, cast(Admission, None), set(), anyio.Event())
         stream = _within_grace(answer(), state)
         assert await anext(stream) == Token("Once")
         waiting = asyncio.ensure_future(anext(stream))  # for the next token
