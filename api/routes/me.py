@@ -52,9 +52,9 @@ async def delete_me(user: CurrentUser, services: ServicesDep) -> Response:
     """Right to erasure: delete your account and everything held about you, in every store.
 
     The audit log goes with it: nothing of the account is kept, not even a record of the erasure.
-    Work still in flight (an answer being written, memories being indexed) leaves nothing behind.
     """
     await asyncio.to_thread(services.privacy.erase, user.id)
+    # Behind the work queued before it: any vector that work wrote after the erasure goes too.
     services.jobs.enqueue("sweep_erased", user_id=user.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

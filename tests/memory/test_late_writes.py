@@ -76,6 +76,7 @@ def _late_writers(services: Services, hank: int) -> dict[str, Callable[[], Any]]
             hank, "health", [NewInsight("health.steps", "walks a lot", "good")]
         ),
         "profile (summaries)": lambda: services.accounts.update_profile(hank, summary="late"),
+        "recommendations (cache)": lambda: services.advisor.recommend(hank, "en", refresh=True),
         "audit log": lambda: services.audit.record(hank, "read", "account"),
     }
 

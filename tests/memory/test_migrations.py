@@ -548,3 +548,26 @@ def test_upgrade_0014_on_sqlite(tmp_path: Path) -> None:
 
 def test_upgrade_0014_on_mysql(mysql_url: str) -> None:
     _upgrade_0014_reads_the_writer_of_older_sets_from_their_prompt_version(mysql_url)
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "postgresql+psycopg"])
+def test_postgresql_urls_use_the_shipped_driver(scheme: str) -> None:
+    engine = make_engine(f"{scheme}://user@db.example:5432/memadvisor")  # nothing is connected
+    assert (engine.dialect.name, engine.dialect.driver) == ("postgresql", "psycopg")
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_times_survive_a_postgresql_server_in_another_zone(postgres_url: str) -> None:
+    database = postgres_url.rsplit("/", 1)[1]
+    with make_engine(postgres_url).connect() as conn:
+        conn.execute(text(f"ALTER DATABASE {database} SET timezone TO 'Asia/Shanghai'"))
+        conn.commit()
+    upgrade(postgres_url, keyring=KEYRING)
+    engine = make_engine(postgres_url, keyring=KEYRING)
+    sessions = make_session_factory(engine)
+    user = Accounts(sessions).create("a", password_hash=None)
+    turn = ChatHistory(sessions).begin_turn(user.id, None, "hello")
+    stored = ChatHistory(sessions).get_turn(user.id, turn.id)
+    engine.dispose()
+    assert stored is not None and stored.created_at == turn.created_at
