@@ -509,7 +509,7 @@ def test_upgrade_0014_gives_integer_keys_autoincrement_and_keeps_every_row(
     _models_and_migrations_agree(url)
 
 
-def _upgrade_0014_reads_the_writer_of_older_sets_from_their_prompt_version(url: str) -> None:
+def _upgrade_0016_reads_the_writer_of_older_sets_from_their_prompt_version(url: str) -> None:
     upgrade(url, "0013", keyring=KEYRING)
     engine = make_engine(url, keyring=KEYRING)
     user = Accounts(make_session_factory(engine)).create("a", password_hash=None)
@@ -540,14 +540,15 @@ def _upgrade_0014_reads_the_writer_of_older_sets_from_their_prompt_version(url: 
     upgrade(url, keyring=KEYRING)
 
 
-def test_upgrade_0014_on_sqlite(tmp_path: Path) -> None:
-    _upgrade_0014_reads_the_writer_of_older_sets_from_their_prompt_version(
+def test_upgrade_0016_on_sqlite(tmp_path: Path) -> None:
+    _upgrade_0016_reads_the_writer_of_older_sets_from_their_prompt_version(
         f"sqlite:///{tmp_path / 'db.sqlite'}"
     )
 
 
-def test_upgrade_0014_on_mysql(mysql_url: str) -> None:
-    _upgrade_0014_reads_the_writer_of_older_sets_from_their_prompt_version(mysql_url)
+@pytest.mark.mysql
+def test_upgrade_0016_on_mysql(mysql_url: str) -> None:
+    _upgrade_0016_reads_the_writer_of_older_sets_from_their_prompt_version(mysql_url)
 
 
 @pytest.mark.parametrize("scheme", ["postgresql", "postgres", "postgresql+psycopg"])
