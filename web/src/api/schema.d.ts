@@ -110,7 +110,6 @@ export interface paths {
          * @description Right to erasure: delete your account and everything held about you, in every store.
          *
          *     The audit log goes with it: nothing of the account is kept, not even a record of the erasure.
-         *     Work still in flight (an answer being written, memories being indexed) leaves nothing behind.
          */
         delete: operations["delete_me_api_me_delete"];
         options?: never;
