@@ -32,6 +32,7 @@ QUEUE = "memadvisor"
 TASK_PREFIX = "memadvisor."
 JOB_NAMES = (
     "index_memories",
+    "remember_turn",
     "sweep_erased",
     "analyse_user",
     "summarize_profile",

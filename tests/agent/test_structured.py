@@ -67,6 +67,6 @@ def test_the_grammar_holds_long_arrays_to_ten_items_and_drops_long_string_bounds
     from agent.model.structured import GRAMMAR_MAX_ITEMS, grammar_schema
 
     schema = grammar_schema(ProfileDraft.model_json_schema())
-    goals = schema["$defs"]["Preferences"]["properties"]["goals"]
+    goals = schema["$defs"]["DraftPreferences"]["properties"]["goals"]
     assert goals["maxItems"] == GRAMMAR_MAX_ITEMS  # 30 in the model: held, not dropped
     assert "maxLength" not in schema["properties"]["summary"]  # 2,000: too deep a rule
