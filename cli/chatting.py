@@ -77,6 +77,9 @@ async def _chat_loop(services: Services, user_id: int, conversation_id: str | No
                 if event.memory_status == "unavailable":
                     console.print("\n[yellow](memories unavailable for this answer)[/]", end="")
         console.print()
+        # What the message said is remembered in the background; one person at a terminal
+        # waits for it, so the next message already finds it.
+        await asyncio.to_thread(services.jobs.drain)
 
 
 @app.command()

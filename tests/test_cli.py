@@ -49,10 +49,10 @@ def test_chat_remembers_then_lists_searches_and_reindexes() -> None:
 
     reconciled = runner.invoke(app, ["reindex"])
     assert reconciled.exit_code == 0, reconciled.output
-    assert "Indexed 0 owed, removed 0 orphaned; the vector index holds 2." in reconciled.output
+    assert "Indexed 0 owed, removed 0 orphaned; the vector index holds 1." in reconciled.output
     rebuilt = runner.invoke(app, ["reindex", "--full"])
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert "Indexed 2 memories; the vector index holds 2." in rebuilt.output
+    assert "Indexed 1 memories; the vector index holds 1." in rebuilt.output
 
 
 def test_reindex_full_rebuilds_a_collection_built_for_another_distance(data_dir: Path) -> None:
