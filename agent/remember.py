@@ -13,6 +13,7 @@ the user told is lost. Forget requests are acted on in the chat graph, before th
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -150,8 +151,22 @@ def _unexplained(understood: Understanding) -> list[str]:
         if sentence.act == "statement"
         and not sentence.hypothetical
         and not sentence.quoted
-        and not any(t in sentence.text or sentence.text in t for t in taken)
+        and not any(sentence.text in t for t in taken)
+        and _left_over(sentence.text, taken)
     ]
+
+
+_JOINERS = re.compile(
+    r"\b(?:and|but|also|so|then|too)\b|[和且还也并而但又，,。.!！?？;；:：、\s]", re.I
+)
+
+
+def _left_over(sentence: str, taken: list[str]) -> bool:
+    """Whether the sentence says more than the statements taken from it ("... and I live in X")."""
+    rest = sentence
+    for text in taken:
+        rest = rest.replace(text, " ")
+    return len(_JOINERS.sub("", rest)) >= 4
 
 
 def describe(statement: Statement) -> dict[str, Any]:

@@ -124,7 +124,7 @@ def test_langgraph_dev_runs_the_chat_graph(langgraph_server: Server) -> None:
     second = run("What is my dog's name?")
     memories = second["memories"]
     assert isinstance(memories, list)
-    assert memories[0]["text"] == "My dog is called Bao and I live in Hangzhou"
+    assert "My dog is called Bao" in memories[0]["text"]
 
     advice = httpx.post(
         f"{base}/runs/wait",
