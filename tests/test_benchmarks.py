@@ -102,7 +102,7 @@ def test_results_are_written_with_date_commit_and_machine(tmp_path: Path) -> Non
     path = write_results("models", {"chat": {"zh": 1}}, folder=tmp_path)
     document = json.loads(path.read_text(encoding="utf-8"))
     assert path.name == f"models-{document['date'][:10]}-{document['commit']}.json"
-    assert document["benchmark"] == "models" and document["chat"] == {"zh": 1}
+    assert document["benchmark"] == "models" and document["results"]["chat"] == {"zh": 1}
     assert document["machine"]["cpus"] and len(document["commit"]) >= 7
 
 
