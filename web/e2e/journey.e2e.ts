@@ -221,7 +221,8 @@ describe('desktop', () => {
     await button.click()
     const drawer = page.getByRole('dialog', { name: zh.memory.drawerTitle })
     await drawer.waitFor()
-    await expect.poll(() => drawer.innerText()).toContain(FACT)
+    // What the message said is remembered as a fact (and in its words): the dog's name is among them.
+    await expect.poll(() => drawer.innerText()).toContain('My dog is called Bao')
     expect(await drawer.innerText()).toMatch(/相关度 \d+%/)
     await screenshot(page, 'desktop-07-memories-drawer')
     expect(await accessibilityProblems(page)).toEqual([])
