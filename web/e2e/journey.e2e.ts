@@ -23,6 +23,8 @@ const baseURL = inject('baseURL')
 const username = `e2e_${Date.now().toString(36)}`
 const password = 'correct horse battery'
 const FACT = 'My dog is called Bao and I live in Hangzhou'
+/** What the assistant remembers of FACT about the dog: a fact in the user's words. */
+const DOG = 'My dog is called Bao'
 const HEALTH = zh.data.types.health
 
 /** A CSV of four earlier days of few steps, and one row the server must reject. */
@@ -438,21 +440,21 @@ describe('desktop', () => {
   it('lists, corrects, searches and forgets memories', async () => {
     await page.getByRole('link', { name: zh.nav.memories }).click()
     await page.waitForURL(/\/memories$/)
-    const item = page.locator('.memory-item', { hasText: FACT })
+    const item = page.locator('.memory-item', { hasText: DOG })
     await item.waitFor()
     await screenshot(page, 'desktop-13-memories')
 
     // Correct it, and see the old text in its history.
     await item.getByRole('button', { name: /^编辑记忆：/ }).click()
     const editor = page.getByRole('dialog', { name: zh.memoryEdit.title })
-    await editor.getByLabel(zh.memoryEdit.textLabel).fill(`${FACT}, near West Lake`)
+    await editor.getByLabel(zh.memoryEdit.textLabel).fill(`${DOG}, near West Lake`)
     await editor.getByRole('button', { name: zh.memoryEdit.save }).click()
     await page.getByText(zh.memoryEdit.saved).waitFor()
     await expect.poll(() => item.innerText()).toContain('near West Lake')
     await item.getByRole('button', { name: /^查看记忆的历史：/ }).click()
     const history = page.getByRole('dialog', { name: zh.memoryHistory.title })
     await expect.poll(() => history.innerText()).toContain(zh.memoryHistory.events.update)
-    expect(await history.locator('del').innerText()).toBe(FACT)
+    expect(await history.locator('del').innerText()).toBe(DOG)
     await screenshot(page, 'desktop-14-memory-history')
     expect(await accessibilityProblems(page)).toEqual([])
     await page.keyboard.press('Escape')
@@ -476,7 +478,7 @@ describe('desktop', () => {
     // Gone on the server too, not only from the list.
     await page.reload()
     await page.getByText(zh.memories.newestFirst).waitFor()
-    expect(await page.locator('.memory-item', { hasText: FACT }).count()).toBe(0)
+    expect(await page.locator('.memory-item', { hasText: DOG }).count()).toBe(0)
     await screenshot(page, 'desktop-17-after-delete')
   })
 
